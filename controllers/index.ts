@@ -1,0 +1,3 @@
+// controllers — the controller-manager: deployment, replicaset, node lifecycle, garbage
+// collector, endpoints. (Issue 8.)
+export {};

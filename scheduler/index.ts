@@ -1,0 +1,2 @@
+// scheduler — assigns pending pods to nodes. (Issue 7.)
+export {};
