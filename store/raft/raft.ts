@@ -119,6 +119,7 @@ export class Raft {
   private readonly uncommittedBytesMax: number;
   private readonly committedBytesPerReadyMax: number;
   private readonly unsafe: UnsafeTestingFlags;
+  private readonly pendingReadsMax: number;
 
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
@@ -154,7 +155,8 @@ export class Raft {
     this.inflightMessagesMax = config.inflightMessagesMax ?? raftDefaults.inflightMessagesMax;
     this.uncommittedBytesMax = config.uncommittedBytesMax ?? raftDefaults.uncommittedBytesMax;
     this.committedBytesPerReadyMax = config.committedBytesPerReadyMax ?? raftDefaults.committedBytesPerReadyMax;
-    this.readOnly = new ReadOnlyQueue(config.pendingReadsMax ?? raftDefaults.pendingReadsMax);
+    this.pendingReadsMax = config.pendingReadsMax ?? raftDefaults.pendingReadsMax;
+    this.readOnly = new ReadOnlyQueue(this.pendingReadsMax);
     this.unsafe = config.unsafe ?? {};
 
     const { hardState, voters } = this.storage.initialState();
@@ -691,7 +693,9 @@ export class Raft {
       return;
     }
     const wasPaused = progress.isPaused();
-    if (!progress.maybeUpdate(message.index)) return;
+    // A probe answered at the match we already knew still ends the probe (etcd does the same).
+    const probeConfirmed = progress.state === "probe" && progress.match === message.index;
+    if (!progress.maybeUpdate(message.index) && !probeConfirmed) return;
     if (progress.state === "probe") {
       progress.becomeReplicate();
     } else if (progress.state === "snapshot" && progress.match >= progress.pendingSnapshot) {
@@ -734,7 +738,7 @@ export class Raft {
     if (this.log.term(this.log.committed) !== this.term) {
       // Thesis §6.4: until an entry of this term commits, our commit index may be behind the
       // last leader's. Hold the read until the no-op commits.
-      this.readsAwaitingTermCommit.push({ context, from });
+      if (this.readsAwaitingTermCommit.length < this.pendingReadsMax) this.readsAwaitingTermCommit.push({ context, from });
       return;
     }
     if (!this.readOnly.add(context, this.log.committed, from)) return;

@@ -8,6 +8,7 @@ export interface SimNodeConfig {
   readonly heartbeatTimeoutTicks: number;
   readonly inflightMessagesMax: number;
   readonly entriesPerMessageMax: number;
+  readonly uncommittedBytesMax: number;
   /** Take an application snapshot every this many applied entries, then compact the log. */
   readonly snapshotEveryEntries: number;
   /** Entries kept in the log behind a snapshot, for followers that lag a little. */
@@ -61,6 +62,7 @@ export class SimNode {
       heartbeatTimeoutTicks: this.config.heartbeatTimeoutTicks,
       inflightMessagesMax: this.config.inflightMessagesMax,
       entriesPerMessageMax: this.config.entriesPerMessageMax,
+      uncommittedBytesMax: this.config.uncommittedBytesMax,
       unsafe: this.config.unsafe,
     });
   }

@@ -36,8 +36,8 @@ export interface SimOptions {
   readonly profile?: FaultProfileName;
 }
 
-export type FaultKind = "crash" | "pause" | "partition" | "isolateLeader" | "oneWay" | "lossy" | "heal" | "strikeLeader";
-const faultKinds: readonly FaultKind[] = ["crash", "pause", "partition", "isolateLeader", "oneWay", "lossy", "heal", "strikeLeader"];
+export type FaultKind = "crash" | "pause" | "partition" | "isolateLeader" | "oneWay" | "lossy" | "heal" | "transfer" | "strikeLeader";
+const faultKinds: readonly FaultKind[] = ["crash", "pause", "partition", "isolateLeader", "oneWay", "lossy", "heal", "transfer", "strikeLeader"];
 
 export interface SimResult {
   readonly seed: number;
@@ -190,6 +190,7 @@ export class Simulation {
       oneWay: this.random.between(0, 2),
       lossy: this.random.between(0, 2),
       heal: 2,
+      transfer: this.random.between(0, 2),
       strikeLeader: 0,
       ...this.profile.weights,
     };
@@ -199,6 +200,7 @@ export class Simulation {
       heartbeatTimeoutTicks: 1,
       inflightMessagesMax: this.random.between(1, this.profile.inflightMessagesMax),
       entriesPerMessageMax: this.random.between(1, this.profile.entriesPerMessageMax),
+      uncommittedBytesMax: this.random.between(100, 5000),
       snapshotEveryEntries: this.random.between(5, 60),
       compactionKeepEntries: this.random.between(0, 10),
       unsafe: options.bugs?.raft ?? {},
@@ -452,6 +454,7 @@ export class Simulation {
     const pending = client.pending;
     if (pending === undefined) return;
     this.history.push({ ...pending.record, output, return: this.now });
+    this.trace(`client ${client.id} ${describeInput(pending.record.input)} at ${pending.node.id} → ${describeOutput(output)} (called ${(pending.record.call / unitsPerTick).toFixed(3)})`);
     client.pending = undefined;
     client.leaderHint = pending.node.id;
     this.queue.push(this.now + this.clientRandom.between(1, 2 * unitsPerTick), { kind: "client", client });
@@ -471,6 +474,7 @@ export class Simulation {
       this.history.push({ ...pending.record, output: undefined, return: undefined });
       this.unknownCount += 1;
     }
+    this.trace(`client ${client.id} ${describeInput(pending.record.input)} at ${pending.node.id} → outcome unknown`);
     client.pending = undefined;
     client.leaderHint = undefined;
     this.retryLater(client);
@@ -645,6 +649,15 @@ export class Simulation {
         this.network.conditions = this.randomLinks();
         this.trace(`network: drop ${this.network.conditions.dropRate.toFixed(2)}, duplicate ${this.network.conditions.duplicateRate.toFixed(2)}, spikes ${this.network.conditions.delaySpikeRate.toFixed(2)}`);
         return;
+      case "transfer": {
+        const leader = this.currentLeader();
+        if (leader?.raft === undefined) return;
+        const to = r.pick(this.nodes.filter((n) => n !== leader)).id;
+        this.trace(`${leader.id} transfers leadership to ${to}`);
+        leader.raft.transferLeadership(to);
+        this.afterInput(leader);
+        return;
+      }
       case "heal":
         this.healLinks();
         this.network.conditions = { ...calmLinks, delayMaxUnits: this.network.conditions.delayMaxUnits };
@@ -754,6 +767,29 @@ export class Simulation {
 
   private trace(line: string): void {
     this.options.trace?.(`[${this.clock().padStart(9)}] ${line}`);
+  }
+}
+
+function describeInput(input: KvInput): string {
+  switch (input.kind) {
+    case "get":
+      return `get(${input.key})`;
+    case "put":
+      return `put(${input.key}, ${input.value})`;
+    case "cas":
+      return `cas(${input.key}, ${input.expected ?? "absent"} → ${input.value})`;
+  }
+}
+
+function describeOutput(output: KvOutput | undefined): string {
+  if (output === undefined) return "?";
+  switch (output.kind) {
+    case "get":
+      return output.value ?? "absent";
+    case "put":
+      return "ok";
+    case "cas":
+      return output.ok ? "ok" : "failed";
   }
 }
 
