@@ -1,3 +1,5 @@
+import { runStore } from "../store/server/index.js";
+
 export const kubeLiteUsage = `Usage: kube-lite <command> [flags]
 
 Cluster:
@@ -7,17 +9,28 @@ Cluster:
   restart   start a killed component again
   down      stop the running cluster
 
-Components:
-  store, apiserver, controller-manager, scheduler, kubelet-sim
+Components (each runs in this process):
+  store     one store member (etcd's flags; kube-lite store --help)
+  apiserver, controller-manager, scheduler, kubelet-sim
 
-Not yet built: every command above arrives with its issue (see the README).`;
+Not yet built: up, status, kill, restart, down and every component but store arrive with
+their issues (see the README).`;
 
-/** Runs the CLI; returns the process exit code. */
-export function runKubeLite(argv: readonly string[], out: (line: string) => void): number {
+const roles: Record<string, (argv: readonly string[]) => Promise<number>> = {
+  store: runStore,
+};
+
+/** Runs the CLI; resolves to the exit code, or to undefined when a long-running component started. */
+export async function runKubeLite(argv: readonly string[], out: (line: string) => void): Promise<number | undefined> {
   const command = argv[0];
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     out(kubeLiteUsage);
     return 0;
+  }
+  const role = roles[command];
+  if (role !== undefined) {
+    const code = await role(argv.slice(1));
+    return code === 0 ? undefined : code;
   }
   out(`kube-lite: '${command}' is not available yet.\n\n${kubeLiteUsage}`);
   return 2;

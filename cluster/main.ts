@@ -1,4 +1,12 @@
 #!/usr/bin/env node
 import { runKubeLite } from "./index.js";
 
-process.exitCode = runKubeLite(process.argv.slice(2), (line) => console.log(line));
+runKubeLite(process.argv.slice(2), (line) => console.log(line)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

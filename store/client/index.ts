@@ -1,3 +1,36 @@
-// store/client — the store client: endpoints, leader discovery, retries, watch resume,
-// lease keep-alive. (Issues 3, 4.)
-export {};
+// store/client — the store client: speaks etcd v3's JSON gateway (kube-lite's store and real
+// etcd 3.4 alike) over keep-alive HTTP; learns the leader and sends writes there; retries on
+// another member when a request was certainly not applied, and says so (OutcomeUnknownError)
+// when a write may have been. Watch and lease keep-alive loops come with later issues.
+export { StoreClient, type StoreClientOptions } from "./store-client.js";
+export { StoreError, OutcomeUnknownError, UnavailableError, GrpcCode, EtcdErrorMessage } from "./errors.js";
+export { prefixRangeEnd, fromKeyRangeEnd, encodeBase64, decodeBase64, toBytes, bytesToText, type BytesInput } from "./bytes.js";
+export type {
+  CompactResult,
+  Compare,
+  CompareResult,
+  DeleteRangeRequest,
+  DeleteRangeResult,
+  HealthResult,
+  KeyValue,
+  LeaseGrantResult,
+  LeaseId,
+  LeaseIdInput,
+  LeaseKeepAliveResult,
+  LeaseLeasesResult,
+  LeaseRevokeResult,
+  LeaseTimeToLiveResult,
+  Member,
+  PutRequest,
+  PutResult,
+  RangeRequest,
+  RangeResult,
+  RequestOp,
+  ResponseHeader,
+  ResponseOp,
+  SortOrder,
+  SortTarget,
+  StatusResult,
+  TxnRequest,
+  TxnResult,
+} from "./types.js";

@@ -1,3 +1,8 @@
-// store/server — one store member process: peer transport, durable raft storage, client
-// API in etcd's v3 gateway shapes, leader forwarding, health and status. (Issue 3.)
-export {};
+// store/server — one store member process: drives the Raft core (ticker, Ready loop), keeps
+// the log, hard state and MVCC state in one SQLite database (one transaction and one fsync per
+// Ready), talks to peers over persistent batched TCP links, forwards writes to the leader and
+// serves etcd v3's JSON gateway API to clients.
+export { runStore, parseStoreFlags, storeUsage } from "./cli.js";
+export { Member, memberIdOf } from "./member.js";
+export type { MemberConfig } from "./member.js";
+export { createClientApi } from "./client-api.js";

@@ -1,0 +1,640 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { Logger } from "pino";
+import type { Entry, Message, NodeId, RandomSource, Ready, SoftState } from "../raft/index.js";
+import { Raft, canSendBeforePersist } from "../raft/index.js";
+import type { RangeRequest, RangeResponse, WriteRequest, WriteResponse } from "../mvcc/index.js";
+import { MvccError, MvccStore } from "../mvcc/index.js";
+import { decodeBinaryJson, encodeBinaryJson } from "./binary-json.js";
+import { Unavailable } from "./errors.js";
+import type { PeerFrame } from "./peer-frames.js";
+import { parsePeerFrame } from "./peer-frames.js";
+import { SqliteRaftStorage } from "./raft-storage.js";
+import type { PeerAddress } from "./transport.js";
+import { PeerTransport } from "./transport.js";
+import { Lessor } from "./lessor.js";
+
+/** How often the leader looks for expired leases. */
+const leaseCheckIntervalMs = 100;
+
+export interface MemberConfig {
+  readonly name: NodeId;
+  readonly dataDir: string;
+  readonly peers: readonly PeerAddress[];
+  readonly clusterToken: string;
+  readonly heartbeatIntervalMs: number;
+  readonly electionTimeoutMs: number;
+  /** Keep this many revisions of history; older ones are compacted automatically (0 = never). */
+  readonly autoCompactionRetentionRevisions: number;
+  readonly autoCompactionIntervalMs: number;
+  /** Compact the Raft log once this many applied entries sit behind its first index. */
+  readonly logCompactionEntries: number;
+  /** A write not applied within this long fails as "request timed out" (its outcome unknown). */
+  readonly requestTimeoutMs: number;
+  readonly random: RandomSource;
+  readonly log: Logger;
+}
+
+/** A write proposed (here or through the leader) and waiting for this member to apply it. */
+interface PendingWrite {
+  readonly id: string;
+  readonly data: Uint8Array;
+  readonly resolve: (response: WriteResponse) => void;
+  readonly reject: (error: Error) => void;
+  /** Where the leader put it in the log, once known. */
+  index: number;
+  term: number;
+  /** The leader it was last sent to ("" before it was sent). */
+  sentTo: NodeId;
+}
+
+interface ReadRound {
+  readonly context: string;
+  readonly waiters: { resolve: () => void; reject: (error: Error) => void }[];
+}
+
+/**
+ * One store member: drives the Raft core with a ticker, persists and applies each Ready in one
+ * SQLite transaction, sends messages on the peer transport, and serves reads and writes.
+ */
+export class Member {
+  readonly raft: Raft;
+  readonly mvcc: MvccStore;
+  readonly memberId: string;
+  readonly clusterId: string;
+  private readonly db: Database.Database;
+  private readonly storage: SqliteRaftStorage;
+  private readonly transport: PeerTransport;
+  private readonly bootId = randomUUID().slice(0, 8);
+  private requestCounter = 0;
+  private readonly pendingWrites = new Map<string, PendingWrite>();
+  private readonly pendingByIndex = new Map<number, string>();
+  private readonly readQueue: ReadRound["waiters"] = [];
+  private readRound: ReadRound | undefined;
+  /** Reads confirmed by the leader, waiting for this member to apply up to their index. */
+  private readsAwaitingApply: { index: number; waiters: ReadRound["waiters"] }[] = [];
+  private readonly clientUrls = new Map<NodeId, readonly string[]>();
+  private readonly statements;
+  private applied: number;
+  private readyScheduled = false;
+  private ticker: NodeJS.Timeout | undefined;
+  private compactor: NodeJS.Timeout | undefined;
+  private softState: SoftState;
+  private stopped = false;
+  private readonly softStateListeners: ((state: SoftState, term: number) => void)[] = [];
+  private readonly lessor = new Lessor();
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private readonly leaseCalls = new Map<string, (reply: { ttlSeconds: number; remainingSeconds: number }) => void>();
+
+  constructor(private readonly config: MemberConfig) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    this.db = new Database(path.join(config.dataDir, "member.db"));
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS server_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS server_requests (id TEXT PRIMARY KEY, idx INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS server_requests_idx ON server_requests (idx);
+    `);
+    this.statements = {
+      getState: this.db.prepare<[string], { value: number }>("SELECT value FROM server_state WHERE key = ?"),
+      setState: this.db.prepare<[string, number]>("INSERT INTO server_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+      hasRequest: this.db.prepare<[string], { idx: number }>("SELECT idx FROM server_requests WHERE id = ?"),
+      addRequest: this.db.prepare<[string, number]>("INSERT INTO server_requests (id, idx) VALUES (?, ?)"),
+      forgetRequests: this.db.prepare<[number]>("DELETE FROM server_requests WHERE idx < ?"),
+      allRequests: this.db.prepare<[], { id: string; idx: number }>("SELECT id, idx FROM server_requests ORDER BY id"),
+      clearRequests: this.db.prepare("DELETE FROM server_requests"),
+    };
+    this.mvcc = new MvccStore(this.db);
+    this.applied = this.statements.getState.get("applied")?.value ?? 0;
+    const voters = config.peers.map((p) => p.id);
+    this.storage = new SqliteRaftStorage(this.db, voters, () => ({ index: this.applied, data: this.snapshotData() }));
+    this.memberId = memberIdOf(config.name, config.clusterToken);
+    this.clusterId = memberIdOf(voters.slice().sort().join(","), config.clusterToken);
+    this.raft = new Raft({
+      id: config.name,
+      storage: this.storage,
+      random: config.random,
+      applied: this.applied,
+      electionTimeoutTicks: Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs)),
+      heartbeatTimeoutTicks: 1,
+    });
+    this.softState = this.raft.softState();
+    this.transport = new PeerTransport(config.name, this.clusterId, config.peers, {
+      onFrame: (from, payload) => this.onPeerFrame(from, payload),
+      onDisconnect: (peer) => {
+        this.raft.reportUnreachable(peer);
+        this.scheduleReady();
+      },
+    }, config.log);
+  }
+
+  /** Whether the data directory held state before this start (then --initial-cluster-state is moot). */
+  get resumed(): boolean {
+    return this.storage.hasState();
+  }
+
+  async listenPeers(host: string, port: number): Promise<number> {
+    return this.transport.listen(host, port);
+  }
+
+  start(clientUrls: readonly string[]): void {
+    this.clientUrls.set(this.config.name, clientUrls);
+    this.transport.start();
+    this.ticker = setInterval(() => {
+      this.raft.tick();
+      this.scheduleReady();
+    }, this.config.heartbeatIntervalMs);
+    this.leaseTimer = setInterval(() => this.expireLeases(), leaseCheckIntervalMs);
+    if (this.config.autoCompactionRetentionRevisions > 0) {
+      this.compactor = setInterval(() => this.autoCompact(), this.config.autoCompactionIntervalMs);
+      this.compactor.unref();
+    }
+    // Tell every peer where clients reach us (repeated, as peers may come up later).
+    this.broadcastInfo();
+    this.scheduleReady();
+  }
+
+  onSoftState(listener: (state: SoftState, term: number) => void): void {
+    this.softStateListeners.push(listener);
+  }
+
+  isLeader(): boolean {
+    return this.raft.role === "leader";
+  }
+
+  leader(): NodeId {
+    return this.raft.leader;
+  }
+
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  memberIdOf(name: NodeId): string {
+    return memberIdOf(name, this.config.clusterToken);
+  }
+
+  /** The member list, with client URLs as each member last told us. */
+  members(): { id: string; name: NodeId; peerUrls: string[]; clientUrls: string[] }[] {
+    return this.config.peers.map((peer) => ({
+      id: this.memberIdOf(peer.id),
+      name: peer.id,
+      peerUrls: [peer.url],
+      clientUrls: [...(this.clientUrls.get(peer.id) ?? [])],
+    }));
+  }
+
+  dbSizeBytes(): number {
+    const pageCount = this.db.pragma("page_count", { simple: true }) as number;
+    const pageSize = this.db.pragma("page_size", { simple: true }) as number;
+    return pageCount * pageSize;
+  }
+
+  // ---- writes ----
+
+  /** Proposes a write through Raft; resolves with this member's own application of it. */
+  write(request: WriteRequest): Promise<WriteResponse> {
+    if (this.stopped) return Promise.reject(new Unavailable("etcdserver: server stopped"));
+    this.requestCounter += 1;
+    const id = `${this.config.name}-${this.bootId}-${this.requestCounter}`;
+    const data = encodeBinaryJson({ id, request });
+    return new Promise<WriteResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.pendingWrites.delete(id)) {
+          if (pending.index !== 0) this.pendingByIndex.delete(pending.index);
+          reject(new Unavailable("etcdserver: request timed out"));
+        }
+      }, this.config.requestTimeoutMs);
+      const settle = () => clearTimeout(timer);
+      const pending: PendingWrite = {
+        id,
+        data,
+        resolve: (r) => {
+          settle();
+          resolve(r);
+        },
+        reject: (e) => {
+          settle();
+          reject(e);
+        },
+        index: 0,
+        term: 0,
+        sentTo: "",
+      };
+      this.pendingWrites.set(id, pending);
+      this.submit(pending);
+    });
+  }
+
+  private submit(pending: PendingWrite): void {
+    if (this.raft.role === "leader") {
+      const result = this.raft.propose(pending.data);
+      if (result.ok) {
+        this.proposedAt(pending, result.index, result.term);
+        pending.sentTo = this.config.name;
+        this.scheduleReady();
+        return;
+      }
+      // Transferring, or too much uncommitted: wait for the next leader change or retry shortly.
+      pending.sentTo = "";
+      setTimeout(() => this.resubmit(pending.id), this.config.heartbeatIntervalMs).unref();
+      return;
+    }
+    const leader = this.raft.leader;
+    if (leader === "") {
+      pending.sentTo = ""; // sent again when a leader appears
+      return;
+    }
+    pending.sentTo = leader;
+    this.sendFrame(leader, { forward: { id: pending.id, data: pending.data } });
+  }
+
+  private resubmit(id: string): void {
+    const pending = this.pendingWrites.get(id);
+    if (pending !== undefined && pending.index === 0) this.submit(pending);
+  }
+
+  private proposedAt(pending: PendingWrite, index: number, term: number): void {
+    if (pending.index !== 0) this.pendingByIndex.delete(pending.index);
+    pending.index = index;
+    pending.term = term;
+    this.pendingByIndex.set(index, pending.id);
+  }
+
+  private onForward(from: NodeId, id: string, data: Uint8Array): void {
+    const result = this.raft.propose(data);
+    if (result.ok) {
+      this.sendFrame(from, { forwardReply: { id, ok: true, index: result.index, term: result.term, leader: this.config.name } });
+      this.scheduleReady();
+    } else {
+      this.sendFrame(from, { forwardReply: { id, ok: false, index: 0, term: 0, leader: result.leader } });
+    }
+  }
+
+  private onForwardReply(reply: { id: string; ok: boolean; index: number; term: number; leader: NodeId }): void {
+    const pending = this.pendingWrites.get(reply.id);
+    if (pending === undefined) return;
+    if (reply.ok) {
+      this.proposedAt(pending, reply.index, reply.term);
+      return;
+    }
+    // The member we asked is not (or no longer) the leader: ask again once we know who is.
+    pending.sentTo = "";
+    if (reply.leader !== "" && reply.leader !== this.config.name && reply.leader === this.raft.leader) {
+      setTimeout(() => this.resubmit(pending.id), this.config.heartbeatIntervalMs).unref();
+    }
+  }
+
+  // ---- leases ----
+
+  /** Renews a lease (on the leader, which keeps the deadlines); ttlSeconds -1 if it does not exist. */
+  async leaseKeepAlive(lease: number): Promise<{ ttlSeconds: number; remainingSeconds: number }> {
+    return this.askLeader("keepAlive", lease);
+  }
+
+  async leaseTimeToLive(lease: number): Promise<{ ttlSeconds: number; remainingSeconds: number }> {
+    return this.askLeader("timeToLive", lease);
+  }
+
+  private localKeepAlive(lease: number): { ttlSeconds: number; remainingSeconds: number } {
+    const ttl = this.lessor.keepAlive(lease, Date.now());
+    return ttl === undefined ? { ttlSeconds: -1, remainingSeconds: -1 } : { ttlSeconds: ttl, remainingSeconds: ttl };
+  }
+
+  private localTimeToLive(lease: number): { ttlSeconds: number; remainingSeconds: number } {
+    const info = this.mvcc.lease(lease);
+    if (info === undefined || !this.lessor.isPrimary()) return { ttlSeconds: -1, remainingSeconds: -1 };
+    return { ttlSeconds: info.ttlSeconds, remainingSeconds: this.lessor.remainingSeconds(lease, Date.now()) };
+  }
+
+  private askLeader(method: "keepAlive" | "timeToLive", lease: number): Promise<{ ttlSeconds: number; remainingSeconds: number }> {
+    if (this.raft.role === "leader") return Promise.resolve(method === "keepAlive" ? this.localKeepAlive(lease) : this.localTimeToLive(lease));
+    const leader = this.raft.leader;
+    if (leader === "") return Promise.reject(new Unavailable("etcdserver: no leader"));
+    const callId = `${this.bootId}-l${++this.requestCounter}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.leaseCalls.delete(callId);
+        reject(new Unavailable("etcdserver: request timed out"));
+      }, this.config.requestTimeoutMs);
+      this.leaseCalls.set(callId, (reply) => {
+        clearTimeout(timer);
+        this.leaseCalls.delete(callId);
+        resolve(reply);
+      });
+      this.sendFrame(leader, { leaseCall: { callId, method, lease } });
+    });
+  }
+
+  private expireLeases(): void {
+    for (const id of this.lessor.tick(Date.now())) {
+      this.config.log.info({ lease: id }, "lease expired; revoking it");
+      this.write({ leaseRevoke: { id } }).catch(() => this.lessor.revokeFailed(id));
+    }
+  }
+
+  // ---- reads ----
+
+  /** A linearizable read point: resolves once this member has applied everything committed before the call (Raft thesis §6.4). */
+  linearizableBarrier(): Promise<void> {
+    if (this.stopped) return Promise.reject(new Unavailable("etcdserver: server stopped"));
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new Unavailable("etcdserver: request timed out"));
+      }, this.config.requestTimeoutMs);
+      const once = (f: () => void) => () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        f();
+      };
+      this.readQueue.push({ resolve: once(resolve), reject: (e) => once(() => reject(e))() });
+      if (this.readRound === undefined) this.startReadRound();
+    });
+  }
+
+  private startReadRound(): void {
+    if (this.readQueue.length === 0) return;
+    const round: ReadRound = { context: `${this.bootId}-r${++this.requestCounter}`, waiters: this.readQueue.splice(0) };
+    this.readRound = round;
+    const result = this.raft.readIndex(round.context);
+    if (!result.ok) {
+      // No leader yet: keep the readers and ask again when one appears.
+      this.readQueue.unshift(...round.waiters);
+      this.readRound = undefined;
+      return;
+    }
+    this.scheduleReady();
+  }
+
+  private onReadState(context: string, index: number): void {
+    const round = this.readRound;
+    if (round === undefined || round.context !== context) return;
+    this.readRound = undefined;
+    if (this.applied >= index) for (const w of round.waiters) w.resolve();
+    else this.readsAwaitingApply.push({ index, waiters: round.waiters });
+    this.startReadRound();
+  }
+
+  private releaseAppliedReads(): void {
+    if (this.readsAwaitingApply.length === 0) return;
+    const ready = this.readsAwaitingApply.filter((r) => r.index <= this.applied);
+    this.readsAwaitingApply = this.readsAwaitingApply.filter((r) => r.index > this.applied);
+    for (const r of ready) for (const w of r.waiters) w.resolve();
+  }
+
+  async range(request: RangeRequest): Promise<RangeResponse> {
+    if (request.serializable !== true) await this.linearizableBarrier();
+    return this.mvcc.range(request);
+  }
+
+  // ---- the Ready loop ----
+
+  scheduleReady(): void {
+    if (this.readyScheduled || this.stopped) return;
+    this.readyScheduled = true;
+    setImmediate(() => {
+      this.readyScheduled = false;
+      this.processReady();
+    });
+  }
+
+  private processReady(): void {
+    while (!this.stopped && this.raft.hasReady()) {
+      const ready = this.raft.ready();
+      // A leader's replication traffic may leave before its own write (thesis §10.2.1).
+      const early = ready.messages.filter(canSendBeforePersist);
+      const late = ready.messages.filter((m) => !canSendBeforePersist(m));
+      this.sendMessages(early);
+      const results = this.persistAndApply(ready);
+      this.sendMessages(late);
+      if (ready.softState !== undefined) this.onSoftStateChange(ready.softState);
+      for (const result of results) this.settleWrite(result);
+      for (const readState of ready.readStates) this.onReadState(readState.context, readState.index);
+      this.raft.advance();
+      this.releaseAppliedReads();
+    }
+  }
+
+  private persistAndApply(ready: Ready): { id: string; index: number; response: WriteResponse | Error | undefined }[] {
+    const results: { id: string; index: number; response: WriteResponse | Error | undefined }[] = [];
+    // One transaction, one fsync: the log, the hard state and the applied state move together.
+    this.db.pragma(`synchronous = ${ready.mustSync ? "FULL" : "OFF"}`);
+    this.db.transaction(() => {
+      this.storage.persist(ready);
+      if (ready.snapshot !== undefined) this.installSnapshot(ready.snapshot.data, ready.snapshot.metadata.index);
+      for (const entry of ready.committedEntries) {
+        const result = this.applyEntry(entry);
+        if (result !== undefined) results.push(result);
+      }
+      this.statements.setState.run("applied", this.applied);
+    })();
+    this.maybeCompactLog();
+    return results;
+  }
+
+  private applyEntry(entry: Entry): { id: string; index: number; response: WriteResponse | Error | undefined } | undefined {
+    assert.ok(entry.index === this.applied + 1, `applying ${entry.index} after ${this.applied}`);
+    this.applied = entry.index;
+    if (entry.data.byteLength === 0) return undefined; // a leader's no-op
+    const { id, request } = decodeBinaryJson(entry.data) as { id: string; request: WriteRequest };
+    if (this.statements.hasRequest.get(id) !== undefined) {
+      // The same request, re-sent after a leader change, was already applied.
+      return { id, index: entry.index, response: undefined };
+    }
+    this.statements.addRequest.run(id, entry.index);
+    if (entry.index % 1000 === 0) this.statements.forgetRequests.run(entry.index - 100_000);
+    const { response } = this.mvcc.apply(entry.index, entry.term, request);
+    if ("leaseGrant" in response) this.lessor.granted(response.leaseGrant.id, response.leaseGrant.ttlSeconds, Date.now());
+    else if ("leaseRevoke" in request && !(response instanceof Error)) this.lessor.revoked(request.leaseRevoke.id);
+    return { id, index: entry.index, response };
+  }
+
+  private settleWrite(result: { id: string; index: number; response: WriteResponse | Error | undefined }): void {
+    // Another entry took the place of one of ours: it will never commit; send it again.
+    const displaced = this.pendingByIndex.get(result.index);
+    if (displaced !== undefined && displaced !== result.id) {
+      this.pendingByIndex.delete(result.index);
+      const pending = this.pendingWrites.get(displaced);
+      if (pending !== undefined) {
+        pending.index = 0;
+        this.submit(pending);
+      }
+    }
+    const pending = this.pendingWrites.get(result.id);
+    if (pending === undefined || result.response === undefined) return;
+    this.pendingWrites.delete(result.id);
+    if (pending.index !== 0) this.pendingByIndex.delete(pending.index);
+    if (result.response instanceof Error) pending.reject(result.response);
+    else pending.resolve(result.response);
+  }
+
+  private onSoftStateChange(state: SoftState): void {
+    const leaderChanged = state.leader !== this.softState.leader;
+    if (state.role === "leader" && !this.lessor.isPrimary()) this.lessor.promote(this.mvcc.leases(), Date.now(), this.config.electionTimeoutMs);
+    else if (state.role !== "leader" && this.lessor.isPrimary()) this.lessor.demote();
+    this.softState = state;
+    this.config.log.info({ role: state.role, leader: state.leader, term: this.raft.term }, "raft state changed");
+    for (const listener of this.softStateListeners) listener(state, this.raft.term);
+    if (!leaderChanged || state.leader === "") return;
+    // A new leader: writes it has not acknowledged go to it now (duplicates are applied once);
+    // reads waiting on the old one ask again.
+    for (const pending of this.pendingWrites.values()) {
+      if (pending.index === 0 && pending.sentTo !== state.leader) this.submit(pending);
+    }
+    if (this.readRound !== undefined) {
+      this.readQueue.unshift(...this.readRound.waiters);
+      this.readRound = undefined;
+    }
+    this.startReadRound();
+  }
+
+  // ---- snapshots and compaction ----
+
+  private snapshotData(): Uint8Array {
+    return encodeBinaryJson({ mvcc: this.mvcc.snapshot(), requests: this.statements.allRequests.all() });
+  }
+
+  private installSnapshot(data: Uint8Array, index: number): void {
+    const decoded = decodeBinaryJson(data) as { mvcc: Uint8Array; requests: { id: string; idx: number }[] };
+    this.mvcc.restore(decoded.mvcc);
+    this.statements.clearRequests.run();
+    for (const r of decoded.requests) this.statements.addRequest.run(r.id, r.idx);
+    this.applied = index;
+    this.config.log.info({ index }, "installed a snapshot from the leader");
+  }
+
+  private maybeCompactLog(): void {
+    const keep = Math.floor(this.config.logCompactionEntries / 2);
+    if (this.applied - this.storage.firstIndex() < this.config.logCompactionEntries) return;
+    this.storage.compact(this.applied - keep);
+  }
+
+  private autoCompact(): void {
+    if (this.raft.role !== "leader") return;
+    const retention = this.config.autoCompactionRetentionRevisions;
+    const target = this.mvcc.currentRevision() - retention;
+    // Compact in steps of a tenth of the retention, so each compaction does bounded work.
+    if (target - this.mvcc.compactRevision() < Math.max(1, Math.floor(retention / 10))) return;
+    this.write({ compaction: { revision: target } }).catch((error: unknown) => {
+      this.config.log.warn({ err: error, revision: target }, "automatic compaction failed");
+    });
+  }
+
+  // ---- peers ----
+
+  private sendMessages(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    const byPeer = new Map<NodeId, Message[]>();
+    for (const message of messages) {
+      const list = byPeer.get(message.to);
+      if (list === undefined) byPeer.set(message.to, [message]);
+      else list.push(message);
+    }
+    for (const [peer, list] of byPeer) this.sendFrame(peer, { raft: list });
+  }
+
+  private sendFrame(peer: NodeId, frame: PeerFrame): void {
+    this.transport.send(peer, frame);
+  }
+
+  private broadcastInfo(): void {
+    const urls = this.clientUrls.get(this.config.name) ?? [];
+    for (const peer of this.config.peers) {
+      if (peer.id !== this.config.name) this.sendFrame(peer.id, { info: { name: this.config.name, clientUrls: urls } });
+    }
+    if (this.clientUrls.size < this.config.peers.length && !this.stopped) {
+      setTimeout(() => this.broadcastInfo(), 500).unref();
+    }
+  }
+
+  private onPeerFrame(from: NodeId, payload: unknown): void {
+    const frame = parsePeerFrame(payload);
+    if (frame === undefined) {
+      this.config.log.warn({ peer: from }, "malformed peer frame ignored");
+      return;
+    }
+    if ("raft" in frame) {
+      for (const message of frame.raft) if (message.from === from) this.raft.step(message);
+    } else if ("forward" in frame) {
+      this.onForward(from, frame.forward.id, frame.forward.data);
+    } else if ("forwardReply" in frame) {
+      this.onForwardReply(frame.forwardReply);
+    } else if ("leaseCall" in frame) {
+      const { callId, method, lease } = frame.leaseCall;
+      const answer = method === "keepAlive" ? this.localKeepAlive(lease) : this.localTimeToLive(lease);
+      this.sendFrame(from, { leaseReply: { callId, ...answer } });
+    } else if ("leaseReply" in frame) {
+      this.leaseCalls.get(frame.leaseReply.callId)?.(frame.leaseReply);
+    } else {
+      if (!this.clientUrls.has(frame.info.name)) this.sendFrame(from, { info: { name: this.config.name, clientUrls: this.clientUrls.get(this.config.name) ?? [] } });
+      this.clientUrls.set(frame.info.name, frame.info.clientUrls);
+    }
+    this.scheduleReady();
+  }
+
+  // ---- shutdown ----
+
+  /** Graceful stop: a leader hands leadership to the most caught-up follower first. */
+  async stop(transferTimeoutMs: number): Promise<void> {
+    if (this.stopped) return;
+    if (this.raft.role === "leader") await this.transferLeadership(transferTimeoutMs);
+    this.stopped = true;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    if (this.compactor !== undefined) clearInterval(this.compactor);
+    if (this.leaseTimer !== undefined) clearInterval(this.leaseTimer);
+    const unavailable = new Unavailable("etcdserver: server stopped");
+    for (const pending of this.pendingWrites.values()) pending.reject(unavailable);
+    this.pendingWrites.clear();
+    for (const w of this.readQueue.splice(0)) w.reject(unavailable);
+    for (const r of this.readsAwaitingApply) for (const w of r.waiters) w.reject(unavailable);
+    if (this.readRound !== undefined) for (const w of this.readRound.waiters) w.reject(unavailable);
+    await this.transport.close();
+    this.db.close();
+  }
+
+  private async transferLeadership(timeoutMs: number): Promise<void> {
+    const status = this.raft.status();
+    let best: NodeId | undefined;
+    let bestMatch = -1;
+    for (const [id, progress] of status.progress) {
+      if (id !== this.config.name && this.transport.connected(id) && progress.match > bestMatch) {
+        best = id;
+        bestMatch = progress.match;
+      }
+    }
+    if (best === undefined) return;
+    this.config.log.info({ to: best }, "transferring leadership before shutting down");
+    this.raft.transferLeadership(best);
+    this.scheduleReady();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.onSoftState((state) => {
+        if (state.role !== "leader") {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+}
+
+/** A stable 64-bit id (decimal string) for a member or cluster, from its name and the cluster token. */
+export function memberIdOf(name: string, token: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (const ch of `${token}/${name}`) {
+    const c = ch.codePointAt(0) ?? 0;
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  return ((BigInt(h1) << 32n) | BigInt(h2)).toString();
+}
+
+export { MvccError };

@@ -1,0 +1,66 @@
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import type { Entry, Ready } from "../raft/index.js";
+import { SqliteRaftStorage } from "./raft-storage.js";
+
+const entry = (index: number, term: number, text = `e${index}`): Entry => ({ index, term, data: new TextEncoder().encode(text) });
+
+function ready(entries: Entry[], hardState?: Ready["hardState"], snapshot?: Ready["snapshot"]): Ready {
+  return { softState: undefined, hardState, snapshot, entries, committedEntries: [], messages: [], readStates: [], mustSync: true };
+}
+
+describe("SQLite Raft storage", () => {
+  it("persists entries and hard state, and reads them back after a reopen", () => {
+    const db = new Database(":memory:");
+    const storage = new SqliteRaftStorage(db, ["s1", "s2", "s3"], () => ({ index: 0, data: new Uint8Array() }));
+    expect(storage.hasState()).toBe(false);
+    storage.persist(ready([entry(1, 1), entry(2, 1), entry(3, 2)], { term: 2, vote: "s1", commit: 2 }));
+    const reopened = new SqliteRaftStorage(db, ["ignored"], () => ({ index: 0, data: new Uint8Array() }));
+    expect(reopened.hasState()).toBe(true);
+    expect(reopened.initialState()).toEqual({ hardState: { term: 2, vote: "s1", commit: 2 }, voters: ["s1", "s2", "s3"] });
+    expect([reopened.firstIndex(), reopened.lastIndex(), reopened.term(3), reopened.term(0)]).toEqual([1, 3, 2, 0]);
+    expect(reopened.entries(1, 4, Infinity).map((e) => new TextDecoder().decode(e.data))).toEqual(["e1", "e2", "e3"]);
+  });
+
+  it("replaces a conflicting suffix, in the cache and on disk", () => {
+    const db = new Database(":memory:");
+    const storage = new SqliteRaftStorage(db, ["s1"], () => ({ index: 0, data: new Uint8Array() }));
+    storage.persist(ready([entry(1, 1), entry(2, 1), entry(3, 1)]));
+    storage.persist(ready([entry(2, 2, "new2")]));
+    expect(storage.lastIndex()).toBe(2);
+    expect(storage.term(2)).toBe(2);
+    const reopened = new SqliteRaftStorage(db, ["s1"], () => ({ index: 0, data: new Uint8Array() }));
+    expect(reopened.lastIndex()).toBe(2);
+    expect(new TextDecoder().decode(reopened.entries(2, 3, Infinity)[0]?.data)).toBe("new2");
+  });
+
+  it("limits entries by bytes but always returns one", () => {
+    const storage = new SqliteRaftStorage(new Database(":memory:"), ["s1"], () => ({ index: 0, data: new Uint8Array() }));
+    storage.persist(ready([entry(1, 1, "aaaa"), entry(2, 1, "bbbb"), entry(3, 1, "cccc")]));
+    expect(storage.entries(1, 4, 0)).toHaveLength(1);
+    expect(storage.entries(1, 4, 8)).toHaveLength(2);
+  });
+
+  it("compacts, keeping the term of the last compacted entry, and snapshots at the applied index", () => {
+    const db = new Database(":memory:");
+    let applied = 0;
+    const storage = new SqliteRaftStorage(db, ["s1"], () => ({ index: applied, data: new Uint8Array([9]) }));
+    storage.persist(ready([entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2)]));
+    applied = 3;
+    storage.compact(3);
+    expect([storage.firstIndex(), storage.lastIndex(), storage.term(3)]).toEqual([4, 4, 2]);
+    expect(storage.snapshot().metadata).toEqual({ index: 3, term: 2, voters: ["s1"] });
+    expect(() => storage.term(2)).toThrow();
+    const reopened = new SqliteRaftStorage(db, ["s1"], () => ({ index: 3, data: new Uint8Array() }));
+    expect([reopened.firstIndex(), reopened.lastIndex(), reopened.term(3)]).toEqual([4, 4, 2]);
+  });
+
+  it("a snapshot from the leader replaces the whole log", () => {
+    const storage = new SqliteRaftStorage(new Database(":memory:"), ["s1", "s2", "s3"], () => ({ index: 0, data: new Uint8Array() }));
+    storage.persist(ready([entry(1, 1), entry(2, 1)]));
+    storage.persist(ready([], { term: 5, vote: "", commit: 40 }, { metadata: { index: 40, term: 4, voters: ["s1", "s2", "s3"] }, data: new Uint8Array() }));
+    expect([storage.firstIndex(), storage.lastIndex(), storage.term(40)]).toEqual([41, 40, 4]);
+    storage.persist(ready([entry(41, 5)]));
+    expect(storage.entries(41, 42, Infinity)[0]?.term).toBe(5);
+  });
+});

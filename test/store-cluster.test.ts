@@ -1,0 +1,141 @@
+// End-to-end: a 3-member kube-lite store cluster as real processes, killed with -9.
+import { afterEach, describe, expect, it } from "vitest";
+import type { StoreCluster } from "./support/store-cluster.js";
+import { startStoreCluster } from "./support/store-cluster.js";
+
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+const unb64 = (text: string) => Buffer.from(text, "base64").toString();
+
+async function post(endpoint: string, path: string, body: unknown, timeoutMs = 3000): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${endpoint}${path}`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** A put that either is acknowledged (true) or certainly or possibly failed (false). */
+async function put(endpoint: string, key: string, value: string): Promise<boolean> {
+  try {
+    const { status } = await post(endpoint, "/v3/kv/put", { key: b64(key), value: b64(value) });
+    return status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function getAll(endpoint: string, prefix: string): Promise<Map<string, string>> {
+  const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  const { status, json } = await post(endpoint, "/v3/kv/range", { key: b64(prefix), range_end: b64(end) }, 10_000);
+  expect(status).toBe(200);
+  const kvs = (json.kvs ?? []) as { key: string; value?: string }[];
+  return new Map(kvs.map((kv) => [unb64(kv.key), unb64(kv.value ?? "")]));
+}
+
+/** Retries a request until it succeeds (the cluster may be electing). */
+async function eventually<T>(what: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await what();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describe("store cluster (real processes)", () => {
+  let cluster: StoreCluster | undefined;
+  afterEach(async () => {
+    await cluster?.stop();
+    cluster = undefined;
+  });
+
+  it("loses no acknowledged write when the leader is killed -9, and elects a new one within seconds", async () => {
+    cluster = await startStoreCluster();
+    const c = cluster;
+    const oldLeader = await c.leader();
+    const acked = new Map<string, string>();
+    let stop = false;
+    let killedAt = 0;
+    let firstWriteAfterKill = 0;
+    // Three writers, one per member, so most writes go through followers.
+    const writers = c.members.map(async (member, w) => {
+      for (let i = 0; !stop; i += 1) {
+        const key = `/e2e/kill/${w}/${i}`;
+        if (member.process === undefined) {
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        if (await put(member.clientUrl, key, `v${i}`)) {
+          acked.set(key, `v${i}`);
+          if (killedAt > 0 && firstWriteAfterKill === 0) firstWriteAfterKill = Date.now();
+        }
+      }
+    });
+    await eventually(async () => {
+      if (acked.size < 100) throw new Error("warming up");
+    });
+    killedAt = Date.now();
+    await c.kill(oldLeader);
+    const ackedAtKill = acked.size;
+    await eventually(async () => {
+      if (acked.size < ackedAtKill + 100) throw new Error("no progress after the kill");
+    });
+    stop = true;
+    await Promise.all(writers);
+    const newLeader = await c.leader();
+    expect(newLeader).not.toBe(oldLeader);
+    expect(firstWriteAfterKill - killedAt).toBeLessThan(5000);
+    const survivor = c.members.find((m) => m.process !== undefined);
+    const stored = await getAll(survivor?.clientUrl ?? "", "/e2e/kill/");
+    for (const [key, value] of acked) expect(stored.get(key), key).toBe(value);
+  }, 60_000);
+
+  it("keeps every acknowledged write across kill -9 of all members", async () => {
+    cluster = await startStoreCluster();
+    const c = cluster;
+    await c.leader();
+    const acked = new Map<string, string>();
+    await Promise.all(
+      c.members.map(async (member, w) => {
+        for (let i = 0; i < 50; i += 1) if (await put(member.clientUrl, `/e2e/all/${w}/${i}`, `v${i}`)) acked.set(`/e2e/all/${w}/${i}`, `v${i}`);
+      }),
+    );
+    expect(acked.size).toBe(150);
+    await Promise.all(c.members.map((m) => c.kill(m.name)));
+    await Promise.all(c.members.map((m) => c.restart(m.name)));
+    await c.leader();
+    for (const member of c.members) {
+      const stored = await eventually(() => getAll(member.clientUrl, "/e2e/all/"));
+      expect(stored.size).toBe(150);
+      for (const [key, value] of acked) expect(stored.get(key), key).toBe(value);
+    }
+  }, 60_000);
+
+  it("a member down long enough to need a snapshot catches up", async () => {
+    cluster = await startStoreCluster({ extraArgs: ["--snapshot-count", "50"] });
+    const c = cluster;
+    const leader = await c.leader();
+    const lagger = c.members.find((m) => m.name !== leader);
+    if (lagger === undefined) throw new Error("no follower");
+    await c.kill(lagger.name);
+    const writer = c.members.find((m) => m.name === leader)?.clientUrl ?? "";
+    for (let i = 0; i < 300; i += 1) expect(await put(writer, `/e2e/snap/${i}`, `v${i}`)).toBe(true);
+    await c.restart(lagger.name);
+    await eventually(async () => {
+      const stored = await getAll(lagger.clientUrl, "/e2e/snap/");
+      if (stored.size !== 300) throw new Error(`${lagger.name} has ${stored.size} keys`);
+    });
+    expect(lagger.logs.some((l) => l.msg === "installed a snapshot from the leader")).toBe(true);
+  }, 60_000);
+
+  it("SIGTERM on the leader hands leadership over before exiting", async () => {
+    cluster = await startStoreCluster();
+    const c = cluster;
+    const leader = await c.leader();
+    const member = c.members.find((m) => m.name === leader);
+    await c.kill(leader, "SIGTERM");
+    expect(member?.logs.some((l) => l.msg === "transferring leadership before shutting down")).toBe(true);
+    const next = await c.leader(3000);
+    expect(next).not.toBe(leader);
+  }, 30_000);
+});
