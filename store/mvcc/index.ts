@@ -44,4 +44,7 @@ export {
   maxTxnOpsDefault,
 } from "./validate.js";
 export { compareBytes, keySpan, prefixRangeEnd } from "./bytes.js";
+export { Lessor } from "./lessor.js";
+export { WatchHub, watchCatchUpEventsMax } from "./watch-hub.js";
+export type { WatchOptions, WatchSink } from "./watch-hub.js";
 export type { KeySpan } from "./bytes.js";

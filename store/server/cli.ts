@@ -22,6 +22,7 @@ export const storeUsage = `Usage: kube-lite store [flags]   (etcd's flag names, 
   --election-timeout MS                default 1000
   --auto-compaction-retention N        keep N revisions of history (default 10000; 0 = off)
   --snapshot-count N                   compact the Raft log after N applied entries (default 100000)
+  --experimental-watch-progress-notify-interval D   progress notifications to watchers that ask (default 10m)
   --log-level LEVEL                    pino level (default info)`;
 
 interface StoreFlags {
@@ -36,6 +37,7 @@ interface StoreFlags {
   readonly electionTimeoutMs: number;
   readonly autoCompactionRetention: number;
   readonly snapshotCount: number;
+  readonly progressNotifyIntervalMs: number;
   readonly logLevel: string;
 }
 
@@ -45,6 +47,14 @@ function positiveInt(value: string, flag: string, allowZero = false): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`${flag} must be a ${allowZero ? "non-negative" : "positive"} integer, not '${value}'`);
   return n;
+}
+
+/** A Go-style duration ("500ms", "5s", "10m", "1h") in milliseconds. */
+function durationMs(value: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
+  if (match === null) throw new UsageError(`${flag} must be a duration like 500ms, 5s or 10m, not '${value}'`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
+  return Math.max(1, Math.round(Number(match[1]) * unit));
 }
 
 function url(value: string, flag: string): URL {
@@ -74,6 +84,7 @@ export function parseStoreFlags(argv: readonly string[]): StoreFlags {
       "auto-compaction-retention": { type: "string", default: "10000" },
       "auto-compaction-mode": { type: "string", default: "revision" },
       "snapshot-count": { type: "string", default: "100000" },
+      "experimental-watch-progress-notify-interval": { type: "string", default: "10m" },
       "log-level": { type: "string", default: "info" },
     },
     strict: true,
@@ -106,6 +117,7 @@ export function parseStoreFlags(argv: readonly string[]): StoreFlags {
     electionTimeoutMs,
     autoCompactionRetention: positiveInt(values["auto-compaction-retention"], "--auto-compaction-retention", true),
     snapshotCount: positiveInt(values["snapshot-count"], "--snapshot-count"),
+    progressNotifyIntervalMs: durationMs(values["experimental-watch-progress-notify-interval"], "--experimental-watch-progress-notify-interval"),
     logLevel: values["log-level"],
   };
 }
@@ -139,7 +151,7 @@ export async function runStore(argv: readonly string[]): Promise<number> {
   });
   if (member.resumed) log.info({ dataDir: flags.dataDir }, "resuming from the data directory (initial cluster state ignored)");
   const peerPort = await member.listenPeers(flags.listenPeer.hostname, Number(flags.listenPeer.port));
-  const api = createClientApi(member, log);
+  const api = createClientApi(member, log, { progressNotifyIntervalMs: flags.progressNotifyIntervalMs });
   const clientPort = await new Promise<number>((resolve, reject) => {
     api.once("error", reject);
     api.listen(Number(flags.listenClient.port), flags.listenClient.hostname, () => {

@@ -25,6 +25,8 @@ import {
   txnRequestSchema,
 } from "./gateway-codec.js";
 import type { Member } from "./member.js";
+import type { WatchApiOptions } from "./watch-api.js";
+import { JsonObjectSplitter, attachWatchWebSocket, serveWatchStream } from "./watch-api.js";
 
 /** etcd's --max-request-bytes default. */
 export const requestBytesMax = 1.5 * 1024 * 1024;
@@ -42,7 +44,7 @@ type Handler = (body: unknown) => Promise<Json>;
  * whatever their Content-Type (as the gateway does), validated with zod, and every failure is
  * answered as the gateway answers it: `{"error", "message", "code"}` with the matching status.
  */
-export function createClientApi(member: Member, log: Logger): http.Server {
+export function createClientApi(member: Member, log: Logger, watchOptions: WatchApiOptions = { progressNotifyIntervalMs: 10 * 60_000 }): http.Server {
   const header = (): Json => ({
     cluster_id: member.clusterId,
     member_id: member.memberId,
@@ -199,6 +201,10 @@ export function createClientApi(member: Member, log: Logger): http.Server {
       sendJson(res, healthy ? 200 : 503, { health: String(healthy) });
       return;
     }
+    if (pathname === "/v3/watch" && req.method === "POST") {
+      serveWatchStream(req, res, member, watchOptions, log);
+      return;
+    }
     if (pathname === "/v3/lease/keepalive" && req.method === "POST") {
       serveKeepAlive(req, res, member, header, log);
       return;
@@ -225,6 +231,7 @@ export function createClientApi(member: Member, log: Logger): http.Server {
       .catch((error: unknown) => sendError(res, error, log));
   });
   server.keepAliveTimeout = 60_000;
+  attachWatchWebSocket(server, member, watchOptions, log);
   return server;
 }
 
@@ -234,7 +241,6 @@ export function createClientApi(member: Member, log: Logger): http.Server {
  */
 function serveKeepAlive(req: http.IncomingMessage, res: http.ServerResponse, member: Member, header: () => Json, log: Logger): void {
   res.writeHead(200, { "content-type": "application/json" });
-  let buffered = "";
   let chain = Promise.resolve();
   const answer = (text: string) => {
     chain = chain.then(async () => {
@@ -253,56 +259,15 @@ function serveKeepAlive(req: http.IncomingMessage, res: http.ServerResponse, mem
       }
     });
   };
+  const splitter = new JsonObjectSplitter();
   req.setEncoding("utf8");
   req.on("data", (chunk: string) => {
-    buffered += chunk;
-    for (const text of splitJsonObjects(buffered)) answer(text);
-    buffered = leftover(buffered);
+    for (const text of splitter.push(chunk)) answer(text);
   });
   req.on("end", () => {
-    if (buffered.trim() !== "") answer(buffered);
+    if (splitter.rest().trim() !== "") answer(splitter.rest());
     void chain.then(() => res.end());
   });
-}
-
-/** Complete top-level JSON objects at the start of `text` (the gateway's streamed request body). */
-function splitJsonObjects(text: string): string[] {
-  return scanJsonObjects(text).objects;
-}
-
-function leftover(text: string): string {
-  return text.slice(scanJsonObjects(text).consumed);
-}
-
-function scanJsonObjects(text: string): { objects: string[]; consumed: number } {
-  const objects: string[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  let escaped = false;
-  let consumed = 0;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === "\\") escaped = true;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === "{") {
-      if (depth === 0) start = i;
-      depth += 1;
-    } else if (c === "}") {
-      depth -= 1;
-      if (depth === 0 && start >= 0) {
-        objects.push(text.slice(start, i + 1));
-        consumed = i + 1;
-        start = -1;
-      }
-    }
-  }
-  return { objects, consumed };
 }
 
 /** About what etcd's --max-request-bytes measures: the bytes a write carries. */

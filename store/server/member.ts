@@ -7,7 +7,8 @@ import type { Logger } from "pino";
 import type { Entry, Message, NodeId, RandomSource, Ready, SoftState } from "../raft/index.js";
 import { Raft, canSendBeforePersist } from "../raft/index.js";
 import type { RangeRequest, RangeResponse, WriteRequest, WriteResponse } from "../mvcc/index.js";
-import { MvccError, MvccStore } from "../mvcc/index.js";
+import type { WatchEvent } from "../mvcc/index.js";
+import { Lessor, MvccError, MvccStore, WatchHub } from "../mvcc/index.js";
 import { decodeBinaryJson, encodeBinaryJson } from "./binary-json.js";
 import { Unavailable } from "./errors.js";
 import type { PeerFrame } from "./peer-frames.js";
@@ -15,7 +16,6 @@ import { parsePeerFrame } from "./peer-frames.js";
 import { SqliteRaftStorage } from "./raft-storage.js";
 import type { PeerAddress } from "./transport.js";
 import { PeerTransport } from "./transport.js";
-import { Lessor } from "./lessor.js";
 
 /** How often the leader looks for expired leases. */
 const leaseCheckIntervalMs = 100;
@@ -63,6 +63,7 @@ interface ReadRound {
 export class Member {
   readonly raft: Raft;
   readonly mvcc: MvccStore;
+  readonly watchHub: WatchHub;
   readonly memberId: string;
   readonly clusterId: string;
   private readonly db: Database.Database;
@@ -109,6 +110,7 @@ export class Member {
       clearRequests: this.db.prepare("DELETE FROM server_requests"),
     };
     this.mvcc = new MvccStore(this.db);
+    this.watchHub = new WatchHub(this.mvcc, (step) => setImmediate(step));
     this.applied = this.statements.getState.get("applied")?.value ?? 0;
     const voters = config.peers.map((p) => p.id);
     this.storage = new SqliteRaftStorage(this.db, voters, () => ({ index: this.applied, data: this.snapshotData() }));
@@ -424,22 +426,25 @@ export class Member {
 
   private persistAndApply(ready: Ready): { id: string; index: number; response: WriteResponse | Error | undefined }[] {
     const results: { id: string; index: number; response: WriteResponse | Error | undefined }[] = [];
+    const events: WatchEvent[] = [];
     // One transaction, one fsync: the log, the hard state and the applied state move together.
     this.db.pragma(`synchronous = ${ready.mustSync ? "FULL" : "OFF"}`);
     this.db.transaction(() => {
       this.storage.persist(ready);
       if (ready.snapshot !== undefined) this.installSnapshot(ready.snapshot.data, ready.snapshot.metadata.index);
       for (const entry of ready.committedEntries) {
-        const result = this.applyEntry(entry);
+        const result = this.applyEntry(entry, events);
         if (result !== undefined) results.push(result);
       }
       this.statements.setState.run("applied", this.applied);
     })();
+    // Watchers hear of every applied revision in order, right after it is on disk.
+    this.watchHub.publish(events);
     this.maybeCompactLog();
     return results;
   }
 
-  private applyEntry(entry: Entry): { id: string; index: number; response: WriteResponse | Error | undefined } | undefined {
+  private applyEntry(entry: Entry, events: WatchEvent[]): { id: string; index: number; response: WriteResponse | Error | undefined } | undefined {
     assert.ok(entry.index === this.applied + 1, `applying ${entry.index} after ${this.applied}`);
     this.applied = entry.index;
     if (entry.data.byteLength === 0) return undefined; // a leader's no-op
@@ -450,7 +455,9 @@ export class Member {
     }
     this.statements.addRequest.run(id, entry.index);
     if (entry.index % 1000 === 0) this.statements.forgetRequests.run(entry.index - 100_000);
-    const { response } = this.mvcc.apply(entry.index, entry.term, request);
+    const applied = this.mvcc.apply(entry.index, entry.term, request);
+    const response = applied.response;
+    for (const event of applied.events) events.push(event);
     if ("leaseGrant" in response) this.lessor.granted(response.leaseGrant.id, response.leaseGrant.ttlSeconds, Date.now());
     else if ("leaseRevoke" in request && !(response instanceof Error)) this.lessor.revoked(request.leaseRevoke.id);
     return { id, index: entry.index, response };
@@ -507,6 +514,7 @@ export class Member {
     this.statements.clearRequests.run();
     for (const r of decoded.requests) this.statements.addRequest.run(r.id, r.idx);
     this.applied = index;
+    this.watchHub.restored();
     this.config.log.info({ index }, "installed a snapshot from the leader");
   }
 

@@ -1,0 +1,159 @@
+import { compareBytes, keySpan } from "./bytes.js";
+import type { KeySpan } from "./bytes.js";
+import type { MvccStore } from "./mvcc-store.js";
+import type { WatchEvent } from "./types.js";
+import { MvccError } from "./types.js";
+
+/** Events read from history per step while a watcher catches up. */
+export const watchCatchUpEventsMax = 1000;
+
+export interface WatchOptions {
+  readonly key: Uint8Array;
+  readonly rangeEnd?: Uint8Array;
+  /** 0: from now on. Otherwise the first revision to deliver. */
+  readonly startRevision: number;
+  readonly prevKv: boolean;
+  readonly noPut: boolean;
+  readonly noDelete: boolean;
+}
+
+export interface WatchSink {
+  /** Events of whole revisions, in order; `revision` is the store's revision when sent. */
+  events(events: readonly WatchEvent[], revision: number): void;
+  /** The watch ended on the store's side: history it needs was compacted (compactRevision) or it fell behind. */
+  canceled(reason: string, compactRevision: number): void;
+}
+
+interface Watcher {
+  readonly id: number;
+  readonly span: KeySpan;
+  readonly options: WatchOptions;
+  readonly sink: WatchSink;
+  /** The next revision this watcher needs. */
+  nextRevision: number;
+  synced: boolean;
+}
+
+/**
+ * One event feed per member, fanned out to every watcher (no per-watcher scan of the store on
+ * a write). A watcher from an old revision first replays history in bounded steps, then joins
+ * the live feed at exactly the next revision: no gap, no duplicate. The caller delivers each
+ * applied revision's events with `publish`, synchronously after applying, so that a watcher
+ * checking "caught up?" and joining the feed cannot miss a revision in between.
+ */
+export class WatchHub {
+  private readonly watchers = new Map<number, Watcher>();
+  private readonly catchingUp = new Set<number>();
+  private nextId = 1;
+  private catchUpScheduled = false;
+
+  constructor(
+    private readonly store: MvccStore,
+    /** Runs a catch-up step later (setImmediate in the member), so replay never blocks applies. */
+    private readonly defer: (step: () => void) => void,
+  ) {}
+
+  get size(): number {
+    return this.watchers.size;
+  }
+
+  /** Starts a watch; returns its id, or throws the compacted MvccError if its start is gone. */
+  add(options: WatchOptions, sink: WatchSink): number {
+    const current = this.store.currentRevision();
+    const start = options.startRevision > 0 ? options.startRevision : current + 1;
+    if (start <= this.store.compactRevision()) throw new MvccError(11, "etcdserver: mvcc: required revision has been compacted");
+    const watcher: Watcher = { id: this.nextId++, span: keySpan(options.key, options.rangeEnd), options, sink, nextRevision: start, synced: start > current };
+    this.watchers.set(watcher.id, watcher);
+    if (!watcher.synced) {
+      this.catchingUp.add(watcher.id);
+      this.scheduleCatchUp();
+    }
+    return watcher.id;
+  }
+
+  cancel(id: number): boolean {
+    this.catchingUp.delete(id);
+    return this.watchers.delete(id);
+  }
+
+  /** The events of applied revisions, in order (call right after the apply, before any await). */
+  publish(events: readonly WatchEvent[]): void {
+    if (events.length === 0 || this.watchers.size === 0) return;
+    const revision = this.store.currentRevision();
+    for (const watcher of this.watchers.values()) {
+      if (!watcher.synced) continue;
+      const matching = events.filter((e) => this.wants(watcher, e));
+      watcher.nextRevision = revision + 1;
+      if (matching.length > 0) watcher.sink.events(matching, revision);
+    }
+  }
+
+  /** The store was replaced by a snapshot: every watcher catches up again from where it was. */
+  restored(): void {
+    for (const watcher of this.watchers.values()) {
+      watcher.synced = false;
+      this.catchingUp.add(watcher.id);
+    }
+    if (this.catchingUp.size > 0) this.scheduleCatchUp();
+  }
+
+  /** Watchers synced with the live feed and their next revision (for progress notifications). */
+  syncedWatchers(): number[] {
+    return [...this.watchers.values()].filter((w) => w.synced).map((w) => w.id);
+  }
+
+  private wants(watcher: Watcher, event: WatchEvent): boolean {
+    if (event.type === "PUT" ? watcher.options.noPut : watcher.options.noDelete) return false;
+    return inSpan(watcher.span, event.kv.key);
+  }
+
+  private scheduleCatchUp(): void {
+    if (this.catchUpScheduled) return;
+    this.catchUpScheduled = true;
+    this.defer(() => {
+      this.catchUpScheduled = false;
+      this.catchUpStep();
+    });
+  }
+
+  /** One bounded step of history replay for every watcher behind the live feed. */
+  private catchUpStep(): void {
+    for (const id of [...this.catchingUp]) {
+      const watcher = this.watchers.get(id);
+      if (watcher === undefined) {
+        this.catchingUp.delete(id);
+        continue;
+      }
+      let result: { events: WatchEvent[]; lastRevision: number };
+      try {
+        const { key, rangeEnd, prevKv } = watcher.options;
+        result = this.store.eventsSince(watcher.nextRevision, key, rangeEnd, prevKv, watchCatchUpEventsMax);
+      } catch (error) {
+        // Compacted while catching up: the watcher must relist.
+        this.cancel(id);
+        watcher.sink.canceled(error instanceof Error ? error.message : "compacted", this.store.compactRevision());
+        continue;
+      }
+      const matching = result.events.filter((e) => this.wants(watcher, e));
+      watcher.nextRevision = result.lastRevision + 1;
+      if (watcher.nextRevision > this.store.currentRevision()) {
+        // Caught up, in the same turn as the check: the next publish is its next revision.
+        watcher.synced = true;
+        this.catchingUp.delete(id);
+      }
+      if (matching.length > 0) watcher.sink.events(matching, this.store.currentRevision());
+    }
+    if (this.catchingUp.size > 0) this.scheduleCatchUp();
+  }
+}
+
+function inSpan(span: KeySpan, key: Uint8Array): boolean {
+  switch (span.kind) {
+    case "single":
+      return compareBytes(key, span.key) === 0;
+    case "from":
+      return compareBytes(key, span.key) >= 0;
+    case "between":
+      return compareBytes(key, span.key) >= 0 && compareBytes(key, span.end) < 0;
+  }
+}
