@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import type { Message, VoteMessage } from "./types.js";
 import { NONE } from "./types.js";
+import { Raft } from "./raft.js";
+import { MemoryStorage } from "./storage.js";
 import { TestNetwork, and, describeMessage, fixedRandom, from, isType, storageWithLog, to } from "./test-network.js";
 
 const E = 10;
@@ -319,5 +321,25 @@ describe("check-quorum and the leader lease", () => {
     expect(net.raft("b").term).toBe(1);
     net.deliver(voteRequest("vote", "c", "b", 2, 1, 1, true));
     expect(net.take(from("b")).map(describeMessage)).toEqual(["voteResponse b→c t2"]);
+  });
+});
+
+describe("forgetLeader (the driver saw the leader's process die)", () => {
+  it("lets a follower grant a pre-vote at once that its leader lease would refuse", () => {
+    const ids = ["a", "b", "c"];
+    const make = (id: string) => new Raft({ id, storage: new MemoryStorage(ids), random: { int: () => 0 }, electionTimeoutTicks: 10 });
+    const b = make("b");
+    // b follows a, which just sent a heartbeat: its lease holds.
+    b.step({ type: "heartbeat", from: "a", to: "b", term: 1, commit: 0, context: "" });
+    const preVote = { type: "preVote", from: "c", to: "b", term: 2, lastLogIndex: 0, lastLogTerm: 0, transfer: false } as const;
+    b.step(preVote);
+    const refused = b.ready();
+    b.advance();
+    expect(refused.messages.filter((m) => m.type === "preVoteResponse")).toEqual([]);
+    b.forgetLeader();
+    expect(b.leader).toBe("");
+    b.step(preVote);
+    const granted = b.ready().messages.find((m) => m.type === "preVoteResponse");
+    expect(granted).toMatchObject({ to: "c", term: 2, reject: false });
   });
 });

@@ -230,6 +230,18 @@ export class Raft {
     return { ok: true };
   }
 
+  /**
+   * The driver knows the leader's process is gone (its connections closed and will not
+   * reopen): stop honouring its lease, so that this follower grants pre-votes and votes at once
+   * rather than after an election timeout (etcd-io/raft's ForgetLeader). Safety never depended
+   * on the lease; a leader that is in fact alive keeps its followers, whose leases still hold.
+   */
+  forgetLeader(): void {
+    if (this.role !== "follower" || this.leader === NONE) return;
+    this.leader = NONE;
+    this.electionElapsed = this.electionTimeoutTicks;
+  }
+
   /** The transport could not deliver a snapshot to `to`: probe again. */
   reportSnapshotFailure(to: NodeId): void {
     const progress = this.progress.get(to);

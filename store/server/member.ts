@@ -127,10 +127,7 @@ export class Member {
     this.softState = this.raft.softState();
     this.transport = new PeerTransport(config.name, this.clusterId, config.peers, {
       onFrame: (from, payload) => this.onPeerFrame(from, payload),
-      onDisconnect: (peer) => {
-        this.raft.reportUnreachable(peer);
-        this.scheduleReady();
-      },
+      onDisconnect: (peer) => this.onPeerDisconnect(peer),
     }, config.log);
   }
 
@@ -583,6 +580,27 @@ export class Member {
     } else {
       if (!this.clientUrls.has(frame.info.name)) this.sendFrame(from, { info: { name: this.config.name, clientUrls: this.clientUrls.get(this.config.name) ?? [] } });
       this.clientUrls.set(frame.info.name, frame.info.clientUrls);
+    }
+    this.scheduleReady();
+  }
+
+  /**
+   * A peer's connection closed. If it was the leader's, its process is most likely gone (a
+   * kill -9 closes its sockets at once): forget it and campaign after a short random delay,
+   * instead of waiting out the election timeout. Pre-vote keeps this harmless when the leader
+   * is in fact alive: the followers that still hear from it refuse.
+   */
+  private onPeerDisconnect(peer: NodeId): void {
+    this.raft.reportUnreachable(peer);
+    if (peer === this.raft.leader && this.raft.role === "follower") {
+      this.config.log.info({ leader: peer }, "lost the connection to the leader; campaigning early");
+      this.raft.forgetLeader();
+      const delayMs = this.config.random.int(2 * this.config.heartbeatIntervalMs);
+      setTimeout(() => {
+        if (this.stopped || this.raft.leader !== "" || this.raft.role !== "follower") return;
+        this.raft.campaign();
+        this.scheduleReady();
+      }, delayMs).unref();
     }
     this.scheduleReady();
   }

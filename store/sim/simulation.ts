@@ -67,7 +67,8 @@ type Event =
   | { kind: "fault" }
   | { kind: "restart"; node: SimNode; epoch: number }
   | { kind: "healLinks"; generation: number }
-  | { kind: "strikeLeader"; node: SimNode; term: number };
+  | { kind: "strikeLeader"; node: SimNode; term: number }
+  | { kind: "campaign"; node: SimNode; epoch: number };
 
 interface PendingOperation {
   readonly op: number;
@@ -281,6 +282,13 @@ export class Simulation {
         return;
       case "strikeLeader":
         this.strikeLeader(event.node, event.term);
+        return;
+      case "campaign":
+        // A follower that saw its leader's connection close campaigns early (as store/server does).
+        if (event.node.epoch === event.epoch && event.node.raft?.leader === "" && event.node.raft.role === "follower") {
+          event.node.raft.campaign();
+          this.afterInput(event.node);
+        }
         return;
     }
   }
@@ -540,7 +548,7 @@ export class Simulation {
     if (leader?.raft === undefined) return;
     this.crashedLeaderTerm = leader.raft.term;
     this.enterPhase("leaderCrash");
-    this.crashNode(leader, 5);
+    this.crashNode(leader, 5, false);
   }
 
   private startChaos(): void {
@@ -709,9 +717,16 @@ export class Simulation {
     else this.cutLinks(() => this.network.partition([node.id], this.nodes.filter((n) => n !== node).map((n) => n.id)));
   }
 
-  private crashNode(node: SimNode, downTicks: number): void {
+  /** `peersNotice`: its peers see its connections close (a real kill -9); off for the timeout-only election measurement. */
+  private crashNode(node: SimNode, downTicks: number, peersNotice = true): void {
     this.trace(`${node.id} crashed (down ${downTicks} ticks)`);
     for (const client of this.clients) if (client.pending?.node === node) this.giveUp(client);
+    // Its peers see its connections close: most forget it as leader and campaign early.
+    for (const peer of this.nodes) {
+      if (!peersNotice || peer === node || peer.raft?.leader !== node.id || !this.faultRandom.chance(0.7)) continue;
+      peer.raft.forgetLeader();
+      this.queue.push(this.now + this.faultRandom.between(0, 2 * unitsPerTick), { kind: "campaign", node: peer, epoch: peer.epoch });
+    }
     node.crash();
     this.queue.push(this.now + downTicks * unitsPerTick, { kind: "restart", node, epoch: node.epoch });
   }
