@@ -1,4 +1,4 @@
-// KV, txn, compaction and lease semantics of the store, as seen through its etcd v3 JSON
+// KV, txn, compaction, watch and lease semantics of the store, as seen through its etcd v3 JSON
 // gateway: ONE suite, TWO targets. Every expected value below is what real etcd 3.4 answers;
 // kube-lite's store must answer the same.
 //
@@ -26,7 +26,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   bytesToText,
   EtcdErrorMessage,
@@ -35,10 +35,12 @@ import {
   prefixRangeEnd,
   StoreClient,
   StoreError,
+  WatchCompactedError,
   type KeyValue,
   type RangeResult,
   type ResponseOp,
 } from "../store/client/index.js";
+import { RawWatchStream, type WatchLine } from "./support/watch-stream.js";
 
 type StartCluster = (options: { members: number }) => Promise<{ endpoints: string[]; stop(): Promise<void> }>;
 
@@ -276,6 +278,23 @@ describe.skipIf(targetName === undefined)(suiteTitle, () => {
   });
 
   describe("revisions", () => {
+    it("answers each write with its own revision in the header, even among concurrent writes", async () => {
+      // Kubernetes takes an object's new resourceVersion from this header (etcd: the txn's revision).
+      const k = under("concurrent-revisions");
+      const answered: [string, number][] = [];
+      await Promise.all(
+        [0, 1, 2].map(async (w) => {
+          for (let i = 0; i < 40; i++) {
+            const key = k(`${w}/${i}`);
+            answered.push([key, (await store.put({ key, value: "v" })).header.revision]);
+          }
+        }),
+      );
+      const stored = await store.range({ key: k(), rangeEnd: prefixRangeEnd(k()) });
+      const modRevision = new Map(stored.kvs.map((kv) => [text(kv.key), kv.modRevision]));
+      expect(answered.filter(([key, revision]) => modRevision.get(key) !== revision).map(([key, revision]) => `${key}: header ${revision}, mod_revision ${modRevision.get(key)}`)).toEqual([]);
+    });
+
     it("keeps revision, create_revision, mod_revision and version", async () => {
       const k = under("bookkeeping")("a");
       const created = await store.put({ key: k, value: "1" });
@@ -663,6 +682,366 @@ describe.skipIf(targetName === undefined)(suiteTitle, () => {
       const ttl = await postJson("/v3/lease/timetolive", { ID: granted.id });
       expect(ttl.status).toBe(200);
       expect(ttl.json).toEqual({ header: expect.any(Object), ID: granted.id, TTL: "-1" });
+    });
+  });
+
+  describe("watch", () => {
+    const streams: RawWatchStream[] = [];
+    afterEach(() => {
+      for (const s of streams.splice(0)) s.close();
+    });
+    /** A watch stream on `endpoint` whose body is `requests`. */
+    const open = (...requests: unknown[]) => {
+      const s = new RawWatchStream(endpoint, requests);
+      streams.push(s);
+      return s;
+    };
+    const create = (request: Record<string, unknown>) => ({ create_request: request });
+    /** A full response header at `revision`. */
+    const at = (revision: number) => ({
+      cluster_id: expect.stringMatching(/^\d+$/),
+      member_id: expect.stringMatching(/^\d+$/),
+      revision: String(revision),
+      raft_term: expect.stringMatching(/^\d+$/),
+    });
+    /** A key-value as the gateway writes it (empty value and lease 0 left out). */
+    const kvJson = (key: string, kv: { create: number; mod: number; version: number; value?: string; lease?: string }) => {
+      const json: Record<string, string> = { key: b64(key), create_revision: String(kv.create), mod_revision: String(kv.mod), version: String(kv.version) };
+      if (kv.value !== undefined && kv.value !== "") json.value = b64(kv.value);
+      if (kv.lease !== undefined) json.lease = kv.lease;
+      return json;
+    };
+    /** A DELETE event's kv: only the key and the deletion's revision. */
+    const deletedJson = (key: string, mod: number) => ({ key: b64(key), mod_revision: String(mod) });
+    /** Waits until `endpoint` has applied every write acknowledged so far (a linearizable read there). */
+    const caughtUp = async (): Promise<number> => {
+      const answer = await postJson("/v3/kv/range", { key: b64(run), count_only: true });
+      return Number((answer.json.header as { revision: string }).revision);
+    };
+    const eventsOf = (lines: WatchLine[]) => lines.flatMap((l) => ((l.result as { events?: unknown[] }).events ?? []) as { type?: string; kv: { key: string; mod_revision: string } }[]);
+    const lastEventRevision = (line: WatchLine) => {
+      const events = (line.result as { events?: { kv: { mod_revision: string } }[] }).events ?? [];
+      return Number(events[events.length - 1]?.kv.mod_revision ?? 0);
+    };
+    const summary = (lines: WatchLine[]) => eventsOf(lines).map((e) => `${e.type ?? "PUT"} ${Buffer.from(e.kv.key, "base64").toString()}@${e.kv.mod_revision}`);
+
+    it("answers a create request with created at the member's revision; ids count from 0, and 0 is left out", async () => {
+      const k = under("watch-create");
+      await store.put({ key: k("a"), value: "1" });
+      const revision = await caughtUp();
+      const s = open(create({ key: b64(k("a")) }), create({ key: b64(k("b")) }));
+      expect(await s.next(2)).toEqual([
+        { result: { header: at(revision), created: true } },
+        { result: { header: at(revision), watch_id: "1", created: true } },
+      ]);
+    });
+
+    it("streams live events one revision per answer: PUT's type left out, DELETE with key and mod_revision only, no prev_kv unasked", async () => {
+      const k = under("watch-live")("a");
+      const s = open(create({ key: b64(k) }));
+      await s.next();
+      const r1 = (await store.put({ key: k, value: "1" })).header.revision;
+      const r2 = (await store.put({ key: k, value: "2" })).header.revision;
+      const r3 = (await store.deleteRange({ key: k })).header.revision;
+      expect(await s.next(3)).toEqual([
+        { result: { header: at(r1), events: [{ kv: kvJson(k, { create: r1, mod: r1, version: 1, value: "1" }) }] } },
+        { result: { header: at(r2), events: [{ kv: kvJson(k, { create: r1, mod: r2, version: 2, value: "2" }) }] } },
+        { result: { header: at(r3), events: [{ type: "DELETE", kv: deletedJson(k, r3) }] } },
+      ]);
+    });
+
+    it("adds prev_kv when asked, except to a creation", async () => {
+      const k = under("watch-prev-kv")("a");
+      const s = open(create({ key: b64(k), prev_kv: true }));
+      await s.next();
+      const r1 = (await store.put({ key: k, value: "1" })).header.revision;
+      const r2 = (await store.put({ key: k, value: "" })).header.revision;
+      const r3 = (await store.deleteRange({ key: k })).header.revision;
+      expect(await s.next(3)).toEqual([
+        { result: { header: at(r1), events: [{ kv: kvJson(k, { create: r1, mod: r1, version: 1, value: "1" }) }] } },
+        {
+          result: {
+            header: at(r2),
+            events: [{ kv: kvJson(k, { create: r1, mod: r2, version: 2 }), prev_kv: kvJson(k, { create: r1, mod: r1, version: 1, value: "1" }) }],
+          },
+        },
+        { result: { header: at(r3), events: [{ type: "DELETE", kv: deletedJson(k, r3), prev_kv: kvJson(k, { create: r1, mod: r2, version: 2 }) }] } },
+      ]);
+    });
+
+    it("replays history from start_revision with the same shapes", async () => {
+      const k = under("watch-history")("a");
+      const r1 = (await store.put({ key: k, value: "1" })).header.revision;
+      const r2 = (await store.put({ key: k, value: "2" })).header.revision;
+      const r3 = (await store.deleteRange({ key: k })).header.revision;
+      await caughtUp();
+      const s = open(create({ key: b64(k), start_revision: String(r1), prev_kv: true }));
+      expect(await s.next()).toEqual([{ result: { header: at(r3), created: true } }]);
+      const lines = await s.nextUntil((line) => lastEventRevision(line) === r3);
+      expect(eventsOf(lines)).toEqual([
+        { kv: kvJson(k, { create: r1, mod: r1, version: 1, value: "1" }) },
+        { kv: kvJson(k, { create: r1, mod: r2, version: 2, value: "2" }), prev_kv: kvJson(k, { create: r1, mod: r1, version: 1, value: "1" }) },
+        { type: "DELETE", kv: deletedJson(k, r3), prev_kv: kvJson(k, { create: r1, mod: r2, version: 2, value: "2" }) },
+      ]);
+      for (const line of lines) {
+        expect(Object.keys(line.result as object).sort()).toEqual(["events", "header"]);
+        expect(Number((line.result as { header: { revision: string } }).header.revision)).toBeGreaterThanOrEqual(lastEventRevision(line));
+      }
+    });
+
+    it("selects a single key, a range, a prefix, and every key from a key on", async () => {
+      const k = under("watch-ranges");
+      const prefix = k();
+      const after = `${prefix.slice(0, -1)}0`; // just past the prefix
+      const before = `${prefix.slice(0, -1)}.`; // just before it
+      const writes: [string, number][] = [];
+      const write = async (key: string) => writes.push([key, (await store.put({ key, value: "v" })).header.revision]);
+      for (const key of [k("a"), k("b"), before, k("c"), k("d"), after, k("b")]) await write(key);
+      const start = writes[0]?.[1] ?? 0;
+      const watches = [
+        { name: "single", request: { key: b64(k("b")) }, selects: (key: string) => key === k("b") },
+        { name: "range", request: { key: b64(k("b")), range_end: b64(k("d")) }, selects: (key: string) => key >= k("b") && key < k("d") },
+        { name: "prefix", request: { key: b64(prefix), range_end: encodeBase64(prefixRangeEnd(prefix)) }, selects: (key: string) => key.startsWith(prefix) },
+        { name: "from key", request: { key: b64(k("c")), range_end: encodeBase64(fromKeyRangeEnd) }, selects: (key: string) => key >= k("c") },
+      ];
+      for (const watch of watches) {
+        const expected = writes.filter(([key]) => watch.selects(key)).map(([key, revision]) => `PUT ${key}@${revision}`);
+        const last = writes.filter(([key]) => watch.selects(key)).at(-1)?.[1];
+        const s = open(create({ ...watch.request, start_revision: String(start) }));
+        await s.next();
+        expect([watch.name, summary(await s.nextUntil((line) => lastEventRevision(line) >= (last ?? 0)))]).toEqual([watch.name, expected]);
+      }
+    });
+
+    it("goes from history to live without a gap or a repeat while writes go on", async () => {
+      const k = under("watch-no-gap");
+      const revisions: number[] = [];
+      for (let i = 0; i < 5; i++) revisions.push((await store.put({ key: k(`h${i}`), value: "v" })).header.revision);
+      const from = revisions[2] ?? 0;
+      const s = open(create({ key: b64(k()), range_end: encodeBase64(prefixRangeEnd(k())), start_revision: String(from) }));
+      // Writes race the watch's catch-up: some land before it joins the live feed, some after.
+      for (let i = 0; i < 30; i++) revisions.push((await store.put({ key: k(`l${i}`), value: "v" })).header.revision);
+      const last = revisions.at(-1) ?? 0;
+      const lines = await s.nextUntil((line) => lastEventRevision(line) >= last);
+      const seen = eventsOf(lines).map((e) => Number(e.kv.mod_revision));
+      expect(seen).toEqual(revisions.filter((r) => r >= from));
+    });
+
+    it("filters: NOPUT delivers only deletions, NODELETE only puts", async () => {
+      const k = under("watch-filters");
+      const range = { key: b64(k()), range_end: encodeBase64(prefixRangeEnd(k())) };
+      const noPut = open(create({ ...range, filters: ["NOPUT"] }));
+      const noDelete = open(create({ ...range, filters: ["NODELETE"] }));
+      await Promise.all([noPut.next(), noDelete.next()]);
+      const log: string[] = [];
+      const put = async (name: string) => log.push(`PUT ${k(name)}@${(await store.put({ key: k(name), value: "v" })).header.revision}`);
+      const del = async (name: string) => log.push(`DELETE ${k(name)}@${(await store.deleteRange({ key: k(name) })).header.revision}`);
+      await put("a");
+      await del("a");
+      await put("b");
+      await del("b");
+      await put("c");
+      await del("c");
+      const revisionOf = (entry: string | undefined) => Number(entry?.split("@")[1]);
+      const deletes = log.filter((e) => e.startsWith("DELETE"));
+      const puts = log.filter((e) => e.startsWith("PUT"));
+      expect(summary(await noPut.nextUntil((line) => lastEventRevision(line) >= revisionOf(deletes.at(-1))))).toEqual(deletes);
+      expect(summary(await noDelete.nextUntil((line) => lastEventRevision(line) >= revisionOf(puts.at(-1))))).toEqual(puts);
+    });
+
+    it("cancels a watch: answers canceled, then sends nothing more for it; an unknown id gets no answer", async () => {
+      const k = under("watch-cancel");
+      const revision = await caughtUp();
+      const s = open(create({ key: b64(k("a")) }), create({ key: b64(k("b")) }), { cancel_request: { watch_id: "0" } }, { cancel_request: { watch_id: "9" } });
+      expect(await s.next(3)).toEqual([
+        { result: { header: at(revision), created: true } },
+        { result: { header: at(revision), watch_id: "1", created: true } },
+        { result: { header: at(revision), canceled: true } },
+      ]);
+      await store.put({ key: k("a"), value: "v" });
+      const rb = (await store.put({ key: k("b"), value: "v" })).header.revision;
+      expect(await s.next()).toEqual([{ result: { header: at(rb), watch_id: "1", events: [{ kv: kvJson(k("b"), { create: rb, mod: rb, version: 1, value: "v" }) }] } }]);
+    });
+
+    it("refuses a watch id already in use on the stream", async () => {
+      const k = under("watch-duplicate-id");
+      const revision = await caughtUp();
+      const s = open(create({ key: b64(k("a")), watch_id: "3" }), create({ key: b64(k("b")), watch_id: "3" }));
+      expect(await s.next(2)).toEqual([
+        { result: { header: at(revision), watch_id: "3", created: true } },
+        { result: { header: at(revision), watch_id: "-1", created: true, canceled: true, cancel_reason: "mvcc: duplicate watch ID provided on the WatchStream" } },
+      ]);
+    });
+
+    it("delivers a txn's writes as one answer, in the txn's order", async () => {
+      const k = under("watch-txn");
+      const rb = (await store.put({ key: k("b"), value: "b" })).header.revision;
+      const s = open(create({ key: b64(k()), range_end: encodeBase64(prefixRangeEnd(k())) }));
+      await s.next();
+      const txn = await store.txn({ success: [{ put: { key: k("c"), value: "c" } }, { put: { key: k("a") } }, { deleteRange: { key: k("b") } }] });
+      const r = txn.header.revision;
+      expect(rb).toBeLessThan(r);
+      expect(await s.next()).toEqual([
+        {
+          result: {
+            header: at(r),
+            events: [{ kv: kvJson(k("c"), { create: r, mod: r, version: 1, value: "c" }) }, { kv: kvJson(k("a"), { create: r, mod: r, version: 1 }) }, { type: "DELETE", kv: deletedJson(k("b"), r) }],
+          },
+        },
+      ]);
+    });
+
+    it("answers a progress request with the member's revision and watch id -1", async () => {
+      const k = under("watch-progress");
+      const revision = await caughtUp();
+      const s = open(create({ key: b64(k("a")) }), { progress_request: {} });
+      expect(await s.next(2)).toEqual([{ result: { header: at(revision), created: true } }, { result: { header: at(revision), watch_id: "-1" } }]);
+    });
+
+    /** Three puts on one key, compacted at the second: [r1, r2, r3]. */
+    const compactedHistory = async (k: string): Promise<[number, number, number]> => {
+      const r1 = (await store.put({ key: k, value: "1" })).header.revision;
+      const r2 = (await store.put({ key: k, value: "2" })).header.revision;
+      const r3 = (await store.put({ key: k, value: "3" })).header.revision;
+      await store.compact(r2, true);
+      await caughtUp();
+      return [r1, r2, r3];
+    };
+
+    it("cancels a watch from before the compaction: created, then canceled with compact_revision and a header without revision", async () => {
+      const k = under("watch-compacted")("a");
+      const [r1, r2, r3] = await compactedHistory(k);
+      const s = open(create({ key: b64(k), start_revision: String(r1) }));
+      expect(await s.next(2)).toEqual([
+        { result: { header: at(r3), created: true } },
+        {
+          result: {
+            header: { cluster_id: expect.stringMatching(/^\d+$/), member_id: expect.stringMatching(/^\d+$/), raft_term: expect.stringMatching(/^\d+$/) },
+            canceled: true,
+            compact_revision: String(r2),
+          },
+        },
+      ]);
+    });
+
+    it("replays a watch from the compaction revision itself", async () => {
+      const k = under("watch-at-compaction")("a");
+      const [, r2, r3] = await compactedHistory(k);
+      const s = open(create({ key: b64(k), start_revision: String(r2) }));
+      expect(await s.next()).toEqual([{ result: { header: at(r3), created: true } }]);
+      expect(summary(await s.nextUntil((line) => lastEventRevision(line) >= r3 || (line.result as { canceled?: boolean }).canceled === true))).toEqual([
+        `PUT ${k}@${r2}`,
+        `PUT ${k}@${r3}`,
+      ]);
+    });
+
+    it("through the client: a compacted start revision is a WatchCompactedError", async () => {
+      const k = under("watch-compacted-client")("a");
+      const [r1, r2] = await compactedHistory(k);
+      const watch = store.watch({ key: k, startRevision: r1 }, { events: () => {} });
+      const error = await watch.done.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WatchCompactedError);
+      expect(error).toMatchObject({ compactRevision: r2, requestedRevision: r1 });
+    });
+
+    it("through the client: one call per revision, in order, each event once", async () => {
+      const k = under("watch-client");
+      const batches: [number, string[]][] = [];
+      let resolveLast: () => void = () => {};
+      const lastSeen = new Promise<void>((resolve) => (resolveLast = resolve));
+      let lastRevision = Number.POSITIVE_INFINITY;
+      const watch = store.watch(
+        { key: k(), rangeEnd: prefixRangeEnd(k()), prevKv: true },
+        {
+          events(batch) {
+            batches.push([batch.revision, batch.events.map((e) => `${e.type} ${text(e.kv.key)}${e.prevKv === undefined ? "" : ` (was ${text(e.prevKv.value)})`}`)]);
+            if (batch.revision >= lastRevision) resolveLast();
+          },
+        },
+      );
+      const createdAt = await watch.created;
+      const r1 = (await store.put({ key: k("a"), value: "1" })).header.revision;
+      const r2 = (await store.txn({ success: [{ put: { key: k("b"), value: "2" } }, { put: { key: k("a"), value: "3" } }] })).header.revision;
+      const r3 = (await store.deleteRange({ key: k(), rangeEnd: prefixRangeEnd(k()) })).header.revision;
+      lastRevision = r3;
+      if (batches.at(-1)?.[0] === r3) resolveLast();
+      await lastSeen;
+      watch.close();
+      await watch.done;
+      expect(createdAt).toBeLessThan(r1);
+      expect(batches).toEqual([
+        [r1, [`PUT ${k("a")}`]],
+        [r2, [`PUT ${k("b")}`, `PUT ${k("a")} (was 1)`]],
+        [r3, [`DELETE ${k("a")} (was 3)`, `DELETE ${k("b")} (was 2)`]],
+      ]);
+    });
+  });
+
+  describe("lease expiry", () => {
+    const streams: RawWatchStream[] = [];
+    afterEach(() => {
+      for (const s of streams.splice(0)) s.close();
+    });
+    const deleteEvents = (line: WatchLine) => ((line.result as { events?: { type?: string }[] }).events ?? []).filter((e) => e.type === "DELETE");
+
+    it("deletes every key of a lease that is not kept alive once its TTL has passed, at one revision, not before", async () => {
+      const k = under("lease-expiry");
+      const grantSentAtMs = Date.now();
+      // 2 s: etcd's minimum TTL with its default election timeout (it raises shorter ones).
+      const granted = await store.leaseGrant(2);
+      expect(granted.ttlSeconds).toBe(2);
+      const ra = (await store.put({ key: k("a"), value: "a", lease: granted.id })).header.revision;
+      const rb = (await store.put({ key: k("b"), value: "b", lease: granted.id })).header.revision;
+      await store.put({ key: k("c"), value: "no lease" });
+      const s = new RawWatchStream(endpoint, [{ create_request: { key: b64(k()), range_end: encodeBase64(prefixRangeEnd(k())), prev_kv: true } }]);
+      streams.push(s);
+      await s.next();
+      const [line] = await s.next(1, 10_000);
+      const deletedAtMs = Date.now();
+      const revision = Number(((line?.result as { header: { revision: string } }).header.revision));
+      expect(line).toEqual({
+        result: {
+          header: expect.objectContaining({ revision: String(revision) }),
+          events: [
+            { type: "DELETE", kv: { key: b64(k("a")), mod_revision: String(revision) }, prev_kv: { key: b64(k("a")), create_revision: String(ra), mod_revision: String(ra), version: "1", value: b64("a"), lease: granted.id } },
+            { type: "DELETE", kv: { key: b64(k("b")), mod_revision: String(revision) }, prev_kv: { key: b64(k("b")), create_revision: String(rb), mod_revision: String(rb), version: "1", value: b64("b"), lease: granted.id } },
+          ],
+        },
+      });
+      expect(deleteEvents(line ?? {})).toHaveLength(2);
+      // Not before the TTL: the lease began no earlier than the grant was sent.
+      expect(deletedAtMs - grantSentAtMs).toBeGreaterThanOrEqual(2_000);
+      expect(deletedAtMs - grantSentAtMs).toBeLessThan(6_000);
+      expect(keys((await store.range({ key: k(), rangeEnd: prefixRangeEnd(k()) })).kvs)).toEqual([k("c")]);
+      expect((await store.leaseTimeToLive(granted.id)).ttlSeconds).toBe(-1);
+      expect((await store.leases()).ids).not.toContain(granted.id);
+    });
+
+    it("keeps a lease kept alive past its TTL, and expires it one TTL after the last renewal once they stop", async () => {
+      const k = under("lease-kept");
+      const granted = await store.leaseGrant(2);
+      await store.put({ key: k("a"), value: "a", lease: granted.id });
+      const s = new RawWatchStream(endpoint, [{ create_request: { key: b64(k()), range_end: encodeBase64(prefixRangeEnd(k())) } }]);
+      streams.push(s);
+      await s.next();
+      const keeper = store.keepLease(granted.id, granted.ttlSeconds);
+      let lost = false;
+      void keeper.lost.then(() => (lost = true));
+      // Twice the TTL: time has to pass here, there is no condition to wait for.
+      await new Promise((resolve) => setTimeout(resolve, 2 * granted.ttlSeconds * 1_000 + 500));
+      expect(lost).toBe(false);
+      expect(keeper.renewals).toBeGreaterThanOrEqual(5);
+      expect(s.lines).toHaveLength(1); // created only: no deletion
+      expect((await store.get(k("a")))?.lease).toBe(granted.id);
+      const ttl = await store.leaseTimeToLive(granted.id);
+      expect(ttl.ttlSeconds).toBeGreaterThan(0);
+
+      keeper.stop();
+      const lastRenewalExpiresAtMs = keeper.expiresAtMs;
+      const [line] = await s.next(1, 10_000);
+      expect(deleteEvents(line ?? {})).toHaveLength(1);
+      expect(Date.now()).toBeGreaterThanOrEqual(lastRenewalExpiresAtMs);
+      expect(await store.get(k("a"))).toBeUndefined();
     });
   });
 

@@ -13,6 +13,7 @@ import {
   StoreError,
   UnavailableError,
 } from "./errors.js";
+import { RenewingLeaseKeeper, type LeaseKeeper, type LeaseKeeperOptions } from "./lease-keeper.js";
 import { backoffDelayMs, defaultBackoffPolicy, parseRetryAfterMs, type BackoffPolicy } from "./retry.js";
 import { sendAttempt, type AttemptOutcome } from "./transport.js";
 import type {
@@ -35,7 +36,9 @@ import type {
   StatusResult,
   TxnRequest,
   TxnResult,
+  WatchRequest,
 } from "./types.js";
+import { ResumingWatch, type Watch, type WatchHandler } from "./watch.js";
 import {
   compactResponseSchema,
   decodeTxnResponse,
@@ -96,11 +99,15 @@ interface CallSpec {
   write: boolean;
   /** Ask this endpoint only, once. */
   endpoint?: string;
+  /** This call's limit instead of the client's deadlineMs. */
+  deadlineMs?: number;
 }
 
 export class StoreClient {
   private readonly endpointSet: EndpointSet;
   private readonly agent: http.Agent;
+  /** Watch streams hold their connection for their whole life: never pooled with short calls. */
+  private readonly watchAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   private readonly requestTimeoutMs: number;
   private readonly deadlineMs: number;
   private readonly log: (line: object) => void;
@@ -217,6 +224,58 @@ export class StoreClient {
     return this.call({ path: "/v3/lease/leases", body: {}, write: false }, (text) => parseWith(leaseLeasesResponseSchema, text));
   }
 
+  /**
+   * Keeps lease `id` alive until stop(): renews at once, then every TTL/3 on any member, and
+   * reports loss through `lost` / `options.onLost`: the store answered without a TTL (expired or
+   * revoked), or no renewal succeeded within the TTL counted from the last one that did. Call it
+   * right after the grant (or a renewal): the lease is taken to live `ttlSeconds` from now.
+   */
+  keepLease(id: LeaseIdInput, ttlSeconds: number, options: LeaseKeeperOptions = {}): LeaseKeeper {
+    const leaseId = encodeLeaseId(id, "lease id");
+    return new RenewingLeaseKeeper(
+      leaseId,
+      ttlSeconds,
+      {
+        renew: (lease, deadlineMs) =>
+          this.call({ path: "/v3/lease/keepalive", body: { ID: lease }, write: false, deadlineMs: Math.max(1, deadlineMs) }, decodeKeepAlive),
+        backoff: this.backoff,
+        random: this.random,
+        log: this.log,
+        closed: this.closer.signal,
+      },
+      options,
+    );
+  }
+
+  // ---------- watch ----------
+
+  /**
+   * Watches a key or range: `handler.events` receives every selected event once, one revision
+   * per call, revisions strictly increasing, from `startRevision` (history, then live) or, when
+   * 0/absent, from the store's revision at creation on. A broken connection (member killed,
+   * reset, 5xx) is replaced by one to another member, resuming after the last delivered revision.
+   * The watch ends by close() (done resolves), or with an error `done` rejects with:
+   * WatchCompactedError (relist from compactRevision on), WatchCanceledError (request refused),
+   * StoreError (bad request or protocol fault), or what the handler threw.
+   */
+  watch(request: WatchRequest, handler: WatchHandler): Watch {
+    return new ResumingWatch(request, handler, {
+      agent: this.watchAgent,
+      nextEndpoint: () => {
+        const endpoint = this.endpointSet.order("read", Date.now())[0];
+        if (endpoint === undefined) throw new Error("unreachable: empty endpoint order");
+        return endpoint;
+      },
+      markFailed: (endpoint) => this.endpointSet.markFailed(endpoint, Date.now()),
+      markSucceeded: (endpoint) => this.endpointSet.markSucceeded(endpoint),
+      createTimeoutMs: this.requestTimeoutMs,
+      backoff: this.backoff,
+      random: this.random,
+      log: this.log,
+      closed: this.closer.signal,
+    });
+  }
+
   // ---------- cluster ----------
 
   /** Status of one member: `endpoint` asks that one once; without it, any member answers. */
@@ -264,10 +323,11 @@ export class StoreClient {
     return this.leaderLookup;
   }
 
-  /** Closes idle and in-flight connections; later calls fail with UnavailableError. */
+  /** Closes idle and in-flight connections, watches and lease keepers; later calls fail with UnavailableError. */
   close(): void {
     this.closer.abort();
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 
   // ---------- the call loop ----------
@@ -278,7 +338,8 @@ export class StoreClient {
 
   private async callWithEndpoint<T>(spec: CallSpec, decode: (text: string, endpoint: string) => T): Promise<T> {
     const startMs = Date.now();
-    const deadlineAtMs = startMs + this.deadlineMs;
+    const deadlineMs = spec.deadlineMs ?? this.deadlineMs;
+    const deadlineAtMs = startMs + deadlineMs;
     const order = spec.endpoint !== undefined ? [spec.endpoint] : this.endpointSet.order(spec.write ? "write" : "read", startMs);
     if (spec.write && spec.endpoint === undefined) this.refreshLeaderIfStale(startMs);
     const attemptsMax = spec.endpoint !== undefined ? 1 : Number.POSITIVE_INFINITY;
@@ -297,14 +358,14 @@ export class StoreClient {
         const wrapped = attempt % order.length === 0;
         let delayMs = wrapped ? backoffDelayMs(attempt / order.length, this.random, this.backoff) : 0;
         if (retryAfterMs !== undefined) delayMs = Math.max(delayMs, retryAfterMs);
-        if (Date.now() + delayMs >= deadlineAtMs) throw unavailable(`deadline ${this.deadlineMs} ms`);
+        if (Date.now() + delayMs >= deadlineAtMs) throw unavailable(`deadline ${deadlineMs} ms`);
         if (delayMs > 0) await this.sleep(delayMs);
       }
       const endpoint = order[attempt % order.length];
       if (endpoint === undefined) throw new Error("unreachable: empty endpoint order");
       const remainingMs = deadlineAtMs - Date.now();
       if (remainingMs <= 0) {
-        throw new UnavailableError(`${spec.path}: deadline ${this.deadlineMs} ms passed after ${attempt} attempts`, attempt, { cause: lastFailure });
+        throw new UnavailableError(`${spec.path}: deadline ${deadlineMs} ms passed after ${attempt} attempts`, attempt, { cause: lastFailure });
       }
       const outcome = await sendAttempt(
         this.agent,

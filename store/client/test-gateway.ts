@@ -10,8 +10,28 @@ export interface ReceivedRequest {
   headers: http.IncomingHttpHeaders;
 }
 
-/** Answer with a status and a JSON body, or take the raw response (to hang, cut or stream). */
-export type GatewayReply = { status?: number; body: unknown; headers?: Record<string, string> } | "hang" | "destroy";
+/**
+ * Answer with a status and a JSON body, hang, cut the connection, or stream: `stream` gets the
+ * response with a 200 and chunked headers sent, writes lines when it likes (writeLine), and may
+ * end or destroy it later. Streams still open are cut when the gateway closes.
+ */
+export type GatewayReply =
+  | { status?: number; body: unknown; headers?: Record<string, string> }
+  | { stream: (response: StreamingResponse) => void }
+  | "hang"
+  | "destroy";
+
+export interface StreamingResponse {
+  /** Writes one JSON value and a newline, as the gateway frames a stream. */
+  writeLine(value: unknown): void;
+  /** Writes raw text (to split a line across chunks). */
+  write(text: string): void;
+  /** Ends the answer cleanly (the last chunk). */
+  end(): void;
+  /** Cuts the connection, as a member killed -9 does. */
+  destroy(): void;
+  readonly closed: boolean;
+}
 
 /** `index` counts earlier requests to the same path, so background status look-ups do not shift it. */
 export type GatewayHandler = (request: ReceivedRequest, index: number) => GatewayReply | Promise<GatewayReply>;
@@ -21,6 +41,8 @@ export interface TestGateway {
   requests: ReceivedRequest[];
   /** Resolves once `count` requests have arrived in total. */
   waitForRequests(count: number): Promise<void>;
+  /** Resolves once `count` requests to `path` have arrived. */
+  waitForPath(path: string, count: number): Promise<void>;
   handle(handler: GatewayHandler): void;
   close(): Promise<void>;
 }
@@ -30,7 +52,9 @@ export const header = (revision = 1, memberId = "1") => ({ cluster_id: "7", memb
 export async function startTestGateway(handler: GatewayHandler = () => ({ body: { header: header() } })): Promise<TestGateway> {
   let current = handler;
   const requests: ReceivedRequest[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
+  const waiters: { ready: () => boolean; resolve: () => void }[] = [];
+  const waitFor = (ready: () => boolean): Promise<void> =>
+    ready() ? Promise.resolve() : new Promise((resolve) => waiters.push({ ready, resolve }));
   const hanging = new Set<http.ServerResponse>();
 
   const server = http.createServer((req, res) => {
@@ -46,7 +70,7 @@ export async function startTestGateway(handler: GatewayHandler = () => ({ body: 
       }
       const received: ReceivedRequest = { method: req.method ?? "", path: req.url ?? "", body, headers: req.headers };
       requests.push(received);
-      for (const w of waiters.filter((w) => requests.length >= w.count)) {
+      for (const w of waiters.filter((w) => w.ready())) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();
       }
@@ -58,6 +82,23 @@ export async function startTestGateway(handler: GatewayHandler = () => ({ body: 
         }
         if (reply === "destroy") {
           req.socket.destroy();
+          return;
+        }
+        if ("stream" in reply) {
+          hanging.add(res);
+          res.writeHead(200, { "content-type": "application/json" });
+          res.flushHeaders();
+          reply.stream({
+            writeLine: (value) => void (res.destroyed || res.write(`${JSON.stringify(value)}\n`)),
+            write: (text) => void (res.destroyed || res.write(text)),
+            end: () => res.end(),
+            // Node flushes a response's writes on the next tick: cut after them, as a killed
+            // process's kernel still sends what was written before the kill.
+            destroy: () => setImmediate(() => req.socket.destroy()),
+            get closed() {
+              return res.destroyed || res.writableEnded;
+            },
+          });
           return;
         }
         const payload = JSON.stringify(reply.body);
@@ -73,8 +114,10 @@ export async function startTestGateway(handler: GatewayHandler = () => ({ body: 
     url: `http://127.0.0.1:${port}`,
     requests,
     waitForRequests(count) {
-      if (requests.length >= count) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ count, resolve }));
+      return waitFor(() => requests.length >= count);
+    },
+    waitForPath(path, count) {
+      return waitFor(() => requests.filter((r) => r.path === path).length >= count);
     },
     handle(next) {
       current = next;

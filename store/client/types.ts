@@ -201,3 +201,38 @@ export interface HealthResult {
   endpoint: string;
   health: boolean;
 }
+
+// ---------- watch ----------
+
+/** etcd's watch filters: NOPUT drops put events, NODELETE drops delete events. */
+export type WatchFilter = "NOPUT" | "NODELETE";
+
+export interface WatchRequest {
+  key: BytesInput;
+  /** Exclusive end (see prefixRangeEnd() and fromKeyRangeEnd). Absent: the single key. */
+  rangeEnd?: BytesInput;
+  /**
+   * The first revision to deliver: history from there is replayed, then the watch goes live.
+   * 0 or absent: "from now", the changes after the store created the watch.
+   */
+  startRevision?: number;
+  /** Each event carries the key-value as it was before the event (when it existed). */
+  prevKv?: boolean;
+  filters?: WatchFilter[];
+  /** Ask the store for periodic progress notifications (etcd: every 10 minutes). */
+  progressNotify?: boolean;
+}
+
+export interface WatchEvent {
+  type: "PUT" | "DELETE";
+  /** A DELETE's kv has only the key and the mod revision (the deletion's revision). */
+  kv: KeyValue;
+  /** Only when asked for with prevKv and the key existed before. */
+  prevKv?: KeyValue;
+}
+
+/** Every event of one revision that the watch selects, in the order the store gives them. */
+export interface WatchBatch {
+  revision: number;
+  events: WatchEvent[];
+}

@@ -27,10 +27,10 @@ import type {
 
 // ---------- scalars ----------
 
-const int64Text = z.union([z.string().regex(/^-?\d+$/, "expected a decimal integer"), z.number().int()]);
+export const int64Text = z.union([z.string().regex(/^-?\d+$/, "expected a decimal integer"), z.number().int()]);
 
 /** A 64-bit integer the client handles as a number (revisions, versions, counts, TTLs). */
-const safeInteger = int64Text.transform((value, ctx) => {
+export const safeInteger = int64Text.transform((value, ctx) => {
   const n = Number(value);
   if (!Number.isSafeInteger(n)) {
     ctx.addIssue({ code: "custom", message: `integer ${String(value)} is past 2^53` });
@@ -40,7 +40,7 @@ const safeInteger = int64Text.transform((value, ctx) => {
 });
 
 /** A 64-bit id kept exact as a decimal string. */
-const id64 = int64Text.transform((value) => (typeof value === "number" ? String(value) : BigInt(value).toString()));
+export const id64 = int64Text.transform((value) => (typeof value === "number" ? String(value) : BigInt(value).toString()));
 
 const base64Bytes = z
   .string()
@@ -51,7 +51,7 @@ const emptyBytes = (): Uint8Array => new Uint8Array(0);
 
 // ---------- decoders ----------
 
-const headerSchema = z
+export const headerSchema = z
   .object({
     cluster_id: id64.default("0"),
     member_id: id64.default("0"),
@@ -63,7 +63,7 @@ const headerSchema = z
     (h): ResponseHeader => ({ clusterId: h.cluster_id, memberId: h.member_id, revision: h.revision, raftTerm: h.raft_term }),
   );
 
-const keyValueSchema = z
+export const keyValueSchema = z
   .object({
     key: base64Bytes.default(emptyBytes),
     value: base64Bytes.default(emptyBytes),

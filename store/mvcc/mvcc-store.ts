@@ -474,7 +474,7 @@ export class MvccStore {
     assert.ok(maxEvents >= 1, "maxEvents must be at least 1");
     const meta = this.meta();
     if (startRevision <= 0) return { events: [], lastRevision: meta.revision };
-    if (startRevision <= Math.max(meta.compact_revision, 0)) throw mvccErrors.compacted();
+    if (startRevision < Math.max(meta.compact_revision, 0)) throw mvccErrors.compacted();
     const span = keySpan(key, rangeEnd);
     const spanParams = span.kind === "between" ? [span.key, span.end] : [span.key];
     const columns = "key, mod_revision, sub, create_revision, version, value, lease";

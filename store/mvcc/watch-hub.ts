@@ -61,7 +61,8 @@ export class WatchHub {
   add(options: WatchOptions, sink: WatchSink): number {
     const current = this.store.currentRevision();
     const start = options.startRevision > 0 ? options.startRevision : current + 1;
-    if (start <= this.store.compactRevision()) throw new MvccError(11, "etcdserver: mvcc: required revision has been compacted");
+    // As etcd: a watch may start at the compact revision itself, not before it.
+    if (start < this.store.compactRevision()) throw new MvccError(11, "etcdserver: mvcc: required revision has been compacted");
     const watcher: Watcher = { id: this.nextId++, span: keySpan(options.key, options.rangeEnd), options, sink, nextRevision: start, synced: start > current };
     this.watchers.set(watcher.id, watcher);
     if (!watcher.synced) {
@@ -82,7 +83,7 @@ export class WatchHub {
     const revision = this.store.currentRevision();
     for (const watcher of this.watchers.values()) {
       if (!watcher.synced) continue;
-      const matching = events.filter((e) => this.wants(watcher, e));
+      const matching = this.select(watcher, events);
       watcher.nextRevision = revision + 1;
       if (matching.length > 0) watcher.sink.events(matching, revision);
     }
@@ -97,9 +98,19 @@ export class WatchHub {
     if (this.catchingUp.size > 0) this.scheduleCatchUp();
   }
 
-  /** Watchers synced with the live feed and their next revision (for progress notifications). */
-  syncedWatchers(): number[] {
-    return [...this.watchers.values()].filter((w) => w.synced).map((w) => w.id);
+  /** Whether a watcher has caught up with the live feed (only those get progress notifications). */
+  isSynced(id: number): boolean {
+    return this.watchers.get(id)?.synced === true;
+  }
+
+  /** The events a watcher wants, without prevKv unless it asked for it. */
+  private select(watcher: Watcher, events: readonly WatchEvent[]): WatchEvent[] {
+    const selected: WatchEvent[] = [];
+    for (const event of events) {
+      if (!this.wants(watcher, event)) continue;
+      selected.push(watcher.options.prevKv || event.prevKv === undefined ? event : { type: event.type, kv: event.kv });
+    }
+    return selected;
   }
 
   private wants(watcher: Watcher, event: WatchEvent): boolean {
@@ -134,7 +145,7 @@ export class WatchHub {
         watcher.sink.canceled(error instanceof Error ? error.message : "compacted", this.store.compactRevision());
         continue;
       }
-      const matching = result.events.filter((e) => this.wants(watcher, e));
+      const matching = this.select(watcher, result.events);
       watcher.nextRevision = result.lastRevision + 1;
       if (watcher.nextRevision > this.store.currentRevision()) {
         // Caught up, in the same turn as the check: the next publish is its next revision.

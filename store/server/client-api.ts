@@ -45,10 +45,11 @@ type Handler = (body: unknown) => Promise<Json>;
  * answered as the gateway answers it: `{"error", "message", "code"}` with the matching status.
  */
 export function createClientApi(member: Member, log: Logger, watchOptions: WatchApiOptions = { progressNotifyIntervalMs: 10 * 60_000 }): http.Server {
-  const header = (): Json => ({
+  /** A response header; a write's names the revision that write made (or saw), not whatever is current when it is sent. */
+  const header = (revision: number = member.mvcc.currentRevision()): Json => ({
     cluster_id: member.clusterId,
     member_id: member.memberId,
-    revision: String(member.mvcc.currentRevision()),
+    revision: String(revision),
     raft_term: String(member.raft.term),
   });
 
@@ -62,8 +63,8 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
 
   const leaseRevoke: Handler = async (body) => {
     const { ID } = parse(leaseIdSchema, body);
-    await writeThen({ leaseRevoke: { id: ID ?? 0 } });
-    return { header: header() };
+    const response = await writeThen({ leaseRevoke: { id: ID ?? 0 } });
+    return { header: header("leaseRevoke" in response ? response.leaseRevoke.revision : undefined) };
   };
 
   const leaseTimeToLive: Handler = async (body) => {
@@ -101,7 +102,7 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
         const invalid = checkRangeRequest(request);
         if (invalid !== undefined) throw invalid;
         const response = await member.range(request);
-        return rangeResponseJson(header(), response);
+        return rangeResponseJson(header(response.revision), response);
       },
     ],
     [
@@ -110,7 +111,7 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
         const request = toPutRequest(parse(putRequestSchema, body));
         const response = await writeThen({ put: request });
         if (!("put" in response)) throw new Error("put answered with another response");
-        return omitDefaults({ header: header(), prev_kv: response.put.prevKv === undefined ? undefined : keyValueJson(response.put.prevKv) });
+        return omitDefaults({ header: header(response.put.revision), prev_kv: response.put.prevKv === undefined ? undefined : keyValueJson(response.put.prevKv) });
       },
     ],
     [
@@ -120,7 +121,7 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
         const response = await writeThen({ deleteRange: request });
         if (!("deleteRange" in response)) throw new Error("deleterange answered with another response");
         const r = response.deleteRange;
-        return omitDefaults({ header: header(), deleted: String(r.deleted), prev_kvs: r.prevKvs.map(keyValueJson) });
+        return omitDefaults({ header: header(r.revision), deleted: String(r.deleted), prev_kvs: r.prevKvs.map(keyValueJson) });
       },
     ],
     [
@@ -134,20 +135,20 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
           if (invalid !== undefined) throw invalid;
           await member.linearizableBarrier();
           const response = member.mvcc.readTxn(request);
-          return omitDefaults({ header: header(), succeeded: response.succeeded, responses: response.responses.map((op) => responseOpJson(op)) });
+          return omitDefaults({ header: header(response.revision), succeeded: response.succeeded, responses: response.responses.map((op) => responseOpJson(op)) });
         }
         const response = await writeThen({ txn: request });
         if (!("txn" in response)) throw new Error("txn answered with another response");
         const t = response.txn;
-        return omitDefaults({ header: header(), succeeded: t.succeeded, responses: t.responses.map((op) => responseOpJson(op)) });
+        return omitDefaults({ header: header(t.revision), succeeded: t.succeeded, responses: t.responses.map((op) => responseOpJson(op)) });
       },
     ],
     [
       "/v3/kv/compaction",
       async (body) => {
         const raw = parse(compactionRequestSchema, body);
-        await writeThen({ compaction: { revision: raw.revision ?? 0, physical: raw.physical } });
-        return { header: header() };
+        const response = await writeThen({ compaction: { revision: raw.revision ?? 0, physical: raw.physical } });
+        return { header: header("compaction" in response ? response.compaction.revision : undefined) };
       },
     ],
     [
@@ -158,7 +159,7 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
         const id = ID === undefined || ID === 0 ? randomInt(1, 2 ** 47) * 64 + randomInt(64) : ID;
         const response = await writeThen({ leaseGrant: { id, ttlSeconds: TTL ?? 0 } });
         if (!("leaseGrant" in response)) throw new Error("lease grant answered with another response");
-        return { header: header(), ID: String(response.leaseGrant.id), TTL: String(response.leaseGrant.ttlSeconds) };
+        return { header: header(response.leaseGrant.revision), ID: String(response.leaseGrant.id), TTL: String(response.leaseGrant.ttlSeconds) };
       },
     ],
     ["/v3/lease/revoke", leaseRevoke],

@@ -81,6 +81,7 @@ export class Member {
   private readonly statements;
   private applied: number;
   private readyScheduled = false;
+  private synchronous: "FULL" | "OFF" = "FULL";
   private ticker: NodeJS.Timeout | undefined;
   private compactor: NodeJS.Timeout | undefined;
   private softState: SoftState;
@@ -411,6 +412,8 @@ export class Member {
       const early = ready.messages.filter(canSendBeforePersist);
       const late = ready.messages.filter((m) => !canSendBeforePersist(m));
       this.sendMessages(early);
+      // Out on the wire before our own fsync blocks this thread, so followers write in parallel.
+      if (early.length > 0) this.transport.flush();
       const results = this.persistAndApply(ready);
       this.sendMessages(late);
       if (ready.softState !== undefined) this.onSoftStateChange(ready.softState);
@@ -425,7 +428,11 @@ export class Member {
     const results: { id: string; index: number; response: WriteResponse | Error | undefined }[] = [];
     const events: WatchEvent[] = [];
     // One transaction, one fsync: the log, the hard state and the applied state move together.
-    this.db.pragma(`synchronous = ${ready.mustSync ? "FULL" : "OFF"}`);
+    const synchronous = ready.mustSync ? "FULL" : "OFF";
+    if (synchronous !== this.synchronous) {
+      this.db.pragma(`synchronous = ${synchronous}`);
+      this.synchronous = synchronous;
+    }
     this.db.transaction(() => {
       this.storage.persist(ready);
       if (ready.snapshot !== undefined) this.installSnapshot(ready.snapshot.data, ready.snapshot.metadata.index);

@@ -76,6 +76,11 @@ export class PeerTransport {
     return link.send(encodeBinaryJson(payload));
   }
 
+  /** Hands everything queued to the kernel now (before a blocking fsync, say), not at the end of this turn. */
+  flush(): void {
+    for (const link of this.links.values()) link.flushNow();
+  }
+
   connected(peer: NodeId): boolean {
     return this.links.get(peer)?.isConnected() ?? false;
   }
@@ -172,6 +177,10 @@ class OutboundLink {
       queueMicrotask(() => this.flush());
     }
     return true;
+  }
+
+  flushNow(): void {
+    this.flush();
   }
 
   private flush(): void {

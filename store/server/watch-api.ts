@@ -87,8 +87,12 @@ class WatchSession {
 
   private create(request: NonNullable<z.infer<typeof watchRequestSchema>["create_request"]>): void {
     const watchId = request.watch_id !== undefined && request.watch_id > 0 ? request.watch_id : this.nextFreeId();
-    if (this.watches.has(watchId) || this.watches.size >= watchesPerStreamMax) {
-      this.result({ header: this.header(), watch_id: String(watchId), created: true, canceled: true, cancel_reason: "etcdserver: duplicate watch ID or too many watches" });
+    if (this.watches.has(watchId)) {
+      this.result({ header: this.header(), watch_id: "-1", created: true, canceled: true, cancel_reason: "mvcc: duplicate watch ID provided on the WatchStream" });
+      return;
+    }
+    if (this.watches.size >= watchesPerStreamMax) {
+      this.result({ header: this.header(), watch_id: "-1", created: true, canceled: true, cancel_reason: `kube-lite: a watch stream holds at most ${watchesPerStreamMax} watches` });
       return;
     }
     const key = request.key ?? new Uint8Array();
@@ -111,8 +115,9 @@ class WatchSession {
       this.watches.set(watchId, { hubId, progressNotify: request.progress_notify === true });
     } catch (error) {
       if (!(error instanceof MvccError)) throw error;
-      // As etcd: created, then canceled with the compact revision, so the client can relist.
-      this.result({ header: this.header(), watch_id: String(watchId), canceled: true, compact_revision: String(this.member.mvcc.compactRevision()), cancel_reason: error.message });
+      // As etcd: created, then canceled with the compact revision (a header without revision,
+      // no reason), so the client can relist.
+      this.result({ header: this.compactedHeader(), watch_id: String(watchId), canceled: true, compact_revision: String(this.member.mvcc.compactRevision()) });
     }
   }
 
@@ -135,9 +140,13 @@ class WatchSession {
     });
   }
 
-  private canceledByStore(watchId: number, reason: string, compactRevision: number): void {
+  private canceledByStore(watchId: number, _reason: string, compactRevision: number): void {
     this.watches.delete(watchId);
-    this.result({ header: this.header(), watch_id: String(watchId), canceled: true, compact_revision: String(compactRevision), cancel_reason: reason });
+    this.result({ header: this.compactedHeader(), watch_id: String(watchId), canceled: true, compact_revision: String(compactRevision) });
+  }
+
+  private compactedHeader(): Json {
+    return { cluster_id: this.member.clusterId, member_id: this.member.memberId, raft_term: String(this.member.raft.term) };
   }
 
   private cancel(watchId: number, reason: string): void {
@@ -150,7 +159,8 @@ class WatchSession {
 
   private notifyProgress(): void {
     for (const [watchId, watch] of this.watches) {
-      if (watch.progressNotify) this.result({ header: this.header(), watch_id: String(watchId) });
+      // Only a watcher caught up with the live feed may be told "nothing before this revision is missing".
+      if (watch.progressNotify && this.member.watchHub.isSynced(watch.hubId)) this.result({ header: this.header(), watch_id: String(watchId) });
     }
   }
 

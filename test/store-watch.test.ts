@@ -1,0 +1,250 @@
+// End-to-end: watches and leases of a 3-member kube-lite store, as real processes killed with -9,
+// seen through store/client (resuming watches, lease keepers).
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  bytesToText,
+  OutcomeUnknownError,
+  prefixRangeEnd,
+  StoreClient,
+  UnavailableError,
+  type StoreClientOptions,
+  type Watch,
+  type WatchBatch,
+  type WatchRequest,
+} from "../store/client/index.js";
+import type { StoreCluster } from "./support/store-cluster.js";
+import { startStoreCluster } from "./support/store-cluster.js";
+
+/** What a watch delivered, and a way to wait for a revision. */
+interface Recorder {
+  readonly watch: Watch;
+  readonly batches: WatchBatch[];
+  /** Resolves once a batch at `revision` or later has been delivered. */
+  reached(revision: number, timeoutMs?: number): Promise<void>;
+}
+
+function record(client: StoreClient, request: WatchRequest): Recorder {
+  const batches: WatchBatch[] = [];
+  const waiters: { revision: number; resolve: () => void }[] = [];
+  const watch = client.watch(request, {
+    events(batch) {
+      batches.push(batch);
+      for (const w of waiters.filter((w) => batch.revision >= w.revision)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    },
+  });
+  return {
+    watch,
+    batches,
+    reached(revision, timeoutMs = 10_000) {
+      if ((batches.at(-1)?.revision ?? 0) >= revision) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`watch did not reach revision ${revision} in ${timeoutMs} ms (last ${watch.lastDeliveredRevision})`)), timeoutMs);
+        waiters.push({
+          revision,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+        void watch.done.then(
+          () => reject(new Error("watch closed")),
+          (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
+        );
+      });
+    },
+  };
+}
+
+/** One line per event: "revision TYPE key=value". */
+const lines = (batches: readonly WatchBatch[]) =>
+  batches.flatMap((b) => b.events.map((e) => `${b.revision} ${e.type} ${bytesToText(e.kv.key)}=${bytesToText(e.kv.value)}`));
+
+describe("store watch and leases (real processes)", () => {
+  let cluster: StoreCluster | undefined;
+  const clients: StoreClient[] = [];
+  const client = (endpoints: string[], options: Partial<StoreClientOptions> = {}) => {
+    const c = new StoreClient({ endpoints, requestTimeoutMs: 1_000, deadlineMs: 5_000, ...options });
+    clients.push(c);
+    return c;
+  };
+  /** A client that tries `first` before the others. */
+  const clientOn = (first: string) => client([first, ...(cluster?.endpoints ?? []).filter((e) => e !== first)]);
+  const endpointOf = (name: string) => cluster?.members.find((m) => m.name === name)?.clientUrl ?? "";
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await cluster?.stop();
+    cluster = undefined;
+  });
+
+  it("watchers from an old revision deliver every event exactly once, in order, across kill -9 of the leader", async () => {
+    cluster = await startStoreCluster();
+    const c = cluster;
+    const leader = await c.leader();
+    const follower = c.members.find((m) => m.name !== leader)?.name ?? "";
+    const writer = client(c.endpoints);
+    const prefix = "/e2e/watch/";
+    const range = { key: prefix, rangeEnd: prefixRangeEnd(prefix) };
+
+    const firstRevision = (await writer.put({ key: `${prefix}seed`, value: "0" })).header.revision;
+    for (let i = 0; i < 100; i++) await writer.put({ key: `${prefix}old/${i % 10}`, value: `o${i}` });
+    // Two watchers start on the leader (one kill away from a resume), one on a follower; all
+    // replay the history above while the writers below go on.
+    const watchers = [clientOn(endpointOf(leader)), clientOn(endpointOf(leader)), clientOn(endpointOf(follower))].map((w) =>
+      record(w, { ...range, startRevision: firstRevision }),
+    );
+    await Promise.all(watchers.map((w) => w.watch.created));
+
+    // Acknowledged writes, "TYPE key=value": every one unique, so it must show up exactly once.
+    const acknowledged: string[] = [];
+    let stopping = false;
+    let killed = false;
+    let ackedAfterKill = 0;
+    const writers = [0, 1].map(async (w) => {
+      for (let i = 0; !stopping; i++) {
+        const key = `${prefix}w${w}/${i}`;
+        try {
+          if (i % 7 === 6) {
+            const r = await writer.deleteRange({ key: `${prefix}w${w}/${i - 1}` });
+            if (r.deleted > 0) acknowledged.push(`DELETE ${prefix}w${w}/${i - 1}=`);
+          } else if (i % 5 === 4) {
+            await writer.txn({ success: [{ put: { key, value: `t${i}` } }, { put: { key: `${key}/twin`, value: `t${i}` } }] });
+            acknowledged.push(`PUT ${key}=t${i}`, `PUT ${key}/twin=t${i}`);
+          } else {
+            await writer.put({ key, value: `v${i}` });
+            acknowledged.push(`PUT ${key}=v${i}`);
+          }
+          if (killed) ackedAfterKill++;
+        } catch (error) {
+          // A write cut off by the kill may or may not have been applied: the history will say.
+          if (!(error instanceof OutcomeUnknownError) && !(error instanceof UnavailableError)) throw error;
+        }
+      }
+    });
+    const until = async (condition: () => boolean, what: string) => {
+      const deadline = Date.now() + 15_000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await until(() => acknowledged.length >= 200, "writes before the kill");
+    killed = true;
+    await c.kill(leader);
+    await until(() => ackedAfterKill >= 200, "writes after the kill");
+    stopping = true;
+    await Promise.all(writers);
+
+    const finalRevision = (await writer.range({ ...range, countOnly: true })).header.revision;
+    await Promise.all(watchers.map((w) => w.reached(finalRevision)));
+    // The history as it stands, replayed by a watch started after the dust settled.
+    const reference = record(client(c.endpoints.filter((e) => e !== endpointOf(leader))), { ...range, startRevision: firstRevision });
+    await reference.reached(finalRevision);
+    const history = lines(reference.batches);
+
+    const revisions = reference.batches.map((b) => b.revision);
+    expect(revisions.every((r, i) => i === 0 || r > (revisions[i - 1] ?? 0))).toBe(true);
+    expect(revisions[0]).toBe(firstRevision);
+    // Every acknowledged write appears exactly once (each write's key=value is unique).
+    const counts = new Map<string, number>();
+    for (const line of history) {
+      const write = line.slice(line.indexOf(" ") + 1);
+      counts.set(write, (counts.get(write) ?? 0) + 1);
+    }
+    expect(acknowledged.filter((write) => counts.get(write) !== 1)).toEqual([]);
+    for (const [i, w] of watchers.entries()) {
+      expect([i, lines(w.batches).length]).toEqual([i, history.length]);
+      expect([i, lines(w.batches)]).toEqual([i, history]);
+      expect(w.watch.lastDeliveredRevision).toBe(finalRevision);
+    }
+    // The two on the leader lost their member and resumed elsewhere.
+    expect(watchers[0]?.watch.reconnects).toBeGreaterThanOrEqual(1);
+    expect(watchers[1]?.watch.reconnects).toBeGreaterThanOrEqual(1);
+    for (const w of [...watchers, reference]) w.watch.close();
+  }, 40_000);
+
+  it("deletes a lease's keys on expiry on every member at the same revision", async () => {
+    cluster = await startStoreCluster();
+    const c = cluster;
+    await c.leader();
+    const writer = client(c.endpoints);
+    const prefix = "/e2e/lease-expiry/";
+    const range = { key: prefix, rangeEnd: prefixRangeEnd(prefix) };
+    const members = c.members.map((m) => ({ name: m.name, store: client([m.clientUrl]) }));
+    const watches = members.map((m) => record(m.store, range));
+    await Promise.all(watches.map((w) => w.watch.created));
+
+    const grantSentAtMs = Date.now();
+    const granted = await writer.leaseGrant(2);
+    const leased = ["a", "b", "c"].map((name) => `${prefix}${name}`);
+    for (const key of leased) await writer.put({ key, value: "v", lease: granted.id });
+    const kept = (await writer.put({ key: `${prefix}kept`, value: "no lease" })).header.revision;
+
+    // The deletion: the first revision after the last write, on every member.
+    await Promise.all(watches.map((w) => w.reached(kept + 1, 10_000)));
+    const deletedAtMs = Date.now();
+    const deletions = watches.map((w) => w.batches.find((b) => b.events.some((e) => e.type === "DELETE")));
+    const deletedAt = deletions[0]?.revision ?? 0;
+    expect(deletedAt).toBe(kept + 1);
+    for (const [i, batch] of deletions.entries()) {
+      expect([members[i]?.name, batch?.revision, batch?.events.map((e) => `${e.type} ${bytesToText(e.kv.key)}`)]).toEqual([
+        members[i]?.name,
+        deletedAt,
+        leased.map((key) => `DELETE ${key}`),
+      ]);
+    }
+    expect(deletedAtMs - grantSentAtMs).toBeGreaterThanOrEqual(granted.ttlSeconds * 1_000);
+
+    // Each member, read locally (serializable): the keys are there one revision before, gone at it.
+    for (const m of members) {
+      const before = await m.store.range({ ...range, revision: deletedAt - 1, serializable: true });
+      const after = await m.store.range({ ...range, revision: deletedAt, serializable: true });
+      const now = await m.store.range({ ...range, serializable: true });
+      expect([m.name, before.kvs.map((kv) => bytesToText(kv.key))]).toEqual([m.name, [...leased, `${prefix}kept`]]);
+      expect([m.name, after.kvs.map((kv) => bytesToText(kv.key))]).toEqual([m.name, [`${prefix}kept`]]);
+      expect([m.name, now.kvs.map((kv) => bytesToText(kv.key))]).toEqual([m.name, [`${prefix}kept`]]);
+      expect(now.header.revision).toBeGreaterThanOrEqual(deletedAt);
+      expect((await m.store.leaseTimeToLive(granted.id)).ttlSeconds).toBe(-1);
+    }
+    for (const w of watches) w.watch.close();
+  }, 20_000);
+
+  it("a kept-alive lease survives kill -9 of the leader; once renewals stop, the new leader expires it", async () => {
+    cluster = await startStoreCluster();
+    const c = cluster;
+    const oldLeader = await c.leader();
+    const store = client(c.endpoints);
+    const key = "/e2e/lease-kept/holder";
+    const ttlSeconds = 3;
+    const granted = await store.leaseGrant(ttlSeconds);
+    const keeper = store.keepLease(granted.id, granted.ttlSeconds);
+    let lostReason: string | undefined;
+    void keeper.lost.then((error) => (lostReason = error.reason));
+    const written = (await store.put({ key, value: "mine", lease: granted.id })).header.revision;
+    const survivors = c.endpoints.filter((e) => e !== endpointOf(oldLeader));
+    const watcher = record(client(survivors), { key, startRevision: written + 1 });
+    await watcher.watch.created;
+
+    await c.kill(oldLeader);
+    const newLeader = await c.leader();
+    expect(newLeader).not.toBe(oldLeader);
+    // Twice the TTL after the kill: time has to pass here, there is no condition to wait for.
+    await new Promise((resolve) => setTimeout(resolve, 2 * ttlSeconds * 1_000));
+    expect(lostReason).toBeUndefined();
+    expect(watcher.batches).toEqual([]);
+    expect((await store.get(key))?.lease).toBe(granted.id);
+    expect((await store.leaseTimeToLive(granted.id)).ttlSeconds).toBeGreaterThan(0);
+
+    // It was the keep-alives that kept it: stop them and the new leader lets it expire.
+    keeper.stop();
+    const mayExpireAtMs = keeper.expiresAtMs;
+    await watcher.reached(written + 1, 10_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(mayExpireAtMs);
+    expect(lines(watcher.batches)).toEqual([`${written + 1} DELETE ${key}=`]);
+    expect(await store.get(key)).toBeUndefined();
+    watcher.watch.close();
+  }, 20_000);
+});
