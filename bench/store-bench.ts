@@ -1,0 +1,506 @@
+// npm run bench:store [-- --etcd] — the store benchmark: a 3-member kube-lite store cluster (and,
+// with --etcd, a real etcd 3.4 cluster started with the same flags) under the same workloads,
+// side by side. Results go to bench/results/store-<date>.{json,md} and store-latest.md.
+//
+// With --profile DIR the kube-lite members run under `node --cpu-prof`, only the 256-in-flight
+// put phase runs, and the profiles are summarized (bench/results/store-profile-*.md).
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { StoreClient } from "../store/client/index.js";
+import { BenchCluster, type SystemKind } from "./support/cluster.js";
+import { profileMarkdown, summarizeProfile } from "./support/cpu-profile.js";
+import { LeanClient } from "./support/lean-client.js";
+import { closedLoop, machineBusyMs, median, round, summarize } from "./support/load.js";
+import { installExitHandlers } from "./support/processes.js";
+import { type BenchResults, type ClientComparison, type MachineFacts, type SystemResult, resultsMarkdown, resultsTable, syscallTable } from "./support/report.js";
+import { perfAvailable, type SyscallTrace, SyscallTracer } from "./support/syscalls.js";
+import { Bodies, cpuSampler, leaderKill, preloadKeys, putLoad, rangeLoad, sequentialPuts } from "./support/workloads.js";
+
+const root = path.resolve(import.meta.dirname, "..");
+const allPhases = ["seq", "put64", "put256", "range", "kill"] as const;
+type Phase = (typeof allPhases)[number] | "clients";
+
+const usage = `Usage: npm run bench:store -- [options]
+
+  --etcd                  also run real etcd (3 members, same flags) and compare
+  --duration-s N          measured seconds of each load phase (default 10)
+  --warmup-s N            warm-up seconds before each load phase (default 1)
+  --sequential-puts N     measured sequential puts (default 2000)
+  --sequential-warmup N   sequential warm-up puts (default 200)
+  --range-keys N          keys written for the range phases (default 1000)
+  --kill-rounds N         leader kill -9 rounds (default 3)
+  --kill-timeout-ms N     per-request timeout of the put stream during a kill (default 300)
+  --kill-writers N        concurrent writers of that stream (default 8)
+  --phases LIST           any of seq,put64,put256,range,kill,clients (default all but clients)
+  --client-compare        add phase 'clients': lean client vs store/client's StoreClient
+  --store-bin PATH        kube-lite CLI to run members with (default dist/cluster/main.js)
+  --etcd-bin PATH         etcd binary (default etcd)
+  --data-dir DIR          where the fresh data dirs go (default the OS temp dir)
+  --profile DIR           kube-lite only, members under node --cpu-prof into DIR; phase put256
+  --profile-interval-us N sampling interval of --cpu-prof (default 1000)
+  --syscalls              count the members' system calls (fsync...) with perf trace during put256
+  --quiet-max-other-percent N  before each phase, wait until other processes use at most N% of a
+                          core (default 25) ...
+  --quiet-wait-s N        ... but no longer than N seconds (default 120; 0: do not wait)
+  --out-dir DIR           results directory (default bench/results)
+  --no-save               print only; write no result files`;
+
+function parseOptions(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      etcd: { type: "boolean", default: false },
+      "duration-s": { type: "string", default: "10" },
+      "warmup-s": { type: "string", default: "1" },
+      "sequential-puts": { type: "string", default: "2000" },
+      "sequential-warmup": { type: "string", default: "200" },
+      "range-keys": { type: "string", default: "1000" },
+      "kill-rounds": { type: "string", default: "3" },
+      "kill-timeout-ms": { type: "string", default: "300" },
+      "kill-writers": { type: "string", default: "8" },
+      phases: { type: "string" },
+      "client-compare": { type: "boolean", default: false },
+      "store-bin": { type: "string", default: path.join(root, "dist/cluster/main.js") },
+      "etcd-bin": { type: "string", default: "etcd" },
+      "data-dir": { type: "string", default: os.tmpdir() },
+      profile: { type: "string" },
+      "profile-interval-us": { type: "string", default: "1000" },
+      "out-dir": { type: "string", default: path.join(root, "bench/results") },
+      "no-save": { type: "boolean", default: false },
+      syscalls: { type: "boolean", default: false },
+      "quiet-max-other-percent": { type: "string", default: "25" },
+      "quiet-wait-s": { type: "string", default: "120" },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const number = (name: keyof typeof values): number => {
+    const n = Number(values[name]);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, not '${String(values[name])}'`);
+    return n;
+  };
+  const profileDir = values.profile === undefined ? undefined : path.resolve(values.profile);
+  let phases: Phase[] = values.phases === undefined ? (profileDir === undefined ? [...allPhases] : ["put256"]) : (values.phases.split(",") as Phase[]);
+  for (const p of phases) if (![...allPhases, "clients"].includes(p)) throw new Error(`unknown phase '${p}'`);
+  if (values["client-compare"] && !phases.includes("clients")) phases = [...phases, "clients"];
+  return {
+    help: values.help,
+    etcd: values.etcd && profileDir === undefined,
+    durationMs: number("duration-s") * 1000,
+    warmupMs: number("warmup-s") * 1000,
+    sequentialPuts: number("sequential-puts"),
+    sequentialWarmup: number("sequential-warmup"),
+    rangeKeys: number("range-keys"),
+    killRounds: number("kill-rounds"),
+    killTimeoutMs: number("kill-timeout-ms"),
+    killWriters: number("kill-writers"),
+    phases,
+    storeBin: path.resolve(values["store-bin"]),
+    etcdBin: values["etcd-bin"],
+    dataDir: path.resolve(values["data-dir"]),
+    profileDir,
+    profileIntervalUs: number("profile-interval-us"),
+    outDir: path.resolve(values["out-dir"]),
+    save: !values["no-save"],
+    syscalls: values.syscalls,
+    quietMaxOtherPercent: Number(values["quiet-max-other-percent"]),
+    quietWaitMs: Number(values["quiet-wait-s"]) * 1000,
+  };
+}
+
+type Options = ReturnType<typeof parseOptions>;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const heartbeatIntervalMs = 100;
+const electionTimeoutMs = 1000;
+
+function commandOutput(command: string, args: string[], cwd = root): string {
+  const out = spawnSync(command, args, { cwd, encoding: "utf8" });
+  return out.status === 0 ? out.stdout.trim() : "";
+}
+
+function fdatasyncMeanMs(dir: string): number {
+  const file = path.join(dir, `kube-lite-bench-fsync-${process.pid}.tmp`);
+  const fd = fs.openSync(file, "w");
+  const block = Buffer.alloc(4096, 1);
+  const count = 200;
+  const start = process.hrtime.bigint();
+  try {
+    for (let i = 0; i < count; i += 1) {
+      fs.writeSync(fd, block);
+      fs.fdatasyncSync(fd);
+    }
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+  return round(Number(process.hrtime.bigint() - start) / 1e6 / count, 3);
+}
+
+function machineFacts(options: Options, argv: string[]): MachineFacts {
+  const etcdVersion = /etcd Version: (\S+)/.exec(commandOutput(options.etcdBin, ["--version"]))?.[1] ?? "not installed";
+  // The commit of the checkout the member binary was built in (it need not be this one).
+  const binCheckout = path.dirname(options.storeBin);
+  const dirty = commandOutput("git", ["status", "--porcelain", "--untracked-files=no"], binCheckout);
+  return {
+    date: new Date().toISOString(),
+    command: `npm run bench:store${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    etcd: etcdVersion,
+    loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
+    fdatasyncMeanMs: fdatasyncMeanMs(options.dataDir),
+    dataDir: options.dataDir,
+    kubeLiteCommit: commandOutput("git", ["rev-parse", "--short", "HEAD"], binCheckout) || "unknown",
+    kubeLiteWorkingTree: dirty === "" ? "clean working tree" : `working tree has ${dirty.split("\n").length} changed file(s)`,
+    storeBin: options.storeBin,
+  };
+}
+
+/** lean client vs StoreClient (one per member, so it cannot prefer the leader) on the same cluster. */
+async function compareClients(cluster: BenchCluster, lean: LeanClient, bodies: Bodies, options: Options): Promise<ClientComparison[]> {
+  // StoreClient adds one abort listener per request in flight to one AbortSignal: more than 10
+  // in flight makes Node warn about a leak. Raise the default for the signals created below.
+  setMaxListeners(1024);
+  const storeClients = cluster.endpoints.map((endpoint) => new StoreClient({ endpoints: [endpoint], requestTimeoutMs: 5000, deadlineMs: 10_000 }));
+  try {
+    const comparisons: ClientComparison[] = [];
+    const count = Math.min(1000, options.sequentialPuts);
+    const durationMs = Math.min(5000, options.durationMs);
+    const candidates: [string, (member: number, phase: string, seq: number) => Promise<boolean>][] = [
+      ["lean node:http (bench/support/lean-client.ts)", async (member, phase, seq) => (await lean.post(member, "/v3/kv/put", bodies.put(phase, seq))).status === 200],
+      [
+        "StoreClient (store/client)",
+        async (member, phase, seq) => {
+          await (storeClients[member % storeClients.length] as StoreClient).put({ key: bodies.key(phase, seq), value: bodies.value });
+          return true;
+        },
+      ],
+    ];
+    for (const [name, put] of candidates) {
+      const tag = name.startsWith("lean") ? "lean" : "storeclient";
+      for (let i = 0; i < 100; i += 1) await put(i % 3, `${tag}-warmup`, i);
+      const latencies: number[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const t0 = performance.now();
+        await put(i % 3, `${tag}-seq`, i);
+        latencies.push(performance.now() - t0);
+      }
+      const load = await closedLoop({ concurrency: 64, warmupMs: options.warmupMs, durationMs, cpu: cpuSampler(cluster), request: (w, seq) => put(w, `${tag}-load`, seq) });
+      const seq = summarize(latencies);
+      comparisons.push({ client: name, sequentialP50Ms: seq.p50Ms, sequentialP99Ms: seq.p99Ms, put64OpsPerSecond: load.opsPerSecond, put64ClientCpuUsPerOp: load.clientCpuUsPerOp, put64ClientCpuPercent: load.clientCpuPercent });
+      log(`    ${name}: sequential p50 ${seq.p50Ms} ms, 64 in flight ${load.opsPerSecond} puts/s, client CPU ${load.clientCpuUsPerOp} µs/put`);
+    }
+    return comparisons;
+  } finally {
+    for (const c of storeClients) c.close();
+  }
+}
+
+/** One system under test: its cluster, a client and what was measured so far. */
+interface SystemRun {
+  readonly kind: SystemKind;
+  readonly cluster: BenchCluster;
+  readonly client: LeanClient;
+  readonly bodies: Bodies;
+  /** pid → member name, as first started (for profiles and traces). */
+  readonly pids: Map<number, string>;
+  result: SystemResult;
+  leaderAtPut256: string;
+  profileWindowUs: readonly [number, number] | undefined;
+  rangeKeys: string[] | undefined;
+}
+
+async function startSystem(kind: SystemKind, options: Options): Promise<SystemRun> {
+  log(`[${kind}] starting 3 members`);
+  const cluster = await BenchCluster.start({
+    kind,
+    members: 3,
+    heartbeatIntervalMs,
+    electionTimeoutMs,
+    storeBin: options.storeBin,
+    etcdBin: options.etcdBin,
+    nodeArgs: options.profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.profileDir, "--cpu-prof-interval", String(options.profileIntervalUs)],
+    parentDir: options.dataDir,
+    readyTimeoutMs: 30_000,
+  });
+  const pids = new Map<number, string>();
+  for (const name of cluster.names) {
+    const pid = cluster.pidOf(name);
+    if (pid !== undefined) pids.set(pid, name);
+  }
+  const leader = await cluster.leader();
+  log(`[${kind}] leader ${leader}; endpoints ${cluster.endpoints.join(" ")}`);
+  return {
+    kind,
+    cluster,
+    client: new LeanClient(cluster.endpoints),
+    bodies: new Bodies(randomBytes(4).toString("hex")),
+    pids,
+    result: { system: kind, memberCommand: cluster.commandLine(cluster.names[0] as string) },
+    leaderAtPut256: leader,
+    profileWindowUs: undefined,
+    rangeKeys: undefined,
+  };
+}
+
+const errorsNote = (r: { errors: number; firstError: string | undefined }) => (r.errors === 0 ? "" : `, ${r.errors} errors (${r.firstError ?? ""})`);
+
+async function runPut(run: SystemRun, concurrency: 64 | 256, options: Options): Promise<void> {
+  const { kind, cluster } = run;
+  log(`[${kind}] puts, ${concurrency} in flight: ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`);
+  const leader = await cluster.leader();
+  let tracer: SyscallTracer | undefined;
+  let traced: Promise<SyscallTrace> | undefined;
+  const window =
+    concurrency === 256 && options.syscalls
+      ? {
+          onWindowStart: () => (tracer = new SyscallTracer(run.pids, path.join(cluster.dataRoot, "perf-trace.txt"))),
+          onWindowEnd: () => (traced = tracer?.stop()),
+        }
+      : {};
+  const load = await putLoad(cluster, run.client, run.bodies, concurrency, options.warmupMs, options.durationMs, window);
+  log(`    ${load.opsPerSecond} puts/s, p50 ${load.latency.p50Ms} ms, p99 ${load.latency.p99Ms} ms, members' CPU ${load.serverCpuUsPerOp} µs/put, other processes ${load.otherCpuPercent}% CPU${errorsNote(load)}`);
+  if (concurrency === 64) {
+    run.result = { ...run.result, put64: load };
+    return;
+  }
+  run.result = { ...run.result, put256: load };
+  run.leaderAtPut256 = leader;
+  run.profileWindowUs = load.windowMonotonicUs;
+  if (traced !== undefined) {
+    const trace = await traced;
+    run.result = { ...run.result, syscalls256: { leader, opsPerSecond: load.opsPerSecond, durationMs: load.durationMs, byMember: trace.byMember } };
+  }
+}
+
+async function runRange(run: SystemRun, serializable: boolean, options: Options): Promise<void> {
+  const { kind, cluster, client, bodies } = run;
+  if (run.rangeKeys === undefined) {
+    log(`[${kind}] writing ${options.rangeKeys} keys to read`);
+    run.rangeKeys = await preloadKeys(client, bodies, options.rangeKeys);
+  }
+  log(`[${kind}] ${serializable ? "serializable" : "linearizable"} range, 64 in flight`);
+  const load = await rangeLoad(cluster, client, bodies, run.rangeKeys, serializable, 64, options.warmupMs, options.durationMs);
+  log(`    ${load.opsPerSecond} reads/s, p50 ${load.latency.p50Ms} ms, p99 ${load.latency.p99Ms} ms, other processes ${load.otherCpuPercent}% CPU${errorsNote(load)}`);
+  run.result = serializable ? { ...run.result, rangeSerializable: load } : { ...run.result, rangeLinearizable: load };
+}
+
+async function runSequential(run: SystemRun, options: Options): Promise<void> {
+  log(`[${run.kind}] sequential puts: ${options.sequentialWarmup} warm-up + ${options.sequentialPuts}`);
+  const sequential = await sequentialPuts(run.cluster, run.client, run.bodies, options.sequentialPuts, options.sequentialWarmup);
+  log(`    p50 ${sequential.all.p50Ms} ms, p99 ${sequential.all.p99Ms} ms (via leader p50 ${sequential.viaLeader.p50Ms}, via followers p50 ${sequential.viaFollowers.p50Ms}); read-back ${sequential.readBackOk ? "ok" : "WRONG"}`);
+  run.result = { ...run.result, sequential };
+}
+
+async function runKillRound(run: SystemRun, roundNumber: number, options: Options): Promise<void> {
+  log(`[${run.kind}] leader kill -9, round ${roundNumber} of ${options.killRounds} (${options.killWriters} writers, ${options.killTimeoutMs} ms per request)`);
+  const [killRound] = await leaderKill(run.cluster, run.client, run.bodies, {
+    rounds: 1,
+    firstRound: roundNumber,
+    requestTimeoutMs: options.killTimeoutMs,
+    writers: options.killWriters,
+    steadyMs: 1000,
+    giveUpMs: 20_000,
+    log,
+  });
+  if (killRound === undefined) return;
+  const rounds = [...(run.result.leaderKill?.rounds ?? []), killRound];
+  run.result = { ...run.result, leaderKill: { rounds, medianMs: round(median(rounds.map((r) => r.unavailableMs)), 1) } };
+}
+
+/**
+ * Waits (up to --quiet-wait-s) until processes other than the bench and its members use at most
+ * --quiet-max-other-percent of a core, measured over one second while the bench is idle, so a
+ * compiler or test run elsewhere on the machine does not land in one system's phase only.
+ */
+async function quietGate(runs: readonly SystemRun[], options: Options): Promise<void> {
+  if (options.quietWaitMs <= 0) return;
+  const deadline = Date.now() + options.quietWaitMs;
+  const sample = () => {
+    let members = 0;
+    for (const run of runs) for (const ms of run.cluster.cpuTimeMs().values()) members += ms;
+    const usage = process.cpuUsage();
+    return { machine: machineBusyMs(), ours: members + (usage.user + usage.system) / 1000 };
+  };
+  let lastLogAt = 0;
+  for (;;) {
+    const a = sample();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const b = sample();
+    const otherPercent = round((b.machine - a.machine - (b.ours - a.ours)) / 10, 0);
+    if (otherPercent <= options.quietMaxOtherPercent) return;
+    if (Date.now() > deadline) {
+      log(`    the machine stayed busy (other processes ${otherPercent}% CPU); measuring anyway`);
+      return;
+    }
+    if (Date.now() - lastLogAt > 10_000) {
+      log(`    waiting for a quieter machine: other processes use ${otherPercent}% CPU`);
+      lastLogAt = Date.now();
+    }
+  }
+}
+
+/** Runs every phase; with two systems, phase by phase, alternating which goes first. */
+async function runPhases(runs: readonly SystemRun[], options: Options): Promise<void> {
+  const steps: { name: string; go: (run: SystemRun) => Promise<void> }[] = [];
+  for (const phase of options.phases) {
+    if (phase === "seq") steps.push({ name: phase, go: (run) => runSequential(run, options) });
+    if (phase === "put64" || phase === "put256") steps.push({ name: phase, go: (run) => runPut(run, phase === "put64" ? 64 : 256, options) });
+    if (phase === "range") {
+      steps.push({ name: "range-linearizable", go: (run) => runRange(run, false, options) });
+      steps.push({ name: "range-serializable", go: (run) => runRange(run, true, options) });
+    }
+    if (phase === "clients") steps.push({ name: phase, go: async (run) => void (run.result = { ...run.result, clients: await compareClients(run.cluster, run.client, run.bodies, options) }) });
+    if (phase === "kill") for (let r = 1; r <= options.killRounds; r += 1) steps.push({ name: `kill-${r}`, go: (run) => runKillRound(run, r, options) });
+  }
+  for (const [i, step] of steps.entries()) {
+    const order = i % 2 === 0 ? runs : [...runs].reverse();
+    for (const run of order) {
+      await quietGate(runs, options);
+      await step.go(run);
+    }
+  }
+}
+
+function dateTag(iso: string): string {
+  return iso.replace(/\.\d+Z$/, "").replaceAll(":", "-");
+}
+
+function writeFiles(outDir: string, base: string, json: unknown, markdown: string, latest: string): string[] {
+  fs.mkdirSync(outDir, { recursive: true });
+  const files = [path.join(outDir, `${base}.json`), path.join(outDir, `${base}.md`), path.join(outDir, latest)];
+  fs.writeFileSync(files[0] as string, `${JSON.stringify(json, null, 2)}\n`);
+  fs.writeFileSync(files[1] as string, markdown);
+  fs.writeFileSync(files[2] as string, markdown);
+  return files;
+}
+
+function summarizeProfiles(options: Options, machine: MachineFacts, run: SystemRun): void {
+  const dir = options.profileDir as string;
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
+  const sections: string[] = [];
+  const summaries = [];
+  for (const [pid, name] of run.pids) {
+    const file = files.find((f) => f.split(".").includes(String(pid)));
+    if (file === undefined) {
+      log(`no profile for ${name} (pid ${pid}) in ${dir}`);
+      continue;
+    }
+    const role = name === run.leaderAtPut256 ? "leader" : "follower";
+    const summary = summarizeProfile(path.join(dir, file), run.profileWindowUs === undefined ? {} : { windowUs: run.profileWindowUs });
+    summaries.push({ member: name, role, summary });
+    sections.push(profileMarkdown(summary, `${name} (${role})`));
+  }
+  const put256 = run.result.put256;
+  const markdown = [
+    `# kube-lite store CPU profile under 256 puts in flight (${machine.date})`,
+    "",
+    `Command: \`${machine.command}\``,
+    "",
+    `Machine: ${machine.cpus} × ${machine.cpuModel}; Node ${machine.node}; kube-lite ${machine.kubeLiteCommit} (${machine.kubeLiteWorkingTree}).`,
+    put256 === undefined ? "" : `Load while profiled: ${put256.opsPerSecond} puts/s, p50 ${put256.latency.p50Ms} ms, p99 ${put256.latency.p99Ms} ms (profiling slows the members). Only samples inside the ${put256.durationMs / 1000} s measured window are counted.`,
+    "",
+    ...sections,
+    ...(run.result.syscalls256 === undefined ? [] : ["### System calls in the same window (perf trace -s)", "", syscallTable({ machine, settings: {}, systems: [run.result] }) ?? "", ""]),
+  ].join("\n");
+  process.stdout.write(`${markdown}\n`);
+  if (options.save) {
+    const files = writeFiles(options.outDir, `store-profile-${dateTag(machine.date)}`, { machine, load: put256, profiles: summaries }, markdown, "store-profile-latest.md");
+    log(`wrote ${files.join(", ")}`);
+  }
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  let options: Options;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    console.error(`bench:store: ${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(usage);
+    return 0;
+  }
+  installExitHandlers();
+  if (!fs.existsSync(options.storeBin)) {
+    console.error(`bench:store: ${options.storeBin} is missing: run npm run build first`);
+    return 1;
+  }
+  if (options.etcd && spawnSync(options.etcdBin, ["--version"], { stdio: "ignore" }).status !== 0) {
+    console.error(`bench:store: no etcd binary '${options.etcdBin}' (apt-get install -y etcd-server etcd-client)`);
+    return 1;
+  }
+  if (options.profileDir !== undefined) fs.mkdirSync(options.profileDir, { recursive: true });
+  if (options.syscalls && !perfAvailable()) {
+    console.error("bench:store: --syscalls needs perf (apt-get install -y linux-perf)");
+    return 1;
+  }
+  const machine = machineFacts(options, argv);
+  log(`kube-lite store bench: ${machine.cpus} CPUs, node ${machine.node}, etcd ${machine.etcd}, fdatasync ${machine.fdatasyncMeanMs} ms, load ${machine.loadAverageAtStart.join(" ")}`);
+
+  const runs: SystemRun[] = [];
+  let stopSignal: NodeJS.Signals = "SIGKILL";
+  try {
+    runs.push(await startSystem("kube-lite", options));
+    if (options.etcd) runs.push(await startSystem("etcd", options));
+    await runPhases(runs, options);
+    // A graceful stop lets node write the --cpu-prof profiles.
+    if (options.profileDir !== undefined) stopSignal = "SIGTERM";
+  } finally {
+    for (const run of runs) run.client.close();
+    await Promise.all(runs.map((run) => run.cluster.stop(stopSignal)));
+  }
+  const kubeLite = runs[0] as SystemRun;
+  if (options.profileDir !== undefined) {
+    summarizeProfiles(options, machine, kubeLite);
+    return 0;
+  }
+  const systems = runs.map((run) => run.result);
+
+  const results: BenchResults = {
+    machine,
+    settings: {
+      members: 3,
+      "heartbeat-interval ms": heartbeatIntervalMs,
+      "election-timeout ms": electionTimeoutMs,
+      fsync: "on (defaults)",
+      "value bytes": 256,
+      keys: "distinct",
+      client: "node:http keep-alive, requests spread evenly over the 3 members",
+      "load phase seconds": options.durationMs / 1000,
+      "warm-up seconds": options.warmupMs / 1000,
+      "sequential puts": options.sequentialPuts,
+      "kill rounds": options.killRounds,
+      "kill stream": `${options.killWriters} writers, ${options.killTimeoutMs} ms timeout, next member on failure`,
+      order: options.etcd ? "both clusters up at once; phase by phase, alternating which system goes first" : "kube-lite only",
+      "quiet gate": options.quietWaitMs > 0 ? `before each phase, wait up to ${options.quietWaitMs / 1000} s for other processes to use ≤ ${options.quietMaxOtherPercent}% CPU` : "off",
+    },
+    systems,
+  };
+  const markdown = resultsMarkdown(results);
+  process.stdout.write(`\n${resultsTable(results)}\n\n`);
+  if (options.save) {
+    const files = writeFiles(options.outDir, `store-${dateTag(machine.date)}`, results, markdown, "store-latest.md");
+    log(`wrote ${files.join(", ")}`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
