@@ -10,6 +10,7 @@ import {
   deleteRangeRequestSchema,
   keyValueJson,
   leaseGrantSchema,
+  nestingDepth,
   leaseIdSchema,
   leaseTimeToLiveSchema,
   omitDefaults,
@@ -35,6 +36,8 @@ export const txnOpsPerLevelMax = 128;
 /** Room for JSON and base64 around a request of requestBytesMax. */
 const bodyBytesMax = Math.ceil(requestBytesMax * 1.4) + 64 * 1024;
 export const storeVersion = "3.4.0";
+/** Nesting depth of a request body's JSON (a txn nests 3 levels per inner txn). */
+export const requestNestingMax = 200;
 
 type Json = Record<string, unknown>;
 type Handler = (body: unknown) => Promise<Json>;
@@ -225,6 +228,8 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
           throw new InvalidArgument(error instanceof Error ? error.message : "invalid JSON");
         }
         if (typeof body !== "object" || body === null || Array.isArray(body)) throw new InvalidArgument("request body must be a JSON object");
+        // A txn nested deeper than any real one is refused before validation walks it.
+        if (nestingDepth(body) > requestNestingMax) throw new InvalidArgument("etcdserver: too many operations in txn request");
         if (text.length > requestBytesMax * 1.34 + 1024) throw new InvalidArgument("etcdserver: request is too large");
         return handler(body);
       })

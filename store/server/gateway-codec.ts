@@ -25,6 +25,22 @@ const bytes = z.string().transform((text, ctx) => {
   }
   return new Uint8Array(Buffer.from(text, "base64"));
 });
+/** Base64 as the gateway checks it (standard or URL alphabet). */
+export const base64Bytes = bytes;
+
+/** Depth of nested objects and arrays, without recursion (a deep body must not blow the stack). */
+export function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null) continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 const int64 = z.union([z.string().regex(/^-?\d+$/), z.number().int()]).transform((v) => Number(v));
 const bool = z.boolean();
 

@@ -5,7 +5,7 @@ import type { WebSocket } from "ws";
 import { z } from "zod";
 import type { WatchEvent } from "../mvcc/index.js";
 import { MvccError } from "../mvcc/index.js";
-import { keyValueJson, omitDefaults } from "./gateway-codec.js";
+import { base64Bytes, keyValueJson, omitDefaults } from "./gateway-codec.js";
 import type { Member } from "./member.js";
 
 /** Bytes a watch stream may hold unsent before its watchers are cancelled as too slow. */
@@ -15,7 +15,6 @@ export const watchesPerStreamMax = 10_000;
 
 type Json = Record<string, unknown>;
 
-const base64Bytes = z.string().transform((text) => new Uint8Array(Buffer.from(text, "base64")));
 const int64 = z.union([z.string().regex(/^-?\d+$/), z.number().int()]).transform((v) => Number(v));
 const filter = z.union([z.enum(["NOPUT", "NODELETE"]), z.literal(0), z.literal(1)]).transform((v) => (v === 0 ? "NOPUT" : v === 1 ? "NODELETE" : v));
 
