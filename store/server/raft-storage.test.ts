@@ -63,4 +63,16 @@ describe("SQLite Raft storage", () => {
     storage.persist(ready([entry(41, 5)]));
     expect(storage.entries(41, 42, Infinity)[0]?.term).toBe(5);
   });
+
+  it("keeps reading right past the tail cache's limit (entries trimmed from memory come from SQLite)", () => {
+    const storage = new SqliteRaftStorage(new Database(":memory:"), ["s1"], () => ({ index: 0, data: new Uint8Array() }));
+    for (let start = 1; start <= 50_000; start += 500) storage.persist(ready(Array.from({ length: 500 }, (_, i) => entry(start + i, 1 + Math.floor((start + i) / 10_000)))));
+    storage.persist(ready([entry(49_990, 9, "replaced")]));
+    expect(storage.lastIndex()).toBe(49_990);
+    for (const index of [1, 9_999, 10_000, 25_000, 49_989]) {
+      expect(storage.term(index)).toBe(1 + Math.floor(index / 10_000));
+      expect(new TextDecoder().decode(storage.entries(index, index + 1, Infinity)[0]?.data)).toBe(`e${index}`);
+    }
+    expect(storage.entries(49_989, 49_991, Infinity).map((e) => e.term)).toEqual([5, 9]);
+  });
 });

@@ -144,16 +144,18 @@ export class SqliteRaftStorage implements RaftStorage {
     if (head.index <= this.last) this.statements.truncateFrom.run(head.index);
     for (const entry of entries) this.statements.insert.run(entry.index, entry.term, entry.data);
     this.last = head.index + entries.length - 1;
-    // Keep the tail cache contiguous and ending at `last`.
+    // Keep the tail cache contiguous and ending at `last`: truncate and push in place, and trim
+    // only once it doubles, so an append costs what it appends, not the cache's size.
     if (head.index < this.tailStart || head.index > this.tailStart + this.tail.length) {
       this.tail = [...entries];
       this.tailStart = head.index;
     } else {
-      this.tail = this.tail.slice(0, head.index - this.tailStart).concat(entries);
+      this.tail.length = head.index - this.tailStart;
+      for (const entry of entries) this.tail.push(entry);
     }
-    if (this.tail.length > tailCacheEntriesMax) {
+    if (this.tail.length > 2 * tailCacheEntriesMax) {
       const drop = this.tail.length - tailCacheEntriesMax;
-      this.tail = this.tail.slice(drop);
+      this.tail.splice(0, drop);
       this.tailStart += drop;
     }
   }
