@@ -85,7 +85,8 @@ export class WatchHub {
       if (!watcher.synced) continue;
       const matching = this.select(watcher, events);
       watcher.nextRevision = revision + 1;
-      if (matching.length > 0) watcher.sink.events(matching, revision);
+      // Live events go out one revision per answer, as etcd sends them.
+      for (const group of byRevision(matching)) watcher.sink.events(group, group[0]?.kv.modRevision ?? revision);
     }
   }
 
@@ -156,6 +157,16 @@ export class WatchHub {
     }
     if (this.catchingUp.size > 0) this.scheduleCatchUp();
   }
+}
+
+function byRevision(events: readonly WatchEvent[]): WatchEvent[][] {
+  const groups: WatchEvent[][] = [];
+  for (const event of events) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last[0]?.kv.modRevision === event.kv.modRevision) last.push(event);
+    else groups.push([event]);
+  }
+  return groups;
 }
 
 function inSpan(span: KeySpan, key: Uint8Array): boolean {
