@@ -11,7 +11,7 @@ export interface RegisterReport {
   readonly ok: boolean;
   /** Operations handed to the checker. */
   readonly checked: number;
-  /** Writes with an unknown outcome, and how many of them the applied history settles. */
+  /** Writes with an unknown outcome, and how many of them the applied history settled (only when the plain search ran out of budget). */
   readonly unknownWrites: number;
   readonly unknownResolved: number;
   readonly inconclusive: boolean;
@@ -72,9 +72,19 @@ function outputOf(op: RegisterOp): KvOutput {
 
 export function checkRegisters(ops: readonly RegisterOp[], reference?: ReferenceHistory): RegisterReport {
   const violations: string[] = [];
-  const applied = reference === undefined ? undefined : (op: RegisterOp) => reference.wasWritten(op.key, op.value ?? "");
-  const { operations, unknown, resolved } = toOperations(ops, applied);
-  const result = checkLinearizability(kvModel, operations);
+  // First as the clients saw it: every write with an unknown outcome may or may not have happened.
+  const plain = toOperations(ops);
+  let result = checkLinearizability(kvModel, plain.operations);
+  let { operations, unknown } = plain;
+  let resolved = 0;
+  if (result.kind === "unknown" && reference !== undefined) {
+    // The search ran out of budget (many unknown writes widen it): settle what the applied history
+    // can settle and search again. Leaving out only writes that cannot have happened keeps a
+    // violation a violation.
+    const settled = toOperations(ops, (op) => reference.wasWritten(op.key, op.value ?? ""));
+    result = checkLinearizability(kvModel, settled.operations);
+    ({ operations, unknown, resolved } = settled);
+  }
   let inconclusive = false;
   if (result.kind === "violation") {
     violations.push(

@@ -40,6 +40,23 @@ export interface ChaosMember {
   starts: number;
 }
 
+/** Every member process alive, so that none outlives the harness if it dies or is interrupted. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function track(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once("exit", () => liveChildren.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const c of liveChildren) {
+      c.kill("SIGCONT");
+      c.kill("SIGKILL");
+    }
+  });
+}
+
 /** Picks a port nobody listens on (the OS chooses; we close it again at once). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -169,6 +186,7 @@ export class ChaosCluster {
     // Logs go straight to a file: no pipe the harness must keep draining, even while it is busy.
     const child = spawn(process.execPath, args, { stdio: ["ignore", log, log], cwd: repoRoot });
     fs.closeSync(log);
+    track(child);
     member.child = child;
     member.pid = child.pid;
     member.state = "running";

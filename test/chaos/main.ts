@@ -109,6 +109,9 @@ async function main(argv: string[]): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
+// Interrupted: exit, and the cluster's exit hook kills every member (see cluster.ts).
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
