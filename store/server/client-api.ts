@@ -22,7 +22,6 @@ import {
   toPutRequest,
   toRangeRequest,
   toTxnRequest,
-  txnOpsMax,
   txnRequestSchema,
 } from "./gateway-codec.js";
 import type { Member } from "./member.js";
@@ -31,8 +30,6 @@ import { JsonObjectSplitter, attachWatchWebSocket, serveWatchStream } from "./wa
 
 /** etcd's --max-request-bytes default. */
 export const requestBytesMax = 1.5 * 1024 * 1024;
-/** etcd's --max-txn-ops default. */
-export const txnOpsPerLevelMax = 128;
 /** Room for JSON and base64 around a request of requestBytesMax. */
 const bodyBytesMax = Math.ceil(requestBytesMax * 1.4) + 64 * 1024;
 export const storeVersion = "3.4.0";
@@ -131,7 +128,6 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
       "/v3/kv/txn",
       async (body) => {
         const request = toTxnRequest(parse(txnRequestSchema, body));
-        if (txnOpsMax(request) > txnOpsPerLevelMax) throw new InvalidArgument("etcdserver: too many operations in txn request");
         if (isTxnReadOnly(request)) {
           // As etcd: a txn of ranges only is answered locally after a ReadIndex, not logged.
           const invalid = checkWriteRequest({ txn: request }, maxTxnOpsDefault);

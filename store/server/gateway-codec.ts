@@ -199,13 +199,6 @@ export function toTxnRequest(raw: RawTxn): TxnRequest {
   };
 }
 
-/** Counts the operations of a txn, nested ones included (etcd's --max-txn-ops applies per level). */
-export function txnOpsMax(txn: TxnRequest): number {
-  let most = Math.max(txn.compare.length, txn.success.length, txn.failure.length);
-  for (const op of [...txn.success, ...txn.failure]) if ("requestTxn" in op) most = Math.max(most, txnOpsMax(op.requestTxn));
-  return most;
-}
-
 // ---- answers ----
 
 type Json = Record<string, unknown>;

@@ -4,11 +4,11 @@
 // and resume (SIGCONT) any member.
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { Prng } from "../../store/sim/index.js";
 import { StoreClient, type StatusResult } from "../../store/client/index.js";
 import { LinkProxy, ProxyMesh } from "./proxy.js";
+import { freePort } from "../support/store-cluster.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
 export const storeBin = path.join(repoRoot, "dist/cluster/main.js");
@@ -57,18 +57,7 @@ function track(child: ChildProcess): void {
   });
 }
 
-/** Picks a port nobody listens on (the OS chooses; we close it again at once). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
