@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { createClientApi } from "./client-api.js";
 import { Member } from "./member.js";
+import { testHooksFromEnv } from "./test-hooks.js";
 import type { PeerAddress } from "./transport.js";
 
 export const storeUsage = `Usage: kube-lite store [flags]   (etcd's flag names, so one script starts either)
@@ -148,6 +149,7 @@ export async function runStore(argv: readonly string[]): Promise<number> {
     requestTimeoutMs: 7000,
     random: { int: (n) => (n <= 1 ? 0 : randomInt(n)) },
     log,
+    testHooks: testHooksFromEnv(process.env, flags.dataDir, log),
   });
   if (member.resumed) log.info({ dataDir: flags.dataDir }, "resuming from the data directory (initial cluster state ignored)");
   const peerPort = await member.listenPeers(flags.listenPeer.hostname, Number(flags.listenPeer.port));

@@ -6,3 +6,6 @@ export { runStore, parseStoreFlags, storeUsage } from "./cli.js";
 export { Member, memberIdOf } from "./member.js";
 export type { MemberConfig } from "./member.js";
 export { createClientApi } from "./client-api.js";
+// Test-only (chaos harness): crash points, power-loss bookkeeping, seeded bugs; inert unless KUBE_LITE_TEST_FAULTS is set.
+export { crashPointFile, crashPoints, dropUnsyncedWrites, parseCrashPoint, serverBugs, testCrashPointEnv, testFaultsEnv } from "./test-hooks.js";
+export type { CrashPoint, ServerBug } from "./test-hooks.js";

@@ -14,6 +14,7 @@ import { Unavailable } from "./errors.js";
 import type { PeerFrame } from "./peer-frames.js";
 import { parsePeerFrame } from "./peer-frames.js";
 import { SqliteRaftStorage } from "./raft-storage.js";
+import type { TestHooks } from "./test-hooks.js";
 import type { PeerAddress } from "./transport.js";
 import { PeerTransport } from "./transport.js";
 
@@ -36,6 +37,8 @@ export interface MemberConfig {
   readonly requestTimeoutMs: number;
   readonly random: RandomSource;
   readonly log: Logger;
+  /** Crash points, power-loss bookkeeping and seeded bugs for the chaos harness; absent in production. */
+  readonly testHooks?: TestHooks;
 }
 
 /** A write proposed (here or through the leader) and waiting for this member to apply it. */
@@ -115,6 +118,7 @@ export class Member {
     this.applied = this.statements.getState.get("applied")?.value ?? 0;
     const voters = config.peers.map((p) => p.id);
     this.storage = new SqliteRaftStorage(this.db, voters, () => ({ index: this.applied, data: this.snapshotData() }));
+    config.testHooks?.attach(this.db);
     this.memberId = memberIdOf(config.name, config.clusterToken);
     this.clusterId = memberIdOf(voters.slice().sort().join(","), config.clusterToken);
     this.raft = new Raft({
@@ -186,6 +190,10 @@ export class Member {
       peerUrls: [peer.url],
       clientUrls: [...(this.clientUrls.get(peer.id) ?? [])],
     }));
+  }
+
+  get testHooks(): TestHooks | undefined {
+    return this.config.testHooks;
   }
 
   dbSizeBytes(): number {
@@ -390,7 +398,8 @@ export class Member {
   }
 
   async range(request: RangeRequest): Promise<RangeResponse> {
-    if (request.serializable !== true) await this.linearizableBarrier();
+    const seededBug = this.config.testHooks?.has("follower-read-no-readindex") === true && this.raft.role !== "leader";
+    if (request.serializable !== true && !seededBug) await this.linearizableBarrier();
     return this.mvcc.range(request);
   }
 
@@ -415,6 +424,7 @@ export class Member {
       // Out on the wire before our own fsync blocks this thread, so followers write in parallel.
       if (early.length > 0) this.transport.flush();
       const results = this.persistAndApply(ready);
+      this.config.testHooks?.reached("after-log-save");
       this.sendMessages(late);
       if (ready.softState !== undefined) this.onSoftStateChange(ready.softState);
       for (const result of results) this.settleWrite(result);
@@ -428,7 +438,9 @@ export class Member {
     const results: { id: string; index: number; response: WriteResponse | Error | undefined }[] = [];
     const events: WatchEvent[] = [];
     // One transaction, one fsync: the log, the hard state and the applied state move together.
-    const synchronous = ready.mustSync ? "FULL" : "OFF";
+    const hooks = this.config.testHooks;
+    hooks?.reached("before-log-save");
+    const synchronous = (hooks?.mustSync(ready) ?? ready.mustSync) ? "FULL" : "OFF";
     if (synchronous !== this.synchronous) {
       this.db.pragma(`synchronous = ${synchronous}`);
       this.synchronous = synchronous;
@@ -437,11 +449,14 @@ export class Member {
       this.storage.persist(ready);
       if (ready.snapshot !== undefined) this.installSnapshot(ready.snapshot.data, ready.snapshot.metadata.index);
       for (const entry of ready.committedEntries) {
+        if (entry !== ready.committedEntries[0]) hooks?.reached("mid-apply");
         const result = this.applyEntry(entry, events);
         if (result !== undefined) results.push(result);
       }
       this.statements.setState.run("applied", this.applied);
     })();
+    if (synchronous === "FULL") hooks?.synced();
+    if (ready.snapshot !== undefined) hooks?.reached("after-snapshot-install");
     // Watchers hear of every applied revision in order, right after it is on disk.
     this.watchHub.publish(events);
     this.maybeCompactLog();
@@ -515,6 +530,7 @@ export class Member {
   private installSnapshot(data: Uint8Array, index: number): void {
     const decoded = decodeBinaryJson(data) as { mvcc: Uint8Array; requests: { id: string; idx: number }[] };
     this.mvcc.restore(decoded.mvcc);
+    this.config.testHooks?.reached("mid-snapshot-install");
     this.statements.clearRequests.run();
     for (const r of decoded.requests) this.statements.addRequest.run(r.id, r.idx);
     this.applied = index;

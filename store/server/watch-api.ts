@@ -49,6 +49,8 @@ class WatchSession {
   /** Stream watch id → hub watcher id. */
   private readonly watches = new Map<number, { hubId: number; progressNotify: boolean }>();
   private nextWatchId = 0;
+  /** Seeded bug "watch-drop-on-resume" only: watch id → the revision its catch-up ends at. */
+  private readonly dropFirstCatchUp = new Map<number, number>();
   private readonly progressTimer: NodeJS.Timeout;
   private closed = false;
 
@@ -96,6 +98,8 @@ class WatchSession {
     }
     const key = request.key ?? new Uint8Array();
     this.result({ header: this.header(), watch_id: String(watchId), created: true });
+    const current = this.member.mvcc.currentRevision();
+    if (this.member.testHooks?.has("watch-drop-on-resume") === true && (request.start_revision ?? 0) > 0 && (request.start_revision ?? 0) <= current) this.dropFirstCatchUp.set(watchId, current);
     try {
       const hubId = this.member.watchHub.add(
         {
@@ -126,6 +130,9 @@ class WatchSession {
   }
 
   private deliver(watchId: number, events: readonly WatchEvent[], revision: number): void {
+    const catchUpEnd = this.dropFirstCatchUp.get(watchId);
+    this.dropFirstCatchUp.delete(watchId);
+    if (catchUpEnd !== undefined && revision <= catchUpEnd) return;
     if (this.bufferedBytes() > watchStreamBufferedBytesMax) {
       // A slow reader is cut off rather than slowing writes or other watchers.
       this.cancel(watchId, "etcdserver: watch stream too slow: its buffer passed the limit");
