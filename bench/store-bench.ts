@@ -2,8 +2,13 @@
 // with --etcd, a real etcd 3.4 cluster started with the same flags) under the same workloads,
 // side by side. Results go to bench/results/store-<date>.{json,md} and store-latest.md.
 //
+// With --suite watch it measures watch and leases instead (issue 4): write-to-watch-event latency
+// with 1, 100 and 1000 watchers, events delivered per second, lease grants per second; results in
+// bench/results/store-watch-<date>.{json,md} and store-watch-latest.md.
+//
 // With --profile DIR the kube-lite members run under `node --cpu-prof`, only the 256-in-flight
-// put phase runs, and the profiles are summarized (bench/results/store-profile-*.md).
+// put phase runs (or the --phases given), and the profiles are summarized
+// (bench/results/store-profile-*.md).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
@@ -19,15 +24,22 @@ import { closedLoop, machineBusyMs, median, round, summarize } from "./support/l
 import { installExitHandlers } from "./support/processes.js";
 import { type BenchResults, type ClientComparison, type MachineFacts, type SystemResult, resultsMarkdown, resultsTable, syscallTable } from "./support/report.js";
 import { perfAvailable, type SyscallTrace, SyscallTracer } from "./support/syscalls.js";
+import { WatcherPool } from "./support/watch-pool.js";
+import { watchResultsMarkdown, watchResultsTable } from "./support/watch-report.js";
+import { leaseGrants, watchLatency, watchThroughput } from "./support/watch-workloads.js";
 import { Bodies, cpuSampler, leaderKill, preloadKeys, putLoad, rangeLoad, sequentialPuts } from "./support/workloads.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const allPhases = ["seq", "put64", "put256", "range", "kill"] as const;
-type Phase = (typeof allPhases)[number] | "clients";
+const watchPhases = ["watch", "lease"] as const;
+type Phase = (typeof allPhases)[number] | (typeof watchPhases)[number] | "clients";
+type Suite = "store" | "watch";
 
 const usage = `Usage: npm run bench:store -- [options]
 
   --etcd                  also run real etcd (3 members, same flags) and compare
+  --suite store|watch     store: puts, ranges, leader kill (default); watch: watch and lease
+                          figures (phases watch, lease)
   --duration-s N          measured seconds of each load phase (default 10)
   --warmup-s N            warm-up seconds before each load phase (default 1)
   --sequential-puts N     measured sequential puts (default 2000)
@@ -36,7 +48,15 @@ const usage = `Usage: npm run bench:store -- [options]
   --kill-rounds N         leader kill -9 rounds (default 3)
   --kill-timeout-ms N     per-request timeout of the put stream during a kill (default 300)
   --kill-writers N        concurrent writers of that stream (default 8)
-  --phases LIST           any of seq,put64,put256,range,kill,clients (default all but clients)
+  --phases LIST           any of seq,put64,put256,range,kill,clients (default all but clients);
+                          with --suite watch: watch,lease (default both)
+  --watchers LIST         watcher counts of the watch phase (default 1,100,1000)
+  --watch-puts N          measured puts per watcher count, one at a time (default 300)
+  --watch-warmup N        warm-up puts per watcher count (default 20)
+  --events-watchers LIST  watcher counts that also get the events/s run (default 100,1000)
+  --watch-writers N       puts in flight during the events/s run (default 16)
+  --watch-workers N       worker processes that hold the watchers (default 2)
+  --lease-grants N        sequential lease grants (default 1000)
   --client-compare        add phase 'clients': lean client vs store/client's StoreClient
   --store-bin PATH        kube-lite CLI to run members with (default dist/cluster/main.js)
   --etcd-bin PATH         etcd binary (default etcd)
@@ -55,6 +75,14 @@ function parseOptions(argv: string[]) {
     args: argv,
     options: {
       etcd: { type: "boolean", default: false },
+      suite: { type: "string", default: "store" },
+      watchers: { type: "string", default: "1,100,1000" },
+      "watch-puts": { type: "string", default: "300" },
+      "watch-warmup": { type: "string", default: "20" },
+      "events-watchers": { type: "string", default: "100,1000" },
+      "watch-writers": { type: "string", default: "16" },
+      "watch-workers": { type: "string", default: "2" },
+      "lease-grants": { type: "string", default: "1000" },
       "duration-s": { type: "string", default: "10" },
       "warmup-s": { type: "string", default: "1" },
       "sequential-puts": { type: "string", default: "2000" },
@@ -85,11 +113,29 @@ function parseOptions(argv: string[]) {
     return n;
   };
   const profileDir = values.profile === undefined ? undefined : path.resolve(values.profile);
-  let phases: Phase[] = values.phases === undefined ? (profileDir === undefined ? [...allPhases] : ["put256"]) : (values.phases.split(",") as Phase[]);
-  for (const p of phases) if (![...allPhases, "clients"].includes(p)) throw new Error(`unknown phase '${p}'`);
+  if (values.suite !== "store" && values.suite !== "watch") throw new Error(`--suite must be store or watch, not '${values.suite}'`);
+  const suite: Suite = values.suite;
+  const known: readonly string[] = suite === "watch" ? watchPhases : [...allPhases, "clients"];
+  const defaultPhases: Phase[] = suite === "watch" ? [...watchPhases] : profileDir === undefined ? [...allPhases] : ["put256"];
+  let phases: Phase[] = values.phases === undefined ? defaultPhases : (values.phases.split(",") as Phase[]);
+  for (const p of phases) if (!known.includes(p)) throw new Error(`unknown phase '${p}' for --suite ${suite}`);
+  const counts = (name: "watchers" | "events-watchers"): number[] =>
+    values[name].split(",").map((text) => {
+      const n = Number(text);
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} takes positive whole numbers, not '${text}'`);
+      return n;
+    });
   if (values["client-compare"] && !phases.includes("clients")) phases = [...phases, "clients"];
   return {
     help: values.help,
+    suite,
+    watcherCounts: counts("watchers"),
+    eventsWatcherCounts: counts("events-watchers"),
+    watchPuts: number("watch-puts"),
+    watchWarmup: number("watch-warmup"),
+    watchWriters: number("watch-writers"),
+    watchWorkers: number("watch-workers"),
+    leaseGrants: number("lease-grants"),
     etcd: values.etcd && profileDir === undefined,
     durationMs: number("duration-s") * 1000,
     warmupMs: number("warmup-s") * 1000,
@@ -297,8 +343,10 @@ async function runRange(run: SystemRun, serializable: boolean, options: Options)
 async function runSequential(run: SystemRun, options: Options): Promise<void> {
   log(`[${run.kind}] sequential puts: ${options.sequentialWarmup} warm-up + ${options.sequentialPuts}`);
   const sequential = await sequentialPuts(run.cluster, run.client, run.bodies, options.sequentialPuts, options.sequentialWarmup);
-  log(`    p50 ${sequential.all.p50Ms} ms, p99 ${sequential.all.p99Ms} ms (via leader p50 ${sequential.viaLeader.p50Ms}, via followers p50 ${sequential.viaFollowers.p50Ms}); read-back ${sequential.readBackOk ? "ok" : "WRONG"}`);
+  log(`    p50 ${sequential.all.p50Ms} ms, p99 ${sequential.all.p99Ms} ms (via leader p50 ${sequential.viaLeader.p50Ms}, via followers p50 ${sequential.viaFollowers.p50Ms}); members' CPU ${sequential.membersCpuUsPerPut} µs/put; read-back ${sequential.readBackOk ? "ok" : "WRONG"}`);
   run.result = { ...run.result, sequential };
+  // A profile of a run without put256 is cut to the sequential puts.
+  run.profileWindowUs ??= sequential.windowMonotonicUs;
 }
 
 async function runKillRound(run: SystemRun, roundNumber: number, options: Options): Promise<void> {
@@ -315,6 +363,42 @@ async function runKillRound(run: SystemRun, roundNumber: number, options: Option
   if (killRound === undefined) return;
   const rounds = [...(run.result.leaderKill?.rounds ?? []), killRound];
   run.result = { ...run.result, leaderKill: { rounds, medianMs: round(median(rounds.map((r) => r.unavailableMs)), 1) } };
+}
+
+/** Write-to-watch latency with `watchers` watchers and, for the --events-watchers counts, events per second on the same watchers. */
+async function runWatch(run: SystemRun, watchers: number, runs: readonly SystemRun[], options: Options): Promise<void> {
+  const { kind, cluster, client, bodies } = run;
+  const prefix = `${bodies.key(`watch${watchers}`, 0).slice(0, -9)}`;
+  log(`[${kind}] ${watchers} watcher(s) on one prefix, ${Math.min(options.watchWorkers, watchers)} worker process(es): opening`);
+  const opened = performance.now();
+  const pool = await WatcherPool.open(cluster.endpoints, watchers, options.watchWorkers, prefix);
+  try {
+    log(`    opened in ${Math.round(performance.now() - opened)} ms; ${options.watchWarmup} warm-up + ${options.watchPuts} puts, one at a time`);
+    const latency = await watchLatency(cluster, client, pool, bodies, prefix, options.watchPuts, options.watchWarmup);
+    const e = latency.eventLatency;
+    log(`    event p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms over ${e.count} events (${latency.undelivered} puts undelivered); client CPU ${latency.clientCpuPercent}% (workers ${latency.workersCpuPercent}%), members ${latency.membersCpuPercent}%${watchProblemsNote(latency)}`);
+    let throughput;
+    if (options.eventsWatcherCounts.includes(watchers)) {
+      await quietGate(runs, options);
+      log(`[${kind}] ${watchers} watchers, ${options.watchWriters} puts in flight: ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`);
+      throughput = await watchThroughput(cluster, client, pool, bodies, prefix, options.watchWriters, options.warmupMs, options.durationMs);
+      log(`    ${throughput.eventsPerSecond} events/s (${throughput.putsPerSecond} puts/s, delivered share ${throughput.deliveredShare}), event p50 ${throughput.eventLatency.p50Ms} ms, p99 ${throughput.eventLatency.p99Ms} ms, drain ${throughput.drainMs} ms; client CPU ${throughput.clientCpuPercent}% (workers ${throughput.workersCpuPercent}%), members ${throughput.membersCpuPercent}%${watchProblemsNote(throughput)}`);
+    }
+    const entry = throughput === undefined ? { latency } : { latency, throughput };
+    run.result = { ...run.result, watch: [...(run.result.watch ?? []), entry] };
+  } finally {
+    await pool.close();
+  }
+}
+
+const watchProblemsNote = (p: { canceledWatchers: number; streamErrors: number; firstProblem: string | undefined }) =>
+  p.canceledWatchers + p.streamErrors === 0 ? "" : `; ${p.canceledWatchers} watchers canceled, ${p.streamErrors} stream errors (${p.firstProblem ?? ""})`;
+
+async function runLease(run: SystemRun, options: Options): Promise<void> {
+  log(`[${run.kind}] lease grants: ${options.leaseGrants} one at a time, then 64 in flight for ${options.durationMs / 1000} s`);
+  const leases = await leaseGrants(run.cluster, run.client, options.leaseGrants, 64, options.warmupMs, options.durationMs);
+  log(`    sequential ${leases.sequential.grantsPerSecond} grants/s (p50 ${leases.sequential.latency.p50Ms} ms); 64 in flight ${leases.concurrent.opsPerSecond} grants/s, members' CPU ${leases.concurrent.serverCpuUsPerOp} µs/grant${errorsNote(leases.concurrent)}`);
+  run.result = { ...run.result, leases };
 }
 
 /**
@@ -361,6 +445,8 @@ async function runPhases(runs: readonly SystemRun[], options: Options): Promise<
     }
     if (phase === "clients") steps.push({ name: phase, go: async (run) => void (run.result = { ...run.result, clients: await compareClients(run.cluster, run.client, run.bodies, options) }) });
     if (phase === "kill") for (let r = 1; r <= options.killRounds; r += 1) steps.push({ name: `kill-${r}`, go: (run) => runKillRound(run, r, options) });
+    if (phase === "watch") for (const n of options.watcherCounts) steps.push({ name: `watch-${n}`, go: (run) => runWatch(run, n, runs, options) });
+    if (phase === "lease") steps.push({ name: phase, go: (run) => runLease(run, options) });
   }
   for (const [i, step] of steps.entries()) {
     const order = i % 2 === 0 ? runs : [...runs].reverse();
@@ -369,6 +455,22 @@ async function runPhases(runs: readonly SystemRun[], options: Options): Promise<
       await step.go(run);
     }
   }
+}
+
+function watchSettings(options: Options): Record<string, unknown> {
+  return {
+    members: 3,
+    "heartbeat-interval ms": heartbeatIntervalMs,
+    "election-timeout ms": electionTimeoutMs,
+    fsync: "on (defaults)",
+    "value bytes": 256,
+    watchers: `${options.watcherCounts.join(", ")}, all on one prefix, each its own HTTP stream (POST /v3/watch), watcher i on member i mod 3, held by ${options.watchWorkers} worker processes`,
+    "latency puts": `${options.watchWarmup} warm-up + ${options.watchPuts} per watcher count, one at a time, members in turn; the next once every watcher has the event`,
+    "events/s": `${options.eventsWatcherCounts.join(", ")} watchers; ${options.watchWriters} puts in flight; ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`,
+    "lease grants": `TTL 3600 s; ${options.leaseGrants} one at a time, members in turn; then 64 in flight, ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`,
+    order: options.etcd ? "both clusters up at once; step by step, alternating which system goes first" : "kube-lite only",
+    "quiet gate": options.quietWaitMs > 0 ? `before each step, wait up to ${options.quietWaitMs / 1000} s for other processes to use ≤ ${options.quietMaxOtherPercent}% CPU` : "off",
+  };
 }
 
 function dateTag(iso: string): string {
@@ -468,9 +570,11 @@ async function main(): Promise<number> {
   }
   const systems = runs.map((run) => run.result);
 
+  const watchSuite = options.suite === "watch";
   const results: BenchResults = {
     machine,
-    settings: {
+    loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
+    settings: watchSuite ? watchSettings(options) : {
       members: 3,
       "heartbeat-interval ms": heartbeatIntervalMs,
       "election-timeout ms": electionTimeoutMs,
@@ -488,10 +592,11 @@ async function main(): Promise<number> {
     },
     systems,
   };
-  const markdown = resultsMarkdown(results);
-  process.stdout.write(`\n${resultsTable(results)}\n\n`);
+  const markdown = watchSuite ? watchResultsMarkdown(results) : resultsMarkdown(results);
+  process.stdout.write(`\n${watchSuite ? watchResultsTable(results) : resultsTable(results)}\n\n`);
   if (options.save) {
-    const files = writeFiles(options.outDir, `store-${dateTag(machine.date)}`, results, markdown, "store-latest.md");
+    const base = watchSuite ? "store-watch" : "store";
+    const files = writeFiles(options.outDir, `${base}-${dateTag(machine.date)}`, results, markdown, `${base}-latest.md`);
     log(`wrote ${files.join(", ")}`);
   }
   return 0;

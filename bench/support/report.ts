@@ -1,6 +1,8 @@
 // The results of one bench run as JSON-ready data and as a markdown report.
 import type { LoadResult } from "./load.js";
 import type { SyscallRow } from "./syscalls.js";
+import type { WatchRun } from "./watch-report.js";
+import type { LeaseGrantResult } from "./watch-workloads.js";
 import type { KillRound, SequentialResult } from "./workloads.js";
 
 export interface MachineFacts {
@@ -31,6 +33,9 @@ export interface SystemResult {
   readonly leaderKill?: { readonly rounds: KillRound[]; readonly medianMs: number };
   readonly clients?: ClientComparison[];
   readonly syscalls256?: SyscallSummary;
+  /** --suite watch: one entry per watcher count. */
+  readonly watch?: WatchRun[];
+  readonly leases?: LeaseGrantResult;
 }
 
 export interface SyscallSummary {
@@ -53,6 +58,7 @@ export interface BenchResults {
   readonly machine: MachineFacts;
   readonly settings: Record<string, unknown>;
   readonly systems: SystemResult[];
+  readonly loadAverageAtEnd?: readonly number[];
 }
 
 const fmt = (v: number | undefined, digits = 2): string => (v === undefined || Number.isNaN(v) ? "–" : v.toFixed(digits));
@@ -137,11 +143,14 @@ function detailTable(results: BenchResults): string {
 }
 
 function sequentialTable(results: BenchResults): string {
-  const rows = ["| system | puts | p50 ms | p90 ms | p99 ms | max ms | via leader p50 | via followers p50 | errors | read-back |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"];
+  const rows = [
+    "| system | puts | p50 ms | p90 ms | p99 ms | max ms | via leader p50 | via followers p50 | members' CPU µs/put | errors | read-back |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+  ];
   for (const s of results.systems) {
     const q = s.sequential;
     if (q === undefined) continue;
-    rows.push(`| ${s.system} | ${q.puts} | ${fmt(q.all.p50Ms)} | ${fmt(q.all.p90Ms)} | ${fmt(q.all.p99Ms)} | ${fmt(q.all.maxMs)} | ${fmt(q.viaLeader.p50Ms)} | ${fmt(q.viaFollowers.p50Ms)} | ${q.errors} | ${q.readBackOk ? "ok" : "**wrong**"} |`);
+    rows.push(`| ${s.system} | ${q.puts} | ${fmt(q.all.p50Ms)} | ${fmt(q.all.p90Ms)} | ${fmt(q.all.p99Ms)} | ${fmt(q.all.maxMs)} | ${fmt(q.viaLeader.p50Ms)} | ${fmt(q.viaFollowers.p50Ms)} | ${fmt(q.membersCpuUsPerPut, 0)} | ${q.errors} | ${q.readBackOk ? "ok" : "**wrong**"} |`);
   }
   return rows.join("\n");
 }
@@ -195,22 +204,31 @@ export function syscallTable(results: BenchResults): string | undefined {
   return any ? rows.join("\n") : undefined;
 }
 
-export function resultsMarkdown(results: BenchResults): string {
+/** Title, command, machine and settings: the head of every results page. */
+export function resultsHeader(results: BenchResults, title: string): string[] {
   const m = results.machine;
-  const clients = clientTable(results);
-  const syscalls = syscallTable(results);
+  const end = results.loadAverageAtEnd === undefined ? "" : `, at the end ${results.loadAverageAtEnd.join(" / ")}`;
   return [
-    `# Store benchmark: kube-lite${results.systems.some((s) => s.system === "etcd") ? " vs etcd" : ""} (${m.date})`,
+    `# ${title}${results.systems.some((s) => s.system === "etcd") ? " vs etcd" : ""} (${m.date})`,
     "",
     `Command: \`${m.command}\``,
     "",
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; etcd ${m.etcd}; fdatasync of 4 KiB in the data dir ${m.fdatasyncMeanMs} ms (mean); load average at start ${m.loadAverageAtStart.join(" / ")}.`,
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; etcd ${m.etcd}; fdatasync of 4 KiB in the data dir ${m.fdatasyncMeanMs} ms (mean); load average (1 / 5 / 15 min) at start ${m.loadAverageAtStart.join(" / ")}${end}.`,
     `kube-lite: commit ${m.kubeLiteCommit} (${m.kubeLiteWorkingTree}), member binary \`${m.storeBin}\`.`,
     "",
     `Settings: ${Object.entries(results.settings)
       .map(([k, v]) => `${k} ${typeof v === "string" ? v : JSON.stringify(v)}`)
       .join("; ")}.`,
     "",
+  ];
+}
+
+export function resultsMarkdown(results: BenchResults): string {
+  const m = results.machine;
+  const clients = clientTable(results);
+  const syscalls = syscallTable(results);
+  return [
+    ...resultsHeader(results, "Store benchmark: kube-lite"),
     resultsTable(results),
     "",
     "Ratios are kube-lite / etcd: above 1 is better for throughput, below 1 is better for latency and unavailability.",

@@ -52,6 +52,10 @@ export interface SequentialResult {
   readonly leader: string;
   /** A linearizable read of the last key, on another member, returned the value written. */
   readonly readBackOk: boolean;
+  /** All members' CPU time over the measured puts, per put (the work on each put's path). */
+  readonly membersCpuUsPerPut: number;
+  /** The measured puts in CLOCK_MONOTONIC microseconds (to cut a --cpu-prof profile to them). */
+  readonly windowMonotonicUs: readonly [number, number];
 }
 
 /** One put at a time, rotating over the members. */
@@ -64,6 +68,9 @@ export async function sequentialPuts(cluster: BenchCluster, client: LeanClient, 
   const viaLeader: number[] = [];
   const viaFollowers: number[] = [];
   let errors = 0;
+  const membersMs = () => [...cluster.cpuTimeMs().values()].reduce((a, b) => a + b, 0);
+  const cpuStartMs = membersMs();
+  const windowStartUs = Number(process.hrtime.bigint() / 1000n);
   for (let i = 0; i < count; i += 1) {
     const member = i % n;
     const body = bodies.put(phase, i);
@@ -82,6 +89,8 @@ export async function sequentialPuts(cluster: BenchCluster, client: LeanClient, 
     all.push(ms);
     (member === leaderIndex ? viaLeader : viaFollowers).push(ms);
   }
+  const windowEndUs = Number(process.hrtime.bigint() / 1000n);
+  const cpuUsedMs = membersMs() - cpuStartMs;
   const lastReader = (count - 1 + 1) % n;
   const answer = await client.post(lastReader, "/v3/kv/range", bodies.range(bodies.key(phase, count - 1), false));
   return {
@@ -92,6 +101,8 @@ export async function sequentialPuts(cluster: BenchCluster, client: LeanClient, 
     viaFollowers: summarize(viaFollowers),
     leader,
     readBackOk: answer.status === 200 && bodies.valueMatches(answer.body),
+    membersCpuUsPerPut: all.length === 0 ? Number.NaN : round((cpuUsedMs * 1000) / all.length, 1),
+    windowMonotonicUs: [windowStartUs, windowEndUs],
   };
 }
 
