@@ -16,3 +16,4 @@ export function schemaNameOf(kind: KindKey): string {
   if (entry === undefined) throw new Error(`unknown kind ${kind.group}/${kind.version}/${kind.kind}`);
   return entry.schemaName;
 }
+export { applyDefaults } from "./defaults.js";
