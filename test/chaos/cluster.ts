@@ -19,6 +19,8 @@ export interface ClusterOptions {
   readonly heartbeatIntervalMs: number;
   readonly electionTimeoutMs: number;
   readonly extraArgs: readonly string[];
+  /** Extra environment for the members (the store's test hooks: KUBE_LITE_TEST_FAULTS). */
+  readonly env: Readonly<Record<string, string>>;
   /** Seeds the proxies' per-frame choices (loss, jitter). */
   readonly seed: number;
 }
@@ -173,7 +175,7 @@ export class ChaosCluster {
     fs.appendFileSync(member.logPath, `{"harness":"start","port":${port},"at":"${new Date().toISOString()}"}\n`);
     const log = fs.openSync(member.logPath, "a");
     // Logs go straight to a file: no pipe the harness must keep draining, even while it is busy.
-    const child = spawn(process.execPath, args, { stdio: ["ignore", log, log], cwd: repoRoot });
+    const child = spawn(process.execPath, args, { stdio: ["ignore", log, log], cwd: repoRoot, env: { ...process.env, ...this.options.env } });
     fs.closeSync(log);
     track(child);
     member.child = child;
@@ -213,6 +215,34 @@ export class ChaosCluster {
     member.child = undefined;
     member.state = "killed";
     await this.proxies.setTargetDown(member.name, true);
+  }
+
+  /** Waits up to `timeoutMs` for the member's process to die by itself (a crash point); true if it did. */
+  async waitForExit(member: ChaosMember, timeoutMs: number, cancelled: Promise<void>): Promise<boolean> {
+    const child = member.child;
+    if (child === undefined) {
+      // Already gone (it crashed while cut off, and its exit was seen first).
+      await this.proxies.setTargetDown(member.name, true);
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      new Promise<boolean>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(true) : child.once("exit", () => resolve(true)))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+      cancelled.then(() => false),
+    ]);
+    clearTimeout(timer);
+    if (exited) {
+      member.child = undefined;
+      member.state = "killed";
+      await this.proxies.setTargetDown(member.name, true);
+    }
+    return exited;
+  }
+
+  /** Sends a running member a signal (SIGUSR2: read its test crash point). */
+  signal(member: ChaosMember, signal: NodeJS.Signals): void {
+    member.child?.kill(signal);
   }
 
   pause(member: ChaosMember): void {

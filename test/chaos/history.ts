@@ -133,6 +133,10 @@ export interface FaultRecord {
   /** The member(s) hit, resolved at run time. */
   readonly members: string[];
   skipped?: string;
+  /** power-loss: unsynced bytes dropped from the members' write-ahead logs. */
+  droppedBytes?: number;
+  /** crash: whether the member reached its crash point (and died there) before the fault ended. */
+  crashed?: boolean;
 }
 
 export function text(bytes: BytesInput): string {

@@ -9,6 +9,8 @@ import { randomInt } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import type { ServerBug } from "../../store/server/index.js";
+import { serverBugs } from "../../store/server/index.js";
 import { repoRoot, storeBin } from "./cluster.js";
 import { defaultChaosOptions, runChaos } from "./run.js";
 import { parseFaultKinds } from "./schedule.js";
@@ -20,14 +22,16 @@ const usage = `Usage: npm run chaos -- [flags]
   --members N              3 or 5 (default 3)
   --duration S             seconds of workload and faults (default 60); the run ends within S + 90 s
   --faults LIST            kill,pause,partition (default), all, none, or any of
-                           kill, pause, split, isolate-leader, one-way, delay, loss, flaky
-                           (partition = every network fault)
+                           kill, pause, power-loss, crash, split, isolate-leader, one-way,
+                           delay, loss, flaky (partition = every network fault)
   --seed N                 the fault schedule's seed (default: random, printed)
   --heartbeat-interval MS  members' heartbeat (default 50)
   --election-timeout MS    members' election timeout (default 500)
   --data-dir DIR           keep data, logs and history here (default: a temporary dir)
   --keep                   keep the data dir and history.json even when the run is ok
-  --bug NAME               seed a harness-side bug the checks must catch: ${Object.keys(seededBugs).join(", ")}
+  --bug NAME               seed a bug the checks must catch (repeatable); in the harness:
+                           ${Object.keys(seededBugs).join(", ")}; in the members (test hooks):
+                           ${Object.keys(serverBugs).join(", ")}
   --no-build               do not rebuild dist/ even if it is older than the sources
   --verbose                progress on stderr`;
 
@@ -81,10 +85,11 @@ async function main(argv: string[]): Promise<number> {
   };
   const members = int(values.members, "--members", 1);
   if (members !== 3 && members !== 5) throw new Error("--members must be 3 or 5");
-  const bugs = values.bug.map((b) => {
-    if (!(b in seededBugs)) throw new Error(`--bug must be one of ${Object.keys(seededBugs).join(", ")}, not '${b}'`);
-    return b as SeededBug;
-  });
+  for (const b of values.bug) {
+    if (!(b in seededBugs) && !(b in serverBugs)) throw new Error(`--bug must be one of ${[...Object.keys(seededBugs), ...Object.keys(serverBugs)].join(", ")}, not '${b}'`);
+  }
+  const bugs = values.bug.filter((b): b is SeededBug => b in seededBugs);
+  const memberBugs = values.bug.filter((b): b is ServerBug => b in serverBugs);
   const seed = values.seed === undefined ? randomInt(1, 1_000_000) : int(values.seed, "--seed", 0);
   const verbose = values.verbose;
   const log = (line: string): void => {
@@ -103,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values["data-dir"] === undefined ? {} : { dataDir: path.resolve(values["data-dir"]) }),
     keep: values.keep,
     bugs,
+    serverBugs: memberBugs,
     log,
   });
   console.log(result.summary);

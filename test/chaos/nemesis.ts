@@ -1,13 +1,16 @@
 // Runs the fault schedule against the cluster: kills and restarts, pauses and resumes members,
 // and sets the peer-link proxies. Each fault heals itself after its duration; healAll() heals
 // everything at once (the end of the fault phase).
+import fs from "node:fs";
+import path from "node:path";
+import { crashPointFile, dropUnsyncedWrites } from "../../store/server/index.js";
 import type { ChaosCluster, ChaosMember } from "./cluster.js";
 import { sleep } from "./cluster.js";
 import type { Clock, FaultRecord } from "./history.js";
 import type { LinkFault, LinkProxy } from "./proxy.js";
 import { healthyLink } from "./proxy.js";
 import type { ScheduledFault } from "./schedule.js";
-import { describeFault } from "./schedule.js";
+import { describeFault, processFaultKinds } from "./schedule.js";
 
 export class Nemesis {
   readonly records: FaultRecord[] = [];
@@ -53,7 +56,7 @@ export class Nemesis {
   private async inject(fault: ScheduledFault): Promise<void> {
     const record: FaultRecord = { id: fault.id, kind: fault.kind, description: describeFault(fault), startMs: this.clock.now(), members: [] };
     this.records.push(record);
-    const processFault = fault.kind === "kill" || fault.kind === "pause";
+    const processFault = (processFaultKinds as readonly string[]).includes(fault.kind);
     const target = await this.resolveTarget(fault, processFault);
     if (target === undefined) {
       record.skipped = "no member available";
@@ -83,6 +86,12 @@ export class Nemesis {
           this.busy.delete(target.name);
         }
         break;
+      case "power-loss":
+        await this.powerLoss(fault, target, record);
+        break;
+      case "crash":
+        await this.crash(fault, target, record);
+        break;
       default: {
         const links = this.network(fault, target, record);
         await this.hold(fault.durationMs);
@@ -90,6 +99,57 @@ export class Nemesis {
       }
     }
     record.endMs = this.clock.now();
+  }
+
+  /**
+   * kill -9, then what a power cut does to the disk: each victim loses every write that was not
+   * fsync'd (see dropUnsyncedWrites). An outage hits every member at once, when no other process
+   * fault is going on.
+   */
+  private async powerLoss(fault: ScheduledFault, target: ChaosMember, record: FaultRecord): Promise<void> {
+    const members = this.cluster.members;
+    const outage = fault.outage === true && this.busy.size === 0 && members.every((m) => m.state === "running");
+    const victims = outage ? members : [target];
+    record.members.splice(0, record.members.length, ...victims.map((m) => m.name));
+    for (const m of victims) this.busy.add(m.name);
+    try {
+      await Promise.all(victims.map((m) => this.cluster.kill(m)));
+      record.droppedBytes = victims.reduce((sum, m) => sum + dropUnsyncedWrites(m.dataDir), 0);
+      await this.hold(fault.durationMs);
+      await Promise.all(victims.filter((m) => m.state === "killed").map((m) => this.cluster.start(m)));
+    } finally {
+      for (const m of victims) this.busy.delete(m.name);
+    }
+  }
+
+  /**
+   * Arms a crash point in the member (the point's name in its data dir, then SIGUSR2) and waits
+   * for it to die there; restarts it at once, as a supervisor would. A snapshot point needs a
+   * snapshot: the member is cut off first, so that the leader compacts past it. A point not
+   * reached in time is disarmed.
+   */
+  private async crash(fault: ScheduledFault, target: ChaosMember, record: FaultRecord): Promise<void> {
+    this.busy.add(target.name);
+    try {
+      fs.writeFileSync(path.join(target.dataDir, crashPointFile), `${fault.crashPoint ?? ""}@${fault.crashHits ?? 1}`);
+      this.cluster.signal(target, "SIGUSR2");
+      const isolateMs = fault.isolateMs ?? 0;
+      if (isolateMs > 0) {
+        const links = this.cluster.proxies.linksOf(target.name, "both");
+        for (const link of links) link.setFault({ ...healthyLink, blackhole: true }, true);
+        await this.hold(isolateMs);
+        for (const link of links) link.heal();
+      }
+      record.crashed = await this.cluster.waitForExit(target, fault.durationMs - isolateMs, this.healed);
+      if (record.crashed) {
+        await this.cluster.start(target);
+      } else if (target.state === "running") {
+        fs.writeFileSync(path.join(target.dataDir, crashPointFile), "");
+        this.cluster.signal(target, "SIGUSR2");
+      }
+    } finally {
+      this.busy.delete(target.name);
+    }
   }
 
   /** Sets the proxies for a network fault; returns the links to heal afterwards. */

@@ -6,6 +6,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { StoreClient, StoreError, WatchCompactedError } from "../../store/client/index.js";
+import type { ServerBug } from "../../store/server/index.js";
+import { dropUnsyncedWrites, testFaultsEnv } from "../../store/server/index.js";
 import { Prng } from "../../store/sim/index.js";
 import { runAppendSet, setPrefix } from "./append-set.js";
 import { checkAppendSet } from "./checks-set.js";
@@ -15,7 +17,7 @@ import { checkRegisters } from "./checks-registers.js";
 import type { KnownWrite, WatchInput } from "./checks-watch.js";
 import { checkWatchers, compareHistories } from "./checks-watch.js";
 import { ChaosCluster, sleep, withTimeout } from "./cluster.js";
-import type { LeaseRecord, LockStep, RegisterOp, SetOp } from "./history.js";
+import type { FaultRecord, LeaseRecord, LockStep, RegisterOp, SetOp } from "./history.js";
 import { Clock, errorText } from "./history.js";
 import type { KvState, MemberSnapshot } from "./inspect.js";
 import { convergedSnapshots, fetchHistory } from "./inspect.js";
@@ -24,7 +26,7 @@ import { lockKeys, runLockers } from "./lock.js";
 import { Nemesis } from "./nemesis.js";
 import { ReferenceHistory } from "./reference.js";
 import { runRegisters } from "./registers.js";
-import type { FaultKind } from "./schedule.js";
+import type { FaultKind, ScheduledFault } from "./schedule.js";
 import { describeFault, faultSchedule, healBeforeEndMs } from "./schedule.js";
 import { RecordingWatcher } from "./watchers.js";
 import type { SeededBug, WorkloadContext } from "./workload.js";
@@ -41,6 +43,8 @@ export interface ChaosOptions {
   /** Keep the data dir and the history even when the run is ok. */
   readonly keep: boolean;
   readonly bugs: readonly SeededBug[];
+  /** Bugs seeded in the members themselves (through KUBE_LITE_TEST_FAULTS). */
+  readonly serverBugs: readonly ServerBug[];
   readonly registerClients: number;
   readonly registerKeys: number;
   readonly setWriters: number;
@@ -57,6 +61,7 @@ export const defaultChaosOptions: Omit<ChaosOptions, "seed" | "log"> = {
   electionTimeoutMs: 500,
   keep: false,
   bugs: [],
+  serverBugs: [],
   registerClients: 5,
   registerKeys: 4,
   setWriters: 2,
@@ -77,6 +82,16 @@ export interface ChaosResult {
 export const afterDurationBudgetMs = 90_000;
 /** History retained by the members' automatic compaction: compactions happen within a run, watchers keep up. */
 const autoCompactionRetentionRevisions = 2_000;
+/** With crash faults, the Raft log is compacted this often, so that members that fall behind get snapshots. */
+const crashRunSnapshotCount = 100;
+
+/** What the members' test hooks must do for this run (the KUBE_LITE_TEST_FAULTS value), and whether the final restart is a power loss. */
+export function memberTestFaults(options: Pick<ChaosOptions, "faults" | "serverBugs">): { env: Record<string, string>; finalPowerLoss: boolean } {
+  // Acknowledging before fsync shows only when unsynced writes are lost: power loss, at least at the end.
+  const finalPowerLoss = options.faults.includes("power-loss") || options.serverBugs.includes("ack-before-fsync");
+  const words = [...(finalPowerLoss ? ["power-loss"] : []), ...(options.faults.includes("crash") ? ["crash-points"] : []), ...options.serverBugs];
+  return { env: words.length > 0 ? { [testFaultsEnv]: words.join(",") } : {}, finalPowerLoss };
+}
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const clock = new Clock();
@@ -140,6 +155,8 @@ class ChaosRun {
   async execute(): Promise<void> {
     const o = this.options;
     this.log(`seed ${o.seed}: ${o.members} members, ${o.durationSeconds} s, faults ${o.faults.join(",") || "none"}, data in ${this.dataRoot}`);
+    const testFaults = memberTestFaults(o);
+    if (testFaults.env[testFaultsEnv] !== undefined) this.log(`members run with ${testFaultsEnv}=${testFaults.env[testFaultsEnv]}`);
     for (const fault of this.schedule) this.log(`scheduled ${fault.id}: ${describeFault(fault)}`);
     this.phase = "starting the cluster";
     const cluster = await ChaosCluster.create({
@@ -147,7 +164,12 @@ class ChaosRun {
       dataRoot: this.dataRoot,
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       electionTimeoutMs: o.electionTimeoutMs,
-      extraArgs: ["--auto-compaction-retention", String(autoCompactionRetentionRevisions)],
+      extraArgs: [
+        "--auto-compaction-retention",
+        String(autoCompactionRetentionRevisions),
+        ...(o.faults.includes("crash") ? ["--snapshot-count", String(crashRunSnapshotCount)] : []),
+      ],
+      env: testFaults.env,
       seed: o.seed,
     });
     this.cluster = cluster;
@@ -229,7 +251,7 @@ class ChaosRun {
       await this.checkAll(snapshots, startRevision, endRevision);
 
       this.phase = "full restart";
-      await this.checkFullRestart(snapshots);
+      await this.checkFullRestart(snapshots, testFaults.finalPowerLoss);
     } finally {
       controller.abort();
       admin.close();
@@ -474,10 +496,11 @@ class ChaosRun {
     return violations.slice(0, 10);
   }
 
-  /** Every member killed at once, restarted: the same state, every acknowledged write still there. */
-  private async checkFullRestart(before: readonly MemberSnapshot[]): Promise<void> {
+  /** Every member killed at once (and what was not fsync'd lost, with power loss), restarted: the same state, every acknowledged write still there. */
+  private async checkFullRestart(before: readonly MemberSnapshot[], powerLoss: boolean): Promise<void> {
     const cluster = this.cluster as ChaosCluster;
     await Promise.all(cluster.members.map((m) => cluster.kill(m)));
+    const droppedBytes = powerLoss ? cluster.members.reduce((sum, m) => sum + dropUnsyncedWrites(m.dataDir), 0) : 0;
     await cluster.startAll();
     const leader = await this.waitForLeader(15_000);
     if (leader === undefined) {
@@ -497,7 +520,7 @@ class ChaosRun {
       const set = checkAppendSet(this.setOps, subState(s.state, setPrefix({ prefix: this.prefix })), `${s.member} after the restart`);
       this.violations.push(...set.violations.map((v) => `set: ${v}`));
     }
-    this.summaryParts.push("kill -9 of every member: state intact");
+    this.summaryParts.push(powerLoss ? `power loss of every member (${droppedBytes} unsynced bytes dropped): state intact` : "kill -9 of every member: state intact");
     const links = cluster.proxies.totals();
     this.summaryParts.push(`proxies: ${links.framesDropped} frames dropped, ${links.framesDuplicated} duplicated, ${links.connectionsCut} connections cut`);
   }
@@ -544,9 +567,9 @@ class ChaosRun {
     const injected = records.filter((r) => r.skipped === undefined);
     const byKind = new Map<string, number>();
     for (const r of injected) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
-    const faultText = `${injected.length} faults${injected.length > 0 ? ` (${[...byKind].map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}`;
+    const faultText = `${injected.length} faults${injected.length > 0 ? ` (${[...byKind].map(([k, n]) => `${k} ${n}`).join(", ")})` : ""}${crashAndPowerLossText(injected, this.schedule)}`;
     const elapsedMs = this.clock.now();
-    const head = `seed ${o.seed}, ${o.members} members, ${o.durationSeconds} s${o.bugs.length > 0 ? `, seeded bugs ${o.bugs.join(",")}` : ""}`;
+    const head = `seed ${o.seed}, ${o.members} members, ${o.durationSeconds} s${o.bugs.length + o.serverBugs.length > 0 ? `, seeded bugs ${[...o.bugs, ...o.serverBugs].join(",")}` : ""}`;
     const unexpected = this.notes.length > 0 ? `, unexpected errors: ${this.notes.slice(0, 3).join(" | ")}` : "";
     const ok = this.violations.length === 0;
     const summary = ok
@@ -554,6 +577,23 @@ class ChaosRun {
       : `chaos: VIOLATION (${this.violations.length}): ${this.violations.slice(0, 3).join(" | ")}; ${ops} ops, ${faultText}, ${head}; history: ${this.historyPath ?? "not saved"}${unexpected}`;
     return { ok, summary, violations: this.violations, historyPath: this.historyPath, ops, faults: injected.length, elapsedMs };
   }
+}
+
+/** Which crash points the members reached, and how much power losses dropped. */
+function crashAndPowerLossText(records: readonly FaultRecord[], schedule: readonly ScheduledFault[]): string {
+  const parts: string[] = [];
+  const crashes = records.filter((r) => r.kind === "crash");
+  if (crashes.length > 0) {
+    const reached = crashes.filter((r) => r.crashed === true).map((r) => schedule.find((f) => f.id === r.id)?.crashPoint ?? "?");
+    parts.push(`crash points reached ${reached.length}/${crashes.length}${reached.length > 0 ? ` (${reached.join(", ")})` : ""}`);
+  }
+  const losses = records.filter((r) => r.kind === "power-loss");
+  if (losses.length > 0) {
+    const outages = losses.filter((r) => r.members.length > 1).length;
+    const bytes = losses.reduce((sum, r) => sum + (r.droppedBytes ?? 0), 0);
+    parts.push(`power losses ${losses.length} (${outages} of every member), ${bytes} unsynced bytes dropped`);
+  }
+  return parts.length > 0 ? `; ${parts.join("; ")}` : "";
 }
 
 function prefixEnd(prefix: string): string {

@@ -1,11 +1,14 @@
 // The fault schedule: a pure function of the seed and the run's shape, so that a seed printed by a
 // failing run replays the same faults at the same times. Which member is the leader when a fault
 // aimed at "the leader" fires is a fact of the run, not of the seed; every other choice is here.
+import type { CrashPoint } from "../../store/server/index.js";
+import { crashPoints } from "../../store/server/index.js";
 import { Prng } from "../../store/sim/index.js";
 
 /** Network faults, all made with the peer-link proxies. */
 export const networkFaultKinds = ["split", "isolate-leader", "one-way", "delay", "loss", "flaky"] as const;
-export const processFaultKinds = ["kill", "pause"] as const;
+/** power-loss: kill -9, then drop what was not fsync'd; crash: the member kills itself at a named point. */
+export const processFaultKinds = ["kill", "pause", "power-loss", "crash"] as const;
 export type NetworkFaultKind = (typeof networkFaultKinds)[number];
 export type FaultKind = (typeof processFaultKinds)[number] | NetworkFaultKind;
 
@@ -55,6 +58,13 @@ export interface ScheduledFault {
   readonly lossRate?: number;
   readonly duplicateRate?: number;
   readonly flakyMeanMs?: number;
+  /** power-loss: every member at once. */
+  readonly outage?: boolean;
+  /** crash: where the member kills itself, at which hit of the point after arming. */
+  readonly crashPoint?: CrashPoint;
+  readonly crashHits?: number;
+  /** crash at a snapshot point: how long the member is cut off first (so it needs a snapshot). */
+  readonly isolateMs?: number;
 }
 
 export interface ScheduleOptions {
@@ -77,6 +87,8 @@ export function faultSchedule(options: ScheduleOptions): ScheduledFault[] {
   const random = new Prng(options.seed);
   const faults: ScheduledFault[] = [];
   if (options.kinds.length === 0) return faults;
+  // Crash points start on every kind's first pass: each point comes up before any comes again.
+  const points = new PointBag(random);
   const endMs = options.durationMs - healBeforeEndMs;
   const et = options.electionTimeoutMs;
   let atMs = faultsStartAfterMs;
@@ -88,26 +100,26 @@ export function faultSchedule(options: ScheduleOptions): ScheduledFault[] {
   for (;;) {
     if (bag.length === 0) bag = permutation(random, options.kinds.length).map((i) => options.kinds[i] as FaultKind);
     const kind = bag.pop() as FaultKind;
-    if (isNetwork(kind)) atMs = Math.max(atMs, networkBusyUntilMs + 100);
+    if (isNetwork(kind) || kind === "crash") atMs = Math.max(atMs, networkBusyUntilMs + 100);
     // At most two faults at once.
     const active = endsMs.filter((e) => e > atMs).sort((a, b) => a - b);
     if (active.length >= 2) atMs = (active[0] as number) + 100;
     if (atMs >= endMs - 300) break;
     // The last faults may last past the heal: then the heal cuts them short, as it must.
-    const fault = makeFault(random, faults.length, kind, atMs, options.members, et);
+    const fault = makeFault(random, faults.length, kind, atMs, options.members, et, points);
     const durationMs = fault.durationMs;
     faults.push(fault);
     endsMs.push(atMs + durationMs);
-    if (isNetwork(kind)) networkBusyUntilMs = atMs + durationMs;
+    if (usesLinks(fault)) networkBusyUntilMs = atMs + durationMs;
     // Mostly one fault at a time with a calm gap after it; sometimes the next starts while this one lasts.
     atMs = random.chance(0.25) ? atMs + random.between(200, Math.max(200, durationMs - 100)) : atMs + durationMs + random.between(300, 1_500);
   }
   // One more fault that is still on when the harness heals, so that the recovery it measures is
   // a recovery from something.
   const finalAtMs = endMs - random.between(400, 1_200);
-  const candidates = options.kinds.filter((k) => (!isNetwork(k) || finalAtMs > networkBusyUntilMs + 100) && endsMs.filter((e) => e > finalAtMs).length < 2);
+  const candidates = options.kinds.filter((k) => ((!isNetwork(k) && k !== "crash") || finalAtMs > networkBusyUntilMs + 100) && endsMs.filter((e) => e > finalAtMs).length < 2);
   if (candidates.length > 0 && finalAtMs > faultsStartAfterMs) {
-    const final = makeFault(random, faults.length, random.pick(candidates), finalAtMs, options.members, et);
+    const final = makeFault(random, faults.length, random.pick(candidates), finalAtMs, options.members, et, points);
     faults.push({ ...final, durationMs: Math.max(final.durationMs, endMs - finalAtMs + 2_000) });
   }
   return faults;
@@ -115,6 +127,26 @@ export function faultSchedule(options: ScheduleOptions): ScheduledFault[] {
 
 export function isNetwork(kind: FaultKind): kind is NetworkFaultKind {
   return (networkFaultKinds as readonly string[]).includes(kind);
+}
+
+/** Whether the fault sets the peer-link proxies (so no other network fault may overlap it). */
+export function usesLinks(fault: ScheduledFault): boolean {
+  return isNetwork(fault.kind) || (fault.isolateMs ?? 0) > 0;
+}
+
+/** Crash points in shuffled rounds, so that a run long enough reaches each. */
+class PointBag {
+  private bag: CrashPoint[] = [];
+  constructor(private readonly random: Prng) {}
+  next(): CrashPoint {
+    if (this.bag.length === 0) this.bag = permutation(this.random, crashPoints.length).map((i) => crashPoints[i] as CrashPoint);
+    return this.bag.pop() as CrashPoint;
+  }
+}
+
+/** Snapshot installs happen only on a member that fell behind the leader's compacted log. */
+export function needsSnapshot(point: CrashPoint): boolean {
+  return point === "mid-snapshot-install" || point === "after-snapshot-install";
 }
 
 function permutation(random: Prng, n: number): number[] {
@@ -126,13 +158,22 @@ function permutation(random: Prng, n: number): number[] {
   return order;
 }
 
-function makeFault(random: Prng, id: number, kind: FaultKind, atMs: number, members: number, et: number): ScheduledFault {
+function makeFault(random: Prng, id: number, kind: FaultKind, atMs: number, members: number, et: number, points: PointBag): ScheduledFault {
   const fallback = permutation(random, members);
   const target: Target = random.chance(0.5) ? { leader: true } : { member: fallback[0] as number };
   const base = { id, kind, atMs, target, fallback };
   switch (kind) {
     case "kill":
       return { ...base, durationMs: random.between(300, 3_000) };
+    case "power-loss":
+      // Sometimes the whole cluster at once: then only fsync'd writes can survive anywhere.
+      return { ...base, durationMs: random.between(300, 3_000), outage: random.chance(0.25) };
+    case "crash": {
+      const crashPoint = points.next();
+      // A snapshot point needs a member that fell behind the compacted log: cut it off first.
+      const isolateMs = needsSnapshot(crashPoint) ? random.between(2_500, 4_000) : 0;
+      return { ...base, crashPoint, crashHits: isolateMs > 0 ? 1 : random.between(1, 20), isolateMs, durationMs: isolateMs + random.between(1_500, 3_000) };
+    }
     case "pause":
       // Longer than the election timeout, so the others notice and elect without it.
       return { ...base, durationMs: random.between(Math.round(1.2 * et), 5 * et) };
@@ -172,6 +213,10 @@ export function describeFault(fault: ScheduledFault): string {
       return `${t} loss ${Math.round((fault.lossRate ?? 0) * 100)}% dup ${Math.round((fault.duplicateRate ?? 0) * 100)}% on every link`;
     case "flaky":
       return `${t} connections closed every ~${fault.flakyMeanMs ?? 0}ms on ${fault.scope === "member" ? `${who}'s links` : "every link"}`;
+    case "power-loss":
+      return `${t} power loss of ${fault.outage === true ? "every member" : who}`;
+    case "crash":
+      return `${t} crash of ${who} at ${fault.crashPoint ?? "?"}@${fault.crashHits ?? 1}${(fault.isolateMs ?? 0) > 0 ? ` after ${fault.isolateMs} ms cut off` : ""}`;
     default:
       return `${t} ${fault.kind} ${who}`;
   }
