@@ -70,6 +70,9 @@ function appCategory(url: string): string {
   if (url.includes("node_modules/zod")) return "zod validation";
   if (url.includes("node_modules/pino") || url.includes("node_modules/sonic-boom")) return "logging (pino)";
   if (url.includes("/store/raft/")) return "Raft core (JS)";
+  if (url.includes("/store/mvcc/watch-hub")) return "watch hub (fan-out to watchers)";
+  if (url.includes("/store/mvcc/lessor")) return "lessor";
+  if (url.includes("/store/server/watch-api")) return "watch streams (event JSON, stream writes)";
   if (url.includes("/store/mvcc/")) return "MVCC apply (JS + its SQLite statements)";
   if (url.includes("/store/server/binary-json")) return "JSON/base64";
   if (url.includes("/store/server/gateway-codec")) return "JSON/base64";

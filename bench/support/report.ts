@@ -248,9 +248,10 @@ export function resultsMarkdown(results: BenchResults): string {
     "",
     ...(syscalls === undefined ? [] : ["## System calls during puts with 256 in flight (perf trace -s)", "", syscalls, ""]),
     ...(clients === undefined ? [] : ["## Bench client overhead (lean node:http client vs store/client's StoreClient, one per member)", "", clients, ""]),
-    "## Member command lines",
-    "",
-    ...results.systems.map((s) => `- ${s.system}: \`${s.memberCommand}\``),
-    "",
+    ...memberCommandLines(results),
   ].join("\n");
+}
+
+export function memberCommandLines(results: BenchResults): string[] {
+  return ["## Member command lines", "", ...results.systems.map((s) => `- ${s.system}: \`${s.memberCommand}\``), ""];
 }

@@ -1,7 +1,7 @@
 // The results of `--suite watch` (write-to-watch latency, events per second, lease grants) as a
 // markdown report, kube-lite beside etcd with ratios and issue 4's goal ("no worse than etcd").
 import type { LatencySummary, LoadResult } from "./load.js";
-import { type BenchResults, type SystemResult, resultsHeader } from "./report.js";
+import { type BenchResults, type SystemResult, memberCommandLines, resultsHeader } from "./report.js";
 import type { WatchLatencyResult, WatchThroughputResult } from "./watch-workloads.js";
 
 export interface WatchRun {
@@ -143,9 +143,6 @@ export function watchResultsMarkdown(results: BenchResults): string {
     "",
     leaseDetail(results),
     "",
-    "## Member command lines",
-    "",
-    ...results.systems.map((s) => `- ${s.system}: \`${s.memberCommand}\``),
-    "",
+    ...memberCommandLines(results),
   ].join("\n");
 }

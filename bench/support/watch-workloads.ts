@@ -18,15 +18,6 @@ const throughputSeqBase = 1_000_000;
 /** How long one put's event may take to reach every watcher before the bench gives up on it. */
 const deliveryTimeoutMs = 10_000;
 
-export interface EventLatency {
-  readonly count: number;
-  readonly p50Ms: number;
-  readonly p90Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-  readonly meanMs: number;
-}
-
 export interface WatchClientCost {
   /** The bench process and its watcher workers, as a share of one core (100 = one core busy). */
   readonly clientCpuPercent: number;
@@ -51,7 +42,7 @@ export interface WatchLatencyResult extends WatchClientCost, WatchProblems {
   readonly events: number;
   readonly durationMs: number;
   /** From each put's send to each watcher reading its event. */
-  readonly eventLatency: EventLatency;
+  readonly eventLatency: LatencySummary;
   /** The puts' own answer times, for reference. */
   readonly putLatency: LatencySummary;
 }
@@ -65,13 +56,13 @@ export interface WatchThroughputResult extends WatchClientCost, WatchProblems {
   readonly eventsPerSecond: number;
   /** Events read in the window / (puts completed in the window × watchers): below 1 when watchers fall behind. */
   readonly deliveredShare: number;
-  readonly eventLatency: EventLatency;
+  readonly eventLatency: LatencySummary;
   /** From the end of the writes to every watcher holding a last marker put (NaN: not within 60 s). */
   readonly drainMs: number;
   readonly putErrors: number;
 }
 
-function eventLatency(reports: readonly WorkerReport[]): EventLatency {
+function eventLatency(reports: readonly WorkerReport[]): LatencySummary {
   const h = LatencyHistogram.merge(reports.map((r) => r.histogram));
   return {
     count: h.count,
