@@ -6,3 +6,4 @@ export type { JsonValue, JsonObject, SchemaNode, PatchSchema } from "./types.js"
 export { applyMergePatch } from "./merge-patch.js";
 export { applyJsonPatch, jsonPatchOperationsMax } from "./json-patch.js";
 export { resolveSchema, fieldSchema, itemSchema, isDeclaredField, rootSchema, patchStrategies } from "./schema.js";
+export { applyStrategicMergePatch } from "./strategic-merge-patch.js";
