@@ -211,7 +211,7 @@ describe("applyStrategicMergePatch: a kubectl client-side apply patch", () => {
         },
       },
     };
-    const patch = {
+    const patch: JsonObject = {
       metadata: { annotations: { "kubectl.kubernetes.io/last-applied-configuration": '{"new":true}' } },
       spec: {
         replicas: 3,
