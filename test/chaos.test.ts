@@ -9,13 +9,15 @@ import { checkAppendSet } from "./chaos/checks-set.js";
 import { checkLeases } from "./chaos/checks-leases.js";
 import { checkLock } from "./chaos/checks-lock.js";
 import { checkRegisters } from "./chaos/checks-registers.js";
+import { acknowledgedPuts, replayAcknowledgedPuts, replayCompareAndSwaps, replayModel } from "./chaos/checks-replay.js";
 import type { WatchInput } from "./chaos/checks-watch.js";
 import { checkWatchers } from "./chaos/checks-watch.js";
 import { freePort, storeBin } from "./chaos/cluster.js";
 import type { BatchRecord, EventRecord, LeaseRecord, RegisterOp, SetOp, WatcherRecord } from "./chaos/history.js";
 import { healthyLink, LinkProxy } from "./chaos/proxy.js";
 import { ReferenceHistory } from "./chaos/reference.js";
-import { defaultChaosOptions, runChaos } from "./chaos/run.js";
+import { crashPoints } from "../store/server/index.js";
+import { defaultChaosOptions, memberTestFaults, runChaos } from "./chaos/run.js";
 import { faultSchedule, networkFaultKinds, parseFaultKinds, processFaultKinds } from "./chaos/schedule.js";
 
 // ---- doctored histories ----
@@ -77,6 +79,28 @@ describe("chaos checks catch the bugs they exist for", () => {
     const lying = history.map((op) => (op.kind === "get" ? { ...op, revision: 3 } : op));
     const report = checkRegisters(lying, applied);
     expect(report.violations.some((v) => /replay: client 2 get\(k\).* read "a" .* at revision 3, the history has "b"/.test(v))).toBe(true);
+  });
+
+  it("the replay through a model finds impossible events, wrong compare-and-swap outcomes and misplaced acknowledgements", () => {
+    const applied = new ReferenceHistory(
+      [batch(2, put("k", "a", 2)), batch(3, put("k", "b", 3, 2, 2)), batch(4, put("/s/1", "v1", 4)), batch(5, put("k", "c", 5, 2, 2))],
+      { first: 2, last: 5, gaps: [] },
+    );
+    // Revision 5 claims version 2 again: a put the model's state before it cannot give (a lost revision 3 would look so).
+    expect(replayModel(applied)).toEqual(["revision 5: PUT k: create 2 version 2 mod 5, the replayed state gives create 2 version 3 mod 5"]);
+    const cas = (expected: string | null, succeeded: boolean, revision: number): RegisterOp => ({ client: 1, kind: "cas", key: "k", value: `x${revision}`, expected, callMs: 0, returnMs: 1, outcome: "ok", succeeded, revision });
+    // Right: "b" succeeded against "a" (at 3, so the state at 2 had "a"); expecting "a" failed at 4 (the state had "b").
+    expect(replayCompareAndSwaps([{ ...cas("a", true, 3), value: "b" }, cas("a", false, 4)], applied)).toEqual([]);
+    // Wrong: a failure while the state had the expected value, and a success that did not find it.
+    const wrong = replayCompareAndSwaps([cas("b", false, 4), cas(null, true, 3)], applied);
+    expect(wrong).toHaveLength(2);
+    expect(wrong[0]).toMatch(/cas\(k, "b" → x4\).* answered compare failed at revision 4, the replayed state has "b" at revision 4/);
+    expect(wrong[1]).toMatch(/answered success at revision 3, the replayed state has "a" at revision 2/);
+    const setOps: SetOp[] = [
+      { writer: 0, key: "/s/1", value: "v1", callMs: 0, returnMs: 1, outcome: "ok", revision: 4 },
+      { writer: 1, key: "/s/2", value: "v2", callMs: 0, returnMs: 1, outcome: "ok", revision: 5 },
+    ];
+    expect(replayAcknowledgedPuts(acknowledgedPuts(setOps, [], "/lock"), applied)).toEqual(["set writer 1 /s/2=v2 acknowledged at revision 5, the history has no put of the key there"]);
   });
 
   it("a lost acknowledged write and an invented key are reported", () => {
@@ -145,12 +169,25 @@ describe("chaos checks catch the bugs they exist for", () => {
 
 describe("chaos fault schedule", () => {
   it("is a function of the seed, and brings every kind asked for", () => {
-    const options = { seed: 7, members: 3, durationMs: 35_000, electionTimeoutMs: 500, kinds: parseFaultKinds("kill,pause,partition") };
+    const options = { seed: 7, members: 3, durationMs: 35_000, electionTimeoutMs: 500, kinds: parseFaultKinds("all") };
     expect(faultSchedule(options)).toEqual(faultSchedule(options));
     expect(faultSchedule({ ...options, seed: 8 })).not.toEqual(faultSchedule(options));
     const kinds = new Set(faultSchedule(options).map((f) => f.kind));
     for (const kind of [...processFaultKinds, ...networkFaultKinds]) expect(kinds).toContain(kind);
     expect(faultSchedule({ ...options, kinds: parseFaultKinds("none") })).toEqual([]);
+  });
+
+  it("picks every crash point by seed, and cuts a member off before a snapshot point", () => {
+    const crashes = faultSchedule({ seed: 3, members: 3, durationMs: 60_000, electionTimeoutMs: 500, kinds: ["crash"] });
+    expect(new Set(crashes.map((f) => f.crashPoint))).toEqual(new Set(crashPoints));
+    for (const fault of crashes) expect((fault.isolateMs ?? 0) > 0).toBe(fault.crashPoint === "mid-snapshot-install" || fault.crashPoint === "after-snapshot-install");
+  });
+
+  it("turns on the members' test hooks only for the faults and bugs that need them", () => {
+    expect(memberTestFaults({ faults: parseFaultKinds("kill,pause,partition"), serverBugs: [] })).toEqual({ env: {}, finalPowerLoss: false });
+    expect(memberTestFaults({ faults: parseFaultKinds("all"), serverBugs: [] })).toEqual({ env: { KUBE_LITE_TEST_FAULTS: "power-loss,crash-points" }, finalPowerLoss: true });
+    // Acknowledging before fsync shows only when unsynced writes are lost: the final restart becomes a power loss.
+    expect(memberTestFaults({ faults: [], serverBugs: ["ack-before-fsync"] })).toEqual({ env: { KUBE_LITE_TEST_FAULTS: "power-loss,ack-before-fsync" }, finalPowerLoss: true });
   });
 });
 

@@ -14,6 +14,7 @@ import { checkAppendSet } from "./checks-set.js";
 import { checkLeases } from "./checks-leases.js";
 import { checkLock } from "./checks-lock.js";
 import { checkRegisters } from "./checks-registers.js";
+import { acknowledgedPuts, replayAcknowledgedPuts, replayCompareAndSwaps, replayModel, trustedUntil } from "./checks-replay.js";
 import type { KnownWrite, WatchInput } from "./checks-watch.js";
 import { checkWatchers, compareHistories } from "./checks-watch.js";
 import { ChaosCluster, sleep, withTimeout } from "./cluster.js";
@@ -430,6 +431,15 @@ class ChaosRun {
     const registers = checkRegisters(this.registerOps, primary.coverage.gaps.length === 0 ? reference : undefined);
     this.violations.push(...registers.violations.map((v) => `registers: ${v}`));
 
+    // The applied history replayed through a model: consistent in itself, and giving every answer.
+    const replay = [
+      ...replayModel(reference),
+      ...replayCompareAndSwaps(this.registerOps, reference),
+      ...replayAcknowledgedPuts(acknowledgedPuts(this.setOps, this.lockSteps, keys.resource), reference),
+    ];
+    this.violations.push(...replay.map((v) => `replay: ${v}`));
+    const replayedRevisions = reference.revisions().filter((r) => r <= trustedUntil(reference)).length;
+
     let setAcked = 0;
     for (const s of snapshots) {
       const set = checkAppendSet(this.setOps, subState(s.state, setPrefix({ prefix: this.prefix })), s.member);
@@ -453,6 +463,7 @@ class ChaosRun {
     this.summaryParts.unshift(
       `registers ${registers.checked} ops linearizable (${registers.unknownWrites} with unknown outcome${registers.unknownResolved > 0 ? `, ${registers.unknownResolved} settled by the history` : ""})`,
       `set ${setAcked} acked of ${this.setOps.length}`,
+      `replay of ${replayedRevisions} revisions through the model gives every answer`,
       `watch ${watch.watchers} watchers ${watch.batches} revisions ${watch.reconnects} reconnects${watch.compactedGaps > 0 ? ` ${watch.compactedGaps} compacted` : ""}`,
       `leases ${leases.expired}/${leases.leases} expired (${leases.keptAlive} kept alive)`,
       `lock ${lock.acquisitions} holders ${lock.writes} fenced writes (${lock.fencedOff} late writes refused)`,
