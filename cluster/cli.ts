@@ -1,3 +1,4 @@
+import { runApiServer } from "../apiserver/index.js";
 import { runStore } from "../store/server/index.js";
 
 export const kubeLiteUsage = `Usage: kube-lite <command> [flags]
@@ -10,14 +11,16 @@ Cluster:
   down      stop the running cluster
 
 Components (each runs in this process):
-  store     one store member (etcd's flags; kube-lite store --help)
-  apiserver, controller-manager, scheduler, kubelet-sim
+  store       one store member (etcd's flags; kube-lite store --help)
+  apiserver   the Kubernetes API over the store (kube-apiserver's flags; kube-lite apiserver --help)
+  controller-manager, scheduler, kubelet-sim
 
-Not yet built: up, status, kill, restart, down and every component but store arrive with
+Not yet built: up, status, kill, restart, down, controller-manager, scheduler and kubelet-sim arrive with
 their issues (see the README).`;
 
 const roles: Record<string, (argv: readonly string[]) => Promise<number>> = {
   store: runStore,
+  apiserver: runApiServer,
 };
 
 /** Runs the CLI; resolves to the exit code, or to undefined when a long-running component started. */

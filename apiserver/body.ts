@@ -1,0 +1,102 @@
+// Request bodies: JSON or YAML text to plain values, refusing what would hurt (bombs, depth,
+// size) with a 4xx before anything deeper sees it.
+import { parseDocument } from "yaml";
+import { ApiError, badRequest } from "./errors.js";
+
+/** Kubernetes refuses request bodies over 3 MiB (and the store values over 1.5 MiB). */
+export const requestBytesMax = 3 * 1024 * 1024;
+/** Nesting deeper than this is not a Kubernetes object; refusing it keeps every recursive walk safe. */
+export const bodyDepthMax = 100;
+/** YAML aliases expand; a "billion laughs" document is refused long before it grows. */
+const yamlAliasCountMax = 100;
+
+export type BodyFormat = "json" | "yaml";
+
+export type PatchType = "merge" | "json" | "strategic" | "apply";
+
+const patchTypes: Record<string, PatchType> = {
+  "application/merge-patch+json": "merge",
+  "application/json-patch+json": "json",
+  "application/strategic-merge-patch+json": "strategic",
+  "application/apply-patch+yaml": "apply",
+  "application/apply-patch+cbor": "apply",
+};
+
+/** The media type without parameters, lower-cased. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+export function patchTypeOf(contentType: string | undefined): PatchType {
+  const type = patchTypes[mediaType(contentType)];
+  if (type === undefined || mediaType(contentType) === "application/apply-patch+cbor") {
+    throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+  }
+  return type;
+}
+
+/** Format of a create/update body. */
+export function bodyFormatOf(contentType: string | undefined): BodyFormat {
+  const type = mediaType(contentType);
+  if (type === "" || type === "application/json" || type === "*/*") return "json";
+  if (type === "application/yaml" || type === "application/x-yaml" || type === "text/yaml") return "yaml";
+  throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+}
+
+export function parseBody(text: string, format: BodyFormat | "apply"): unknown {
+  if (Buffer.byteLength(text) > requestBytesMax) throw new ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
+  if (text.trim() === "") throw badRequest("the request body is empty");
+  let value: unknown;
+  // Apply bodies are YAML, which includes JSON (kubectl sends JSON).
+  if (format === "json" || (format === "apply" && /^\s*[{[]/.test(text))) {
+    checkJsonDepth(text);
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
+    }
+  } else {
+    const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    if (document.errors.length > 0) throw badRequest(`the request body is not valid YAML: ${document.errors[0]?.message ?? "parse error"}`);
+    try {
+      value = document.toJS({ maxAliasCount: yamlAliasCountMax });
+    } catch (error) {
+      throw badRequest(`the request body is not valid YAML: ${(error as Error).message}`);
+    }
+    if (depthOf(value) > bodyDepthMax) throw badRequest(`the request body nests deeper than ${bodyDepthMax} levels`);
+  }
+  return value;
+}
+
+/** Counts bracket nesting outside strings, so that JSON.parse and every later walk stay shallow. */
+function checkJsonDepth(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped char
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > bodyDepthMax) throw badRequest(`the request body nests deeper than ${bodyDepthMax} levels`);
+    } else if (c === 125 || c === 93) depth--;
+  }
+}
+
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== "object" || item === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > bodyDepthMax) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

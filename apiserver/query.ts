@@ -1,0 +1,140 @@
+// Query parameters of Kubernetes requests, parsed with zod at the edge: a bad value is a 400
+// naming the parameter.
+import { z } from "zod";
+import { badRequest } from "./errors.js";
+import type { DeleteOptions, FieldValidation } from "./object-service.js";
+import type { ListOptions } from "./list.js";
+
+const boolText = z.enum(["true", "false", "1", "0", ""]).transform((v) => v === "true" || v === "1");
+const intText = (name: string) =>
+  z.string().regex(/^-?\d+$/, `${name} must be an integer`).transform(Number);
+
+const querySchema = z.object({
+  dryRun: z.union([z.literal("All"), z.array(z.literal("All"))]).optional(),
+  fieldManager: z.string().max(128, "fieldManager: Too long: may not be more than 128 bytes").optional(),
+  fieldValidation: z.enum(["Ignore", "Warn", "Strict"], { message: 'fieldValidation: Unsupported value: supported values: "Ignore", "Warn", "Strict"' }).optional(),
+  force: boolText.optional(),
+  labelSelector: z.string().optional(),
+  fieldSelector: z.string().optional(),
+  limit: intText("limit").optional(),
+  continue: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  resourceVersionMatch: z.string().optional(),
+  watch: boolText.optional(),
+  allowWatchBookmarks: boolText.optional(),
+  sendInitialEvents: boolText.optional(),
+  timeoutSeconds: intText("timeoutSeconds").optional(),
+  gracePeriodSeconds: intText("gracePeriodSeconds").optional(),
+  propagationPolicy: z.enum(["Orphan", "Background", "Foreground"], { message: 'propagationPolicy: Unsupported value: supported values: "Foreground", "Background", "Orphan"' }).optional(),
+  orphanDependents: boolText.optional(),
+  includeObject: z.enum(["None", "Metadata", "Object"]).optional(),
+  pretty: z.string().optional(),
+});
+
+export type RequestQuery = z.infer<typeof querySchema>;
+
+export function parseQuery(raw: unknown): RequestQuery {
+  // Repeated parameters arrive as arrays: Kubernetes takes the first (dryRun may repeat).
+  const flattened: Record<string, unknown> = {};
+  if (typeof raw === "object" && raw !== null) {
+    for (const [name, value] of Object.entries(raw)) flattened[name] = Array.isArray(value) && name !== "dryRun" ? value[0] : value;
+  }
+  const result = querySchema.safeParse(flattened);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = issue?.path.join(".") ?? "query";
+    throw badRequest(`invalid query parameter ${name}: ${issue?.message ?? "invalid"}`);
+  }
+  if (result.data.limit !== undefined && result.data.limit < 0) throw badRequest("limit must not be negative");
+  return result.data;
+}
+
+export function writeOptionsOf(query: RequestQuery, userAgent: string | undefined): { dryRun: boolean; fieldManager: string; fieldValidation: FieldValidation; force: boolean } {
+  return {
+    dryRun: query.dryRun !== undefined,
+    fieldManager: query.fieldManager ?? defaultFieldManager(userAgent),
+    // Kubernetes' default since 1.27: unknown fields are dropped with a warning.
+    fieldValidation: query.fieldValidation ?? "Warn",
+    force: query.force ?? false,
+  };
+}
+
+/** Kubernetes names the manager after the client's User-Agent program ("kubectl", "curl"). */
+function defaultFieldManager(userAgent: string | undefined): string {
+  const program = (userAgent ?? "").split("/")[0]?.trim() ?? "";
+  return program === "" ? "unknown" : program.slice(0, 128);
+}
+
+export function listOptionsOf(query: RequestQuery): ListOptions {
+  return {
+    ...(query.labelSelector === undefined ? {} : { labelSelector: query.labelSelector }),
+    ...(query.fieldSelector === undefined ? {} : { fieldSelector: query.fieldSelector }),
+    ...(query.limit === undefined ? {} : { limit: query.limit }),
+    ...(query.continue === undefined ? {} : { continueToken: query.continue }),
+    ...(query.resourceVersion === undefined ? {} : { resourceVersion: query.resourceVersion }),
+    ...(query.resourceVersionMatch === undefined ? {} : { resourceVersionMatch: query.resourceVersionMatch }),
+  };
+}
+
+const deleteBodySchema = z
+  .object({
+    kind: z.literal("DeleteOptions").optional(),
+    apiVersion: z.string().optional(),
+    gracePeriodSeconds: z.number().int().nullable().optional(),
+    propagationPolicy: z.enum(["Orphan", "Background", "Foreground"]).nullable().optional(),
+    orphanDependents: z.boolean().nullable().optional(),
+    dryRun: z.array(z.literal("All")).nullable().optional(),
+    preconditions: z
+      .object({ uid: z.string().nullable().optional(), resourceVersion: z.string().nullable().optional() })
+      .nullable()
+      .optional(),
+  })
+  .passthrough();
+
+/** DeleteOptions from the body (if any) and the query, the body winning as in Kubernetes. */
+export function deleteOptionsOf(query: RequestQuery, body: unknown): DeleteOptions {
+  let fromBody: z.infer<typeof deleteBodySchema> = {};
+  if (body !== undefined) {
+    const parsed = deleteBodySchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw badRequest(`DeleteOptions: ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
+    }
+    fromBody = parsed.data;
+  }
+  const grace = fromBody.gracePeriodSeconds ?? query.gracePeriodSeconds;
+  const orphan = fromBody.orphanDependents ?? query.orphanDependents;
+  let policy = fromBody.propagationPolicy ?? query.propagationPolicy;
+  if (orphan !== undefined) {
+    if (policy !== undefined) throw badRequest("DeleteOptions: propagationPolicy and orphanDependents may not both be set");
+    policy = orphan ? "Orphan" : "Background";
+  }
+  const preconditions = fromBody.preconditions ?? undefined;
+  return {
+    dryRun: query.dryRun !== undefined || (fromBody.dryRun?.length ?? 0) > 0,
+    ...(grace === undefined || grace === null ? {} : { gracePeriodSeconds: grace }),
+    ...(policy === undefined || policy === null ? {} : { propagationPolicy: policy }),
+    ...(preconditions === undefined || preconditions === null
+      ? {}
+      : {
+          preconditions: {
+            ...(preconditions.uid === undefined || preconditions.uid === null ? {} : { uid: preconditions.uid }),
+            ...(preconditions.resourceVersion === undefined || preconditions.resourceVersion === null ? {} : { resourceVersion: preconditions.resourceVersion }),
+          },
+        }),
+  };
+}
+
+/** A watch on one object is a watch on its collection selected by metadata.name. */
+export function joinFieldSelector(selector: string | undefined, name: string | undefined): string | undefined {
+  if (name === undefined) return selector;
+  const byName = `metadata.name=${name}`;
+  return selector === undefined || selector === "" ? byName : `${selector},${byName}`;
+}
+
+/** Kubernetes: "" and "0" start from the current state; N resumes after revision N. */
+export function watchStartRevision(resourceVersion: string | undefined): number | undefined {
+  if (resourceVersion === undefined || resourceVersion === "" || resourceVersion === "0") return undefined;
+  if (!/^\d+$/.test(resourceVersion)) throw badRequest(`resourceVersion: Invalid value: "${resourceVersion}": must be a non-negative integer`);
+  return Number(resourceVersion);
+}
