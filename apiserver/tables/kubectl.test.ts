@@ -11,7 +11,9 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tableFor } from "./index.js";
 import {
+  ago,
   crashLoopPod,
+  creatingPod,
   initPod,
   notReadyNode,
   nowMs,
@@ -94,10 +96,29 @@ function answer(request: http.IncomingMessage, response: http.ServerResponse): v
   if (url.pathname === "/api/v1") return send(200, resourceList("v1"));
   if (url.pathname === "/apis/apps/v1") return send(200, resourceList("apps/v1"));
   const found = list(url.pathname);
+  if (found !== undefined && url.searchParams.get("watch") === "true") return watch(found.resource, response);
   if (found === undefined || !(request.headers.accept ?? "").includes("as=Table")) {
     return send(404, { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404, message: `${url.pathname} not found` });
   }
   send(200, tableFor(found.resource, found.objects, { nowMs, includeObject, resourceVersion: "100" }));
+}
+
+/**
+ * A watch whose every event carries a one-row Table; the column definitions ride on the first
+ * event only, as upstream's watch encoder sends them. The stream then ends (kubectl exits 0).
+ */
+function watch(resource: string, response: http.ServerResponse): void {
+  response.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+  const events: [string, Record<string, unknown>][] = [
+    ["ADDED", creatingPod],
+    ["MODIFIED", { ...creatingPod, status: runningPod.status }],
+    ["DELETED", { ...creatingPod, metadata: { ...(creatingPod.metadata as object), deletionTimestamp: ago(0) } }],
+  ];
+  events.forEach(([type, object], index) => {
+    const table = tableFor(resource, [object], { nowMs, includeObject: "Metadata", resourceVersion: "101", noHeaders: index > 0 });
+    response.write(`${JSON.stringify({ type, object: table })}\n`);
+  });
+  response.end();
 }
 
 describe.skipIf(kubectl === undefined)("the real kubectl renders these Tables", () => {
@@ -179,5 +200,23 @@ describe.skipIf(kubectl === undefined)("the real kubectl renders these Tables", 
     } finally {
       includeObject = "Metadata";
     }
+  }, 90_000);
+
+  it("get pods -w: the list, then each watch event's one-row Table", async () => {
+    expect(await get("pods", "-n", "shop", "-w")).toBe(
+      [
+        "NAME    READY   STATUS             RESTARTS     AGE",
+        "web-1   1/1     Running            0            3m10s",
+        "web-2   0/1     CrashLoopBackOff   5 (5m ago)   3m10s",
+        "web-3   0/1     Init:1/2           0            3m10s",
+        "web-5   1/1     Terminating        0            3m10s",
+        "web-6   0/1     ContainerCreating   0            4s",
+        "web-6   1/1     Running             0            4s",
+        "web-6   0/1     Terminating         0            4s",
+        "",
+      ].join("\n"),
+    );
+    const watchRequest = requests.find((request) => request.path === "/api/v1/namespaces/shop/pods" && request.accept.includes("as=Table"));
+    expect(watchRequest).toBeDefined();
   }, 90_000);
 });

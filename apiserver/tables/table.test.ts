@@ -94,6 +94,12 @@ describe("the Table envelope", () => {
     expect(table("pods", [runningPod], "None").rows[0]).not.toHaveProperty("object");
   });
 
+  it("leaves the column definitions out when asked (watch events after the first)", () => {
+    const event = tableFor("pods", [runningPod], { nowMs, includeObject: "Metadata", resourceVersion: "9", noHeaders: true }) as Table;
+    expect(event.columnDefinitions).toBeNull();
+    expect(event.rows).toHaveLength(1);
+  });
+
   it("keeps the objects' order, one row each", () => {
     expect(table("pods", [runningPod, crashLoopPod, initPod]).rows.map((row) => row.cells[0])).toEqual(["web-1", "web-2", "web-3"]);
   });

@@ -13,6 +13,11 @@ export type TableOptions = {
   resourceVersion: string;
   continueToken?: string;
   remainingItemCount?: number;
+  /**
+   * Leave out the column definitions ("columnDefinitions": null): a watch sends them with its
+   * first event only, as upstream's watch encoder does once it has printed the headers.
+   */
+  noHeaders?: boolean;
 };
 
 function rowOf(resource: string, object: Json, nowMs: number): TableRow {
@@ -36,7 +41,7 @@ export function tableFor(resource: string, objects: readonly Record<string, unkn
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",
     metadata,
-    columnDefinitions: columnDefinitions[resource] ?? defaultColumnDefinitions,
+    columnDefinitions: options.noHeaders === true ? null : (columnDefinitions[resource] ?? defaultColumnDefinitions),
     rows: objects.map((object) => {
       const row: Json = { ...rowOf(resource, object, options.nowMs) };
       const embedded = embeddedObject(object, options.includeObject);
