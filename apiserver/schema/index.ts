@@ -17,3 +17,6 @@ export function schemaNameOf(kind: KindKey): string {
   return entry.schemaName;
 }
 export { applyDefaults } from "./defaults.js";
+export { validateObject } from "./validation.js";
+export type { ValidateOptions } from "./validation.js";
+export { parseQuantity } from "./quantity.js";

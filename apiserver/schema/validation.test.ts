@@ -1,0 +1,203 @@
+import { describe, expect, it } from "vitest";
+import { applyDefaults, validateObject } from "./index.js";
+import type { FieldCause, KindKey } from "./index.js";
+import { deploymentManifest, podManifest, serviceManifest } from "./fixtures/manifests.js";
+
+type Json = Record<string, unknown>;
+const core = (kind: string): KindKey => ({ group: "", version: "v1", kind });
+const apps = (kind: string): KindKey => ({ group: "apps", version: "v1", kind });
+
+const validPod = applyDefaults(core("Pod"), podManifest);
+const validDeployment = applyDefaults(apps("Deployment"), deploymentManifest);
+const validService = applyDefaults(core("Service"), serviceManifest);
+const validReplicaSet = applyDefaults(apps("ReplicaSet"), {
+  metadata: { name: "rs", namespace: "default" },
+  spec: { selector: { matchLabels: { app: "a" } }, template: { metadata: { labels: { app: "a" } }, spec: { containers: [{ name: "a", image: "a:1" }] } } },
+});
+
+/** A copy of `object` changed by `change`. */
+function changed(object: Json, change: (copy: Json) => void): Json {
+  const copy = structuredClone(object);
+  change(copy);
+  return copy;
+}
+
+function steps(path: string): string[] {
+  return path.replace(/\[(\d+)\]/g, ".$1").split(".");
+}
+
+function get(object: Json, path: string): unknown {
+  let current: unknown = object;
+  if (path === "") return current;
+  for (const step of steps(path)) current = (current as Json)[step];
+  return current;
+}
+
+/** Sets a value at a dotted path ("spec.containers[0].image") in a test object. */
+function set(object: Json, path: string, value: unknown): void {
+  const parts = steps(path);
+  const last = parts.pop() ?? "";
+  (get(object, parts.join(".")) as Json)[last] = value;
+}
+
+function unset(object: Json, path: string): void {
+  const parts = steps(path);
+  const last = parts.pop() ?? "";
+  delete (get(object, parts.join(".")) as Json)[last];
+}
+
+function fields(causes: FieldCause[]): string[] {
+  return causes.map((cause) => `${cause.field} ${cause.reason}`);
+}
+
+const create = { operation: "create" } as const;
+
+describe("validateObject accepts valid objects", () => {
+  it.each([
+    ["Pod", core("Pod"), validPod],
+    ["Deployment", apps("Deployment"), validDeployment],
+    ["Service", core("Service"), validService],
+    ["ReplicaSet", apps("ReplicaSet"), validReplicaSet],
+    ["Namespace", core("Namespace"), applyDefaults(core("Namespace"), { metadata: { name: "team-a" } })],
+    ["ConfigMap", core("ConfigMap"), { metadata: { name: "c", namespace: "default" }, data: { "app.properties": "x=1" } }],
+    ["Secret", core("Secret"), applyDefaults(core("Secret"), { metadata: { name: "s", namespace: "default" }, data: { password: "cGFzcw==" } })],
+    ["Node", core("Node"), applyDefaults(core("Node"), { metadata: { name: "node-1" }, spec: { taints: [{ key: "a", effect: "NoSchedule" }] } })],
+    ["Lease", { group: "coordination.k8s.io", version: "v1", kind: "Lease" }, { metadata: { name: "l", namespace: "kube-node-lease" }, spec: { holderIdentity: "n", leaseDurationSeconds: 40 } }],
+    ["Endpoints", core("Endpoints"), { metadata: { name: "web", namespace: "default" }, subsets: [{ addresses: [{ ip: "10.0.0.1" }], ports: [{ port: 80, protocol: "TCP" }] }] }],
+    ["Event", core("Event"), { metadata: { name: "pod.1", namespace: "default" }, involvedObject: { kind: "Pod", namespace: "default", name: "p" }, type: "Normal" }],
+  ])("%s", (_name, kind, object) => {
+    expect(validateObject(kind, object, create)).toEqual([]);
+  });
+});
+
+describe("validateObject refuses", () => {
+  const podCases: [string, (pod: Json) => void, string][] = [
+    ["a missing name", (pod) => { unset(pod, "metadata.name"); }, "metadata.name FieldValueRequired"],
+    ["an upper-case name", (pod) => { set(pod, "metadata.name", "Demo"); }, "metadata.name FieldValueInvalid"],
+    ["a missing namespace", (pod) => { unset(pod, "metadata.namespace"); }, "metadata.namespace FieldValueRequired"],
+    ["a bad label key", (pod) => { set(pod, "metadata.labels", { "a b": "c" }); }, "metadata.labels FieldValueInvalid"],
+    ["a bad label value", (pod) => { set(pod, "metadata.labels", { a: "-x-" }); }, "metadata.labels[a] FieldValueInvalid"],
+    ["oversized annotations", (pod) => { set(pod, "metadata.annotations", { a: "x".repeat(300 * 1024) }); }, "metadata.annotations FieldValueTooLong"],
+    ["two controllers", (pod) => { set(pod, "metadata.ownerReferences", [1, 2].map((n) => ({ apiVersion: "v1", kind: "K", name: `n${n}`, uid: `u${n}`, controller: true }))); }, "metadata.ownerReferences FieldValueInvalid"],
+    ["no containers", (pod) => { set(pod, "spec.containers", []); }, "spec.containers FieldValueRequired"],
+    ["a missing image", (pod) => { unset(pod, "spec.containers[0].image"); }, "spec.containers[0].image FieldValueRequired"],
+    ["a bad container name", (pod) => { set(pod, "spec.containers[0].name", "App_1"); }, "spec.containers[0].name FieldValueInvalid"],
+    ["duplicate container names", (pod) => { set(pod, "spec.containers[1]", structuredClone(get(pod, "spec.containers[0]"))); }, "spec.containers[1].name FieldValueDuplicate"],
+    ["port 0", (pod) => { set(pod, "spec.containers[0].ports[0].containerPort", 70000); }, "spec.containers[0].ports[0].containerPort FieldValueInvalid"],
+    ["a bad protocol", (pod) => { set(pod, "spec.containers[0].ports[0].protocol", "HTTP"); }, "spec.containers[0].ports[0].protocol FieldValueNotSupported"],
+    ["duplicate port names", (pod) => { set(pod, "spec.containers[0].ports", [{ name: "http", containerPort: 80, protocol: "TCP" }, { name: "http", containerPort: 81, protocol: "TCP" }]); }, "spec.containers[0].ports[1].name FieldValueDuplicate"],
+    ["a bad port name", (pod) => { set(pod, "spec.containers[0].ports[0].name", "HTTP"); }, "spec.containers[0].ports[0].name FieldValueInvalid"],
+    ["a negative quantity", (pod) => { set(pod, "spec.containers[0].resources.limits.cpu", "-1"); set(pod, "spec.containers[0].resources.requests.cpu", "-1"); }, "spec.containers[0].resources.limits[cpu] FieldValueInvalid"],
+    ["requests above limits", (pod) => { set(pod, "spec.containers[0].resources.requests.memory", "1Gi"); }, "spec.containers[0].resources.requests[memory] FieldValueInvalid"],
+    ["an env var without name", (pod) => { set(pod, "spec.containers[0].env", [{ value: "x" }]); }, "spec.containers[0].env[0].name FieldValueRequired"],
+    ["value and valueFrom", (pod) => { set(pod, "spec.containers[0].env", [{ name: "A", value: "x", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]); }, "spec.containers[0].env[0].valueFrom FieldValueInvalid"],
+    ["a mount of an unknown volume", (pod) => { set(pod, "spec.containers[0].volumeMounts", [{ name: "nope", mountPath: "/x" }]); }, "spec.containers[0].volumeMounts[0].name FieldValueInvalid"],
+    ["duplicate volumes", (pod) => { set(pod, "spec.volumes", [{ name: "v", emptyDir: {} }, { name: "v", emptyDir: {} }]); }, "spec.volumes[1].name FieldValueDuplicate"],
+    ["two volume sources", (pod) => { set(pod, "spec.volumes", [{ name: "v", emptyDir: {}, hostPath: { path: "/x", type: "" } }]); }, "spec.volumes[0].hostPath FieldValueForbidden"],
+    ["a bad restart policy", (pod) => { set(pod, "spec.restartPolicy", "Sometimes"); }, "spec.restartPolicy FieldValueNotSupported"],
+    ["a bad DNS policy", (pod) => { set(pod, "spec.dnsPolicy", "Google"); }, "spec.dnsPolicy FieldValueNotSupported"],
+    ["a bad pull policy", (pod) => { set(pod, "spec.containers[0].imagePullPolicy", "Sometimes"); }, "spec.containers[0].imagePullPolicy FieldValueNotSupported"],
+    ["a probe without handler", (pod) => { set(pod, "spec.containers[0].livenessProbe", { periodSeconds: 1 }); }, "spec.containers[0].livenessProbe FieldValueRequired"],
+    ["a liveness success threshold of 2", (pod) => { set(pod, "spec.containers[0].livenessProbe", { exec: { command: ["x"] }, successThreshold: 2 }); }, "spec.containers[0].livenessProbe.successThreshold FieldValueInvalid"],
+    ["a toleration value with Exists", (pod) => { set(pod, "spec.tolerations", [{ key: "a", operator: "Exists", value: "b" }]); }, "spec.tolerations[0].operator FieldValueInvalid"],
+    ["a bad toleration effect", (pod) => { set(pod, "spec.tolerations", [{ key: "a", operator: "Exists", effect: "Never" }]); }, "spec.tolerations[0].effect FieldValueNotSupported"],
+    ["a zero maxSkew", (pod) => { set(pod, "spec.topologySpreadConstraints", [{ maxSkew: 0, topologyKey: "zone", whenUnsatisfiable: "DoNotSchedule" }]); }, "spec.topologySpreadConstraints[0].maxSkew FieldValueInvalid"],
+    ["a zero active deadline", (pod) => { set(pod, "spec.activeDeadlineSeconds", 0); }, "spec.activeDeadlineSeconds FieldValueInvalid"],
+    ["a bad hostname", (pod) => { set(pod, "spec.hostname", "A.B"); }, "spec.hostname FieldValueInvalid"],
+    ["a probe on an init container", (pod) => { set(pod, "spec.initContainers", [{ name: "i", image: "i", imagePullPolicy: "Always", terminationMessagePolicy: "File", livenessProbe: { exec: { command: ["x"] } } }]); }, "spec.initContainers[0].livenessProbe FieldValueForbidden"],
+  ];
+  it.each(podCases)("a Pod with %s", (_name, change, expected) => {
+    expect(fields(validateObject(core("Pod"), changed(validPod, change), create))).toContain(expected);
+  });
+
+  const deploymentCases: [string, (deployment: Json) => void, string][] = [
+    ["no selector", (d) => { unset(d, "spec.selector"); }, "spec.selector FieldValueRequired"],
+    ["an empty selector", (d) => { set(d, "spec.selector", {}); }, "spec.selector FieldValueInvalid"],
+    ["a selector not matching the template", (d) => { set(d, "spec.template.metadata.labels", { app: "other", tier: "frontend" }); }, "spec.template.metadata.labels FieldValueInvalid"],
+    ["negative replicas", (d) => { set(d, "spec.replicas", -1); }, "spec.replicas FieldValueInvalid"],
+    ["restartPolicy Never", (d) => { set(d, "spec.template.spec.restartPolicy", "Never"); }, "spec.template.spec.restartPolicy FieldValueNotSupported"],
+    ["a bad percent", (d) => { set(d, "spec.strategy.rollingUpdate.maxSurge", "1.5%"); }, "spec.strategy.rollingUpdate.maxSurge FieldValueInvalid"],
+    ["maxSurge and maxUnavailable 0", (d) => { set(d, "spec.strategy.rollingUpdate", { maxSurge: 0, maxUnavailable: "0%" }); }, "spec.strategy.rollingUpdate.maxUnavailable FieldValueInvalid"],
+    ["rollingUpdate with Recreate", (d) => { set(d, "spec.strategy.type", "Recreate"); }, "spec.strategy.rollingUpdate FieldValueForbidden"],
+    ["a bad strategy type", (d) => { set(d, "spec.strategy", { type: "BlueGreen" }); }, "spec.strategy.type FieldValueNotSupported"],
+    ["a container without image in the template", (d) => { unset(d, "spec.template.spec.containers[0].image"); }, "spec.template.spec.containers[0].image FieldValueRequired"],
+    ["a bad selector operator", (d) => { set(d, "spec.selector.matchExpressions[0].operator", "Maybe"); }, "spec.selector.matchExpressions[0].operator FieldValueNotSupported"],
+    ["a deadline not above minReadySeconds", (d) => { set(d, "spec.minReadySeconds", 700); }, "spec.progressDeadlineSeconds FieldValueInvalid"],
+  ];
+  it.each(deploymentCases)("a Deployment with %s", (_name, change, expected) => {
+    expect(fields(validateObject(apps("Deployment"), changed(validDeployment, change), create))).toContain(expected);
+  });
+
+  const serviceCases: [string, (service: Json) => void, string][] = [
+    ["a name that is not a DNS-1035 label", (s) => { set(s, "metadata.name", "1web"); }, "metadata.name FieldValueInvalid"],
+    ["no ports", (s) => { set(s, "spec.ports", []); }, "spec.ports FieldValueRequired"],
+    ["port 0", (s) => { set(s, "spec.ports[0].port", 0); }, "spec.ports[0].port FieldValueRequired"],
+    ["port 70000", (s) => { set(s, "spec.ports[0].port", 70000); }, "spec.ports[0].port FieldValueInvalid"],
+    ["an unnamed port among two", (s) => { unset(s, "spec.ports[1].name"); }, "spec.ports[1].name FieldValueRequired"],
+    ["duplicate port names", (s) => { set(s, "spec.ports[1].name", "http"); }, "spec.ports[1].name FieldValueDuplicate"],
+    ["a bad type", (s) => { set(s, "spec.type", "Ingress"); }, "spec.type FieldValueNotSupported"],
+    ["a nodePort on ClusterIP", (s) => { set(s, "spec.ports[0].nodePort", 30080); }, "spec.ports[0].nodePort FieldValueForbidden"],
+    ["a bad target port name", (s) => { set(s, "spec.ports[0].targetPort", "HTTP_PORT"); }, "spec.ports[0].targetPort FieldValueInvalid"],
+    ["a bad session affinity", (s) => { set(s, "spec.sessionAffinity", "Sticky"); }, "spec.sessionAffinity FieldValueNotSupported"],
+    ["a bad cluster IP", (s) => { set(s, "spec.clusterIP", "10.0.0.300"); }, "spec.clusterIP FieldValueInvalid"],
+    ["ExternalName without name", (s) => { set(s, "spec.type", "ExternalName"); }, "spec.externalName FieldValueRequired"],
+  ];
+  it.each(serviceCases)("a Service with %s", (_name, change, expected) => {
+    expect(fields(validateObject(core("Service"), changed(validService, change), create))).toContain(expected);
+  });
+
+  it("other kinds' rules", () => {
+    expect(fields(validateObject(core("Namespace"), { metadata: { name: "team.a" } }, create))).toContain("metadata.name FieldValueInvalid");
+    expect(fields(validateObject(core("Namespace"), { metadata: { name: "a", namespace: "b" } }, create))).toContain("metadata.namespace FieldValueForbidden");
+    expect(fields(validateObject(core("ConfigMap"), { metadata: { name: "c", namespace: "d" }, data: { "a/b": "x" } }, create))).toContain("data[a/b] FieldValueInvalid");
+    expect(fields(validateObject(core("Secret"), { metadata: { name: "s", namespace: "d" }, type: "kubernetes.io/tls", data: { "tls.crt": "eA==" } }, create))).toContain("data[tls.key] FieldValueRequired");
+    expect(fields(validateObject(core("Node"), { metadata: { name: "n" }, spec: { taints: [{ key: "a", effect: "Sometimes" }] } }, create))).toContain("spec.taints[0].effect FieldValueNotSupported");
+    expect(fields(validateObject(core("Endpoints"), { metadata: { name: "e", namespace: "d" }, subsets: [{ addresses: [{ ip: "x" }] }] }, create))).toContain("subsets[0].addresses[0].ip FieldValueInvalid");
+    expect(fields(validateObject(core("Event"), { metadata: { name: "e", namespace: "d" }, involvedObject: { namespace: "other" } }, create))).toContain("involvedObject.namespace FieldValueInvalid");
+    expect(fields(validateObject({ group: "coordination.k8s.io", version: "v1", kind: "Lease" }, { metadata: { name: "l", namespace: "d" }, spec: { leaseDurationSeconds: 0 } }, create))).toContain("spec.leaseDurationSeconds FieldValueInvalid");
+    expect(fields(validateObject(apps("ReplicaSet"), changed(validReplicaSet, (rs) => { set(rs, "spec.replicas", -2); }), create))).toContain("spec.replicas FieldValueInvalid");
+  });
+});
+
+describe("validateObject on update", () => {
+  const update = (old: Json) => ({ operation: "update", old }) as const;
+
+  it("lets a Pod change its image but not its other spec fields", () => {
+    expect(validateObject(core("Pod"), changed(validPod, (pod) => { set(pod, "spec.containers[0].image", "nginx:2"); }), update(validPod))).toEqual([]);
+    expect(fields(validateObject(core("Pod"), changed(validPod, (pod) => { set(pod, "spec.restartPolicy", "Never"); }), update(validPod)))).toContain("spec FieldValueForbidden");
+    expect(fields(validateObject(core("Pod"), changed(validPod, (pod) => { set(pod, "spec.tolerations", [{ operator: "Exists" }]); }), update(validPod)))).toEqual([]);
+  });
+
+  it("keeps Deployment and ReplicaSet selectors immutable", () => {
+    const moved = changed(validDeployment, (d) => { set(d, "spec.selector", { matchLabels: { app: "web", tier: "frontend" } }); });
+    expect(fields(validateObject(apps("Deployment"), moved, update(validDeployment)))).toContain("spec.selector FieldValueInvalid");
+    const movedSet = changed(validReplicaSet, (rs) => { set(rs, "spec.selector.matchLabels", { app: "b" }); set(rs, "spec.template.metadata.labels", { app: "b" }); });
+    expect(fields(validateObject(apps("ReplicaSet"), movedSet, update(validReplicaSet)))).toContain("spec.selector FieldValueInvalid");
+  });
+
+  it("keeps a Service's clusterIP and an object's name", () => {
+    const allocated = changed(validService, (s) => { set(s, "spec.clusterIP", "10.96.0.10"); set(s, "spec.clusterIPs", ["10.96.0.10"]); });
+    const moved = changed(allocated, (s) => { set(s, "spec.clusterIP", "10.96.0.11"); set(s, "spec.clusterIPs", ["10.96.0.11"]); });
+    expect(fields(validateObject(core("Service"), moved, update(allocated)))).toContain("spec.clusterIP FieldValueInvalid");
+    const renamed = changed(allocated, (s) => { set(s, "metadata.name", "other"); });
+    expect(fields(validateObject(core("Service"), renamed, update(allocated)))).toContain("metadata.name FieldValueInvalid");
+  });
+
+  it("freezes immutable ConfigMaps and Secrets", () => {
+    const old = { metadata: { name: "c", namespace: "d" }, immutable: true, data: { a: "1" } };
+    expect(fields(validateObject(core("ConfigMap"), { ...old, data: { a: "2" } }, update(old)))).toContain("data FieldValueForbidden");
+    expect(fields(validateObject(core("ConfigMap"), { ...old, immutable: false }, update(old)))).toContain("immutable FieldValueForbidden");
+    const secret = { ...old, type: "Opaque", data: { a: "MQ==" } };
+    expect(fields(validateObject(core("Secret"), { ...secret, data: { a: "Mg==" } }, update(secret)))).toContain("data FieldValueForbidden");
+    expect(fields(validateObject(core("Secret"), { ...secret, immutable: undefined, type: "x" }, update({ ...secret, immutable: false })))).toContain("type FieldValueInvalid");
+  });
+
+  it("checks the scale, binding and status subresources", () => {
+    const scale = { metadata: { name: "web", namespace: "default" }, spec: { replicas: -1 } };
+    expect(fields(validateObject(apps("Deployment"), scale, { operation: "update", old: validDeployment, subresource: "scale" }))).toEqual(["spec.replicas FieldValueInvalid"]);
+    const binding = { metadata: { name: "demo", namespace: "default" }, target: { kind: "Pod" } };
+    expect(fields(validateObject(core("Pod"), binding, { operation: "create", subresource: "binding" }))).toEqual(["target.kind FieldValueNotSupported", "target.name FieldValueRequired"]);
+    const status = changed(validDeployment, (d) => { set(d, "status", { replicas: 1, readyReplicas: 2 }); });
+    expect(fields(validateObject(apps("Deployment"), status, { operation: "update", old: validDeployment, subresource: "status" }))).toEqual(["status.readyReplicas FieldValueInvalid"]);
+  });
+});
