@@ -12,15 +12,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tableFor } from "./index.js";
 import {
   ago,
+  backOffEvent,
+  clusterIPService,
+  configMap,
   crashLoopPod,
   creatingPod,
   initPod,
+  loadBalancerService,
+  nodeLease,
   notReadyNode,
   nowMs,
   readyNode,
+  replicaSet,
   rollingDeployment,
   runningPod,
+  shopNamespace,
   terminatingPod,
+  tlsSecret,
+  webEndpoints,
 } from "./test-objects.js";
 
 const run = promisify(execFile);
@@ -45,8 +54,18 @@ const groups: Record<string, Resource[]> = {
   v1: [
     { name: "pods", kind: "Pod", namespaced: true, shortNames: ["po"], objects: pods },
     { name: "nodes", kind: "Node", namespaced: false, shortNames: ["no"], objects: [readyNode, notReadyNode] },
+    { name: "namespaces", kind: "Namespace", namespaced: false, shortNames: ["ns"], objects: [shopNamespace] },
+    { name: "services", kind: "Service", namespaced: true, shortNames: ["svc"], objects: [clusterIPService, loadBalancerService] },
+    { name: "endpoints", kind: "Endpoints", namespaced: true, shortNames: ["ep"], objects: [webEndpoints] },
+    { name: "configmaps", kind: "ConfigMap", namespaced: true, shortNames: ["cm"], objects: [configMap] },
+    { name: "secrets", kind: "Secret", namespaced: true, shortNames: [], objects: [tlsSecret] },
+    { name: "events", kind: "Event", namespaced: true, shortNames: ["ev"], objects: [backOffEvent] },
   ],
-  "apps/v1": [{ name: "deployments", kind: "Deployment", namespaced: true, shortNames: ["deploy"], objects: [rollingDeployment] }],
+  "apps/v1": [
+    { name: "deployments", kind: "Deployment", namespaced: true, shortNames: ["deploy"], objects: [rollingDeployment] },
+    { name: "replicasets", kind: "ReplicaSet", namespaced: true, shortNames: ["rs"], objects: [replicaSet] },
+  ],
+  "coordination.k8s.io/v1": [{ name: "leases", kind: "Lease", namespaced: true, shortNames: [], objects: [nodeLease] }],
 };
 
 function resourceList(groupVersion: string): unknown {
@@ -67,7 +86,7 @@ function resourceList(groupVersion: string): unknown {
 
 /** `/api/v1/pods`, `/api/v1/namespaces/shop/pods`, `/apis/apps/v1/deployments` → the list, namespace-filtered. */
 function list(path: string): { resource: string; objects: Record<string, unknown>[] } | undefined {
-  const match = /^\/(?:api\/v1|apis\/(apps\/v1))(?:\/namespaces\/([^/]+))?\/([a-z]+)$/.exec(path);
+  const match = /^\/(?:api\/v1|apis\/([a-z0-9.]+\/v1))(?:\/namespaces\/([^/]+))?\/([a-z]+)$/.exec(path);
   if (match === null) return undefined;
   const [, group, namespace, name] = match;
   const resource = (groups[group ?? "v1"] ?? []).find((candidate) => candidate.name === name);
@@ -90,11 +109,15 @@ function answer(request: http.IncomingMessage, response: http.ServerResponse): v
   if (url.pathname === "/version") return send(200, { major: "1", minor: "32", gitVersion: "v1.32.0", platform: "linux/amd64" });
   if (url.pathname === "/api") return send(200, { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] });
   if (url.pathname === "/apis") {
-    const apps = { name: "apps", versions: [{ groupVersion: "apps/v1", version: "v1" }], preferredVersion: { groupVersion: "apps/v1", version: "v1" } };
-    return send(200, { kind: "APIGroupList", apiVersion: "v1", groups: [apps] });
+    const apiGroups = ["apps", "coordination.k8s.io"].map((name) => {
+      const version = { groupVersion: `${name}/v1`, version: "v1" };
+      return { name, versions: [version], preferredVersion: version };
+    });
+    return send(200, { kind: "APIGroupList", apiVersion: "v1", groups: apiGroups });
   }
   if (url.pathname === "/api/v1") return send(200, resourceList("v1"));
-  if (url.pathname === "/apis/apps/v1") return send(200, resourceList("apps/v1"));
+  const groupVersion = /^\/apis\/([a-z0-9.]+\/v1)$/.exec(url.pathname)?.[1];
+  if (groupVersion !== undefined && groups[groupVersion] !== undefined) return send(200, resourceList(groupVersion));
   const found = list(url.pathname);
   if (found !== undefined && url.searchParams.get("watch") === "true") return watch(found.resource, response);
   if (found === undefined || !(request.headers.accept ?? "").includes("as=Table")) {
@@ -218,5 +241,35 @@ describe.skipIf(kubectl === undefined)("the real kubectl renders these Tables", 
     );
     const watchRequest = requests.find((request) => request.path === "/api/v1/namespaces/shop/pods" && request.accept.includes("as=Table"));
     expect(watchRequest).toBeDefined();
+  }, 90_000);
+
+  it("get services, endpoints, configmaps, secrets, replicasets, events, namespaces, leases", async () => {
+    expect(await get("svc,ep,cm,secrets,rs,ev,leases", "-A", "-o", "wide")).toBe(
+      [
+        "NAMESPACE   NAME           TYPE           CLUSTER-IP   EXTERNAL-IP   PORT(S)         AGE   SELECTOR",
+        "shop        service/web    ClusterIP      10.96.0.10   <none>        80/TCP          60m   app=web",
+        "shop        service/edge   LoadBalancer   10.96.4.3    <pending>     443:31443/TCP   10m   app=edge",
+        "",
+        "NAMESPACE   NAME            ENDPOINTS                         AGE",
+        "shop        endpoints/web   10.244.1.7:8080,10.244.1.9:8080   60m",
+        "",
+        "NAMESPACE   NAME                   DATA   AGE",
+        "shop        configmap/web-config   2      24h",
+        "",
+        "NAMESPACE   NAME             TYPE                DATA   AGE",
+        "shop        secret/web-tls   kubernetes.io/tls   2      24h",
+        "",
+        "NAMESPACE   NAME                         DESIRED   CURRENT   READY   AGE   CONTAINERS   IMAGES                    SELECTOR",
+        "shop        replicaset.apps/web-7d4b9c   3         2         1       45s   web,log      nginx:1.27,fluent-bit:3   app=web,pod-template-hash=7d4b9c",
+        "",
+        "NAMESPACE   LAST SEEN   TYPE      REASON    OBJECT      SUBOBJECT              SOURCE            MESSAGE                                                      FIRST SEEN   COUNT   NAME",
+        "shop        20s         Warning   BackOff   pod/web-2   spec.containers{web}   kubelet, node-1   Back-off restarting failed container web in pod web-2_shop   5m           12      event/web-2.181f3a",
+        "",
+        "NAMESPACE         NAME                               HOLDER   AGE",
+        "kube-node-lease   lease.coordination.k8s.io/node-1   node-1   2d",
+        "",
+      ].join("\n"),
+    );
+    expect(await get("namespaces")).toBe(["NAME   STATUS   AGE", "shop   Active   2d", ""].join("\n"));
   }, 90_000);
 });

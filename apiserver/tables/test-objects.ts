@@ -199,3 +199,68 @@ export const replicaSet = {
   spec: { replicas: 3, selector: { matchLabels: { app: "web", "pod-template-hash": "7d4b9c" } }, template: webTemplate },
   status: { replicas: 2, readyReplicas: 1, availableReplicas: 1 },
 };
+
+export const clusterIPService = {
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name: "web", namespace: "shop", creationTimestamp: ago(3600) },
+  spec: { type: "ClusterIP", clusterIP: "10.96.0.10", clusterIPs: ["10.96.0.10"], ports: [{ port: 80, protocol: "TCP", targetPort: 8080 }], selector: { app: "web" } },
+};
+
+export const loadBalancerService = {
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name: "edge", namespace: "shop", creationTimestamp: ago(600) },
+  spec: { type: "LoadBalancer", clusterIPs: ["10.96.4.3"], ports: [{ port: 443, nodePort: 31443, protocol: "TCP" }], selector: { app: "edge" } },
+  status: { loadBalancer: {} },
+};
+
+export const webEndpoints = {
+  apiVersion: "v1",
+  kind: "Endpoints",
+  metadata: { name: "web", namespace: "shop", creationTimestamp: ago(3600) },
+  subsets: [{ addresses: [{ ip: "10.244.1.7" }, { ip: "10.244.1.9" }], ports: [{ port: 8080, protocol: "TCP" }] }],
+};
+
+export const configMap = {
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name: "web-config", namespace: "shop", creationTimestamp: ago(86400) },
+  data: { "nginx.conf": "events {}", "mime.types": "" },
+};
+
+export const tlsSecret = {
+  apiVersion: "v1",
+  kind: "Secret",
+  metadata: { name: "web-tls", namespace: "shop", creationTimestamp: ago(86400) },
+  type: "kubernetes.io/tls",
+  data: { "tls.crt": "Y2VydA==", "tls.key": "a2V5" },
+};
+
+export const shopNamespace = {
+  apiVersion: "v1",
+  kind: "Namespace",
+  metadata: { name: "shop", creationTimestamp: ago(2 * 86400) },
+  status: { phase: "Active" },
+};
+
+export const backOffEvent = {
+  apiVersion: "v1",
+  kind: "Event",
+  metadata: { name: "web-2.181f3a", namespace: "shop", creationTimestamp: ago(300) },
+  involvedObject: { kind: "Pod", name: "web-2", namespace: "shop", fieldPath: "spec.containers{web}" },
+  reason: "BackOff",
+  message: "Back-off restarting failed container web in pod web-2_shop",
+  type: "Warning",
+  source: { component: "kubelet", host: "node-1" },
+  firstTimestamp: ago(300),
+  lastTimestamp: ago(20),
+  count: 12,
+};
+
+export const nodeLease = {
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  metadata: { name: "node-1", namespace: "kube-node-lease", creationTimestamp: ago(2 * 86400) },
+  spec: { holderIdentity: "node-1", leaseDurationSeconds: 40, renewTime: "2026-01-01T11:59:58.000000Z" },
+};
