@@ -222,3 +222,9 @@ export function decodeObject(kind: KindKey, body: unknown): DecodeResult {
     return { ok: false, message: `${prefix}: ${error instanceof Error ? error.message : String(error)}`, causes: walk.causes };
   }
 }
+
+/** The object with its keys in struct order again (after defaulting or preparing appended some). */
+export function inStructOrder(kind: KindKey, object: Record<string, unknown>): Record<string, unknown> {
+  const ordered = decodeObject(kind, object);
+  return ordered.ok ? ordered.object : object;
+}

@@ -3,7 +3,7 @@ import type { JsonObject, KindKey } from "./contract.js";
 import { defaultEndpoints, defaultEvent, defaultLease, defaultNamespace, defaultNode, defaultPodShell, defaultSecret, defaultService } from "./defaults-core.js";
 import { defaultPodOnly, defaultPodSpec } from "./defaults-pod.js";
 import { defaultDeployment, defaultReplicaSet } from "./defaults-apps.js";
-import { decodeObject } from "./decode.js";
+import { inStructOrder } from "./decode.js";
 
 const defaulters: Record<string, (object: JsonObject) => void> = {
   "/Pod": (pod) => {
@@ -27,7 +27,6 @@ export function applyDefaults(kind: KindKey, object: Record<string, unknown>): R
   const defaulter = defaulters[`${kind.group}/${kind.kind}`];
   if (defaulter === undefined) return copy;
   defaulter(copy);
-  // Defaults were appended; decoding again puts every key back in struct order.
-  const ordered = decodeObject(kind, copy);
-  return ordered.ok ? ordered.object : copy;
+  // Defaults were appended at the ends of their objects.
+  return inStructOrder(kind, copy);
 }

@@ -20,3 +20,5 @@ export { applyDefaults } from "./defaults.js";
 export { validateObject } from "./validation.js";
 export type { ValidateOptions } from "./validation.js";
 export { parseQuantity } from "./quantity.js";
+export { prepareForCreate, prepareForUpdate } from "./prepare.js";
+export { podQOSClass } from "./qos.js";
