@@ -1,0 +1,164 @@
+// metadata.managedFields as the apiserver's fieldmanager keeps it: entries keyed by manager
+// identifier (manager, operation, apiVersion for Update entries, subresource), fieldsV1 sets,
+// upstream's entry order, and the metadata paths no manager ever owns.
+import { isJsonObject, type JsonObject, type JsonValue } from "../patch/index.js";
+import { FieldSet, fieldElement, type FieldPath } from "./field-set.js";
+
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion: string;
+  time: string;
+  fieldsType: "FieldsV1";
+  fieldsV1: Record<string, unknown>;
+  subresource?: string;
+}
+
+export interface ManagerRecord {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion: string;
+  subresource?: string;
+  time?: string;
+  set: FieldSet;
+}
+
+/** Managers by identifier, as upstream's fieldpath.ManagedFields. */
+export type Managers = Map<string, ManagerRecord>;
+
+/**
+ * BuildManagerIdentifier: the entry without time and fields; appliers without apiVersion, so a
+ * manager applying at another version is still the same applier.
+ */
+export function managerIdentifier(record: Pick<ManagerRecord, "manager" | "operation" | "apiVersion" | "subresource">): string {
+  const identity: Record<string, string> = { manager: record.manager, operation: record.operation };
+  if (record.operation === "Update" && record.apiVersion !== "") identity.apiVersion = record.apiVersion;
+  if (record.subresource !== undefined && record.subresource !== "") identity.subresource = record.subresource;
+  return JSON.stringify(identity);
+}
+
+/** How upstream names a manager in conflict messages: "kubectl" using apps/v1. */
+export function printManager(record: ManagerRecord): string {
+  let text = JSON.stringify(record.manager);
+  if (record.subresource !== undefined && record.subresource !== "") text += ` with subresource ${JSON.stringify(record.subresource)}`;
+  return record.operation === "Update" ? `${text} using ${record.apiVersion}` : text;
+}
+
+/** Decodes managedFields; like upstream, any malformed entry makes the whole list unusable (empty). */
+export function decodeManagedFields(value: unknown): Managers {
+  const managers: Managers = new Map();
+  if (!Array.isArray(value)) return managers;
+  for (const entry of value as unknown[]) {
+    if (!isJsonObject(entry)) return new Map();
+    const { manager, operation, apiVersion, time, subresource, fieldsV1 } = entry;
+    if (typeof manager !== "string" || (operation !== "Apply" && operation !== "Update")) return new Map();
+    const record: ManagerRecord = {
+      manager,
+      operation,
+      apiVersion: typeof apiVersion === "string" ? apiVersion : "",
+      set: FieldSet.fromFieldsV1(fieldsV1),
+    };
+    if (typeof subresource === "string" && subresource !== "") record.subresource = subresource;
+    if (typeof time === "string") record.time = time;
+    const identifier = managerIdentifier(record);
+    const previous = managers.get(identifier);
+    if (previous !== undefined) record.set = record.set.union(previous.set);
+    managers.set(identifier, record);
+  }
+  return managers;
+}
+
+function seconds(time: string | undefined): number {
+  const parsed = time === undefined ? Number.NaN : Date.parse(time);
+  return Number.isNaN(parsed) ? 0 : Math.floor(parsed / 1000);
+}
+
+function compareText(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** Encodes managers in upstream's order: Apply before Update, then time, manager, apiVersion, subresource. */
+export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
+  const records = [...managers.values()].sort(
+    (left, right) =>
+      compareText(left.operation, right.operation) ||
+      seconds(left.time) - seconds(right.time) ||
+      compareText(left.manager, right.manager) ||
+      compareText(left.apiVersion, right.apiVersion) ||
+      compareText(left.subresource ?? "", right.subresource ?? ""),
+  );
+  return records.map((record) => {
+    const entry: ManagedFieldsEntry = {
+      manager: record.manager,
+      operation: record.operation,
+      apiVersion: record.apiVersion,
+      time: record.time ?? "",
+      fieldsType: "FieldsV1",
+      fieldsV1: record.set.toFieldsV1(),
+    };
+    if (record.subresource !== undefined) entry.subresource = record.subresource;
+    return entry;
+  });
+}
+
+const strippedPaths: FieldPath[] = [
+  ["apiVersion"],
+  ["kind"],
+  ["metadata"],
+  ["metadata", "name"],
+  ["metadata", "namespace"],
+  ["metadata", "creationTimestamp"],
+  ["metadata", "selfLink"],
+  ["metadata", "uid"],
+  ["metadata", "clusterName"],
+  ["metadata", "generation"],
+  ["metadata", "managedFields"],
+  ["metadata", "resourceVersion"],
+].map((path) => path.map(fieldElement));
+
+/** The paths upstream's stripMeta manager keeps out of every manager's set. */
+export const strippedFields: FieldSet = FieldSet.fromPaths(strippedPaths);
+
+/** A deep copy of the object without metadata.managedFields (the typed operations must not see it). */
+export function withoutManagedFields(value: Record<string, unknown>): JsonObject {
+  const copy = structuredClone(value) as JsonObject;
+  const metadata = copy.metadata;
+  if (isJsonObject(metadata)) delete metadata.managedFields;
+  return copy;
+}
+
+/** The object with managedFields set (or removed when there are none). */
+export function withManagedFields(value: JsonObject, managers: Managers): Record<string, unknown> {
+  const entries = encodeManagedFields(managers);
+  const metadata: JsonObject = isJsonObject(value.metadata) ? { ...value.metadata } : {};
+  if (entries.length === 0) delete metadata.managedFields;
+  else metadata.managedFields = entries as unknown as JsonValue;
+  return { ...value, metadata };
+}
+
+/**
+ * Upstream's Updater.update, first half: per manager other than `except`, the fields it owns
+ * that the write added or modified (the conflicts of an apply).
+ */
+export function conflictingFields(managers: Managers, changed: FieldSet, except: string | undefined): Map<string, FieldSet> {
+  const taken = new Map<string, FieldSet>();
+  for (const [identifier, record] of managers) {
+    if (identifier === except) continue;
+    const conflict = record.set.intersection(changed);
+    if (!conflict.isEmpty()) taken.set(identifier, conflict);
+  }
+  return taken;
+}
+
+/** Second half: managers lose the fields taken from them and the removed ones; empty managers go. */
+export function dropFields(managers: Managers, taken: Map<string, FieldSet>, removed: FieldSet, keep: string | undefined): void {
+  for (const [identifier, record] of managers) {
+    if (identifier === keep) continue;
+    let set = record.set;
+    const lost = taken.get(identifier);
+    if (lost !== undefined) set = set.difference(lost);
+    if (!removed.isEmpty()) set = set.difference(removed);
+    record.set = set;
+    if (set.isEmpty()) managers.delete(identifier);
+  }
+}

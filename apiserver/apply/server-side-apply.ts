@@ -1,0 +1,121 @@
+// Server-side apply as structured-merge-diff's Updater.Apply inside the apiserver's fieldmanager:
+// merge the applied configuration into the live object, remove what this manager applied last
+// time and no longer applies (unless someone else owns it), refuse changes to fields other
+// managers own (409) unless forced, in which case ownership moves to the applier.
+import { PatchError, isJsonObject, jsonEqual, type JsonObject, type JsonValue, type PatchSchema } from "../patch/index.js";
+import { pathToString, type FieldSet } from "./field-set.js";
+import {
+  conflictingFields,
+  decodeManagedFields,
+  dropFields,
+  managerIdentifier,
+  printManager,
+  strippedFields,
+  withManagedFields,
+  withoutManagedFields,
+  type ManagerRecord,
+  type Managers,
+} from "./managed-fields.js";
+import { compare, merge, removeItems, toFieldSet } from "./typed.js";
+
+export interface FieldConflict {
+  manager: string;
+  /** The field as upstream prints it, e.g. ".spec.replicas". */
+  field: string;
+  /** The Status cause message upstream gives, e.g. `conflict with "kubectl" using apps/v1`. */
+  message: string;
+}
+
+export interface ServerSideApplyInput {
+  live: Record<string, unknown> | undefined;
+  applied: Record<string, unknown>;
+  manager: string;
+  force: boolean;
+  schema: PatchSchema;
+  apiVersion: string;
+  now: string;
+  subresource?: string;
+}
+
+export type ServerSideApplyResult = { ok: true; object: Record<string, unknown> } | { ok: false; conflicts: FieldConflict[]; message: string };
+
+export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyResult {
+  const { schema } = input;
+  const appliedMetadata = input.applied.metadata;
+  if (isJsonObject(appliedMetadata) && appliedMetadata.managedFields !== undefined && appliedMetadata.managedFields !== null) {
+    throw new PatchError("metadata.managedFields must be nil", 400);
+  }
+  const live = input.live === undefined ? {} : withoutManagedFields(input.live);
+  const config = withoutManagedFields(input.applied);
+  const managers = input.live === undefined ? new Map() : decodeManagedFields(managedFieldsOf(input.live));
+
+  const record: ManagerRecord = { manager: input.manager, operation: "Apply", apiVersion: input.apiVersion, set: toFieldSet(schema, config).difference(strippedFields) };
+  if (input.subresource !== undefined && input.subresource !== "") record.subresource = input.subresource;
+  const identifier = managerIdentifier(record);
+  const previous = managers.get(identifier);
+  managers.set(identifier, record);
+
+  const merged = prune(schema, merge(schema, live, config), managers, previous?.set);
+  const comparison = compare(schema, live, merged);
+  const conflicts = conflictingFields(managers, comparison.added.union(comparison.modified), identifier);
+  if (!input.force && conflicts.size > 0) return conflictResult(managers, conflicts);
+  dropFields(managers, conflicts, comparison.removed, identifier);
+
+  const changed = !jsonEqual(live, merged) || previous === undefined || !jsonEqual(previous.set.toFieldsV1(), record.set.toFieldsV1());
+  record.time = changed ? input.now : previous.time;
+  return { ok: true, object: withManagedFields(withoutNullMembers(merged) as JsonObject, managers) };
+}
+
+function managedFieldsOf(value: Record<string, unknown>): unknown {
+  const metadata = value.metadata;
+  return isJsonObject(metadata) ? metadata.managedFields : undefined;
+}
+
+/**
+ * Updater.prune: removes the fields in `lastApplied` that nobody owns any more, with
+ * addBackOwnedItems and addBackDanglingItems' set algebra. The paths no manager may own
+ * (apiVersion, kind, metadata.name...) count as owned, so they are never pruned.
+ */
+function prune(schema: PatchSchema, merged: JsonObject, managers: Managers, lastApplied: FieldSet | undefined): JsonObject {
+  if (lastApplied === undefined || lastApplied.isEmpty()) return merged;
+  let owned = strippedFields;
+  for (const manager of managers.values()) owned = owned.union(manager.set);
+  owned = owned.withNamedFieldsAsMembers();
+  const last = lastApplied.withNamedFieldsAsMembers();
+  const mergedSet = toFieldSet(schema, merged).withNamedFieldsAsMembers();
+  const withoutLast = toFieldSet(schema, removeItems(schema, merged, last)).withNamedFieldsAsMembers();
+  const pruned = removeItems(schema, merged, mergedSet.difference(withoutLast.union(owned)));
+  const prunedSet = toFieldSet(schema, pruned).withNamedFieldsAsMembers();
+  return removeItems(schema, merged, mergedSet.difference(prunedSet).intersection(last));
+}
+
+function conflictResult(managers: Managers, conflicts: Map<string, FieldSet>): ServerSideApplyResult {
+  const list: FieldConflict[] = [];
+  const byManager: [string, string[]][] = [];
+  for (const identifier of [...conflicts.keys()].sort()) {
+    const record = managers.get(identifier) as ManagerRecord;
+    const fields = (conflicts.get(identifier) as FieldSet).paths().map(pathToString);
+    byManager.push([printManager(record), fields]);
+    for (const field of fields) list.push({ manager: record.manager, field, message: `conflict with ${printManager(record)}` });
+  }
+  let message: string;
+  if (list.length === 1) {
+    const only = list[0] as FieldConflict;
+    message = `Apply failed with 1 conflict: ${only.message}: ${only.field}`;
+  } else {
+    const lines = byManager.flatMap(([manager, fields]) => [`conflicts with ${manager}:`, ...fields.map((field) => `- ${field}`)]);
+    message = `Apply failed with ${list.length} conflicts: ${lines.join("\n")}`;
+  }
+  return { ok: false, conflicts: list, message };
+}
+
+/** Null members mean "unset" once the object is stored (Go decodes them to zero values). */
+function withoutNullMembers(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(withoutNullMembers);
+  if (!isJsonObject(value)) return value;
+  const result: JsonObject = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== null) Object.defineProperty(result, key, { value: withoutNullMembers(item), enumerable: true, configurable: true, writable: true });
+  }
+  return result;
+}
