@@ -13,6 +13,7 @@ import { parseResourcePath, type RequestTarget } from "./request-info.js";
 import { render, responseFormatOf, type ResponseFormat } from "./render.js";
 import { RegistryStorage, type KubeObject } from "./storage.js";
 import { bootstrapCluster } from "./bootstrap.js";
+import { EventLeases } from "./event-leases.js";
 import { streamWatch, type EventTransport } from "./watch-stream.js";
 import { WatchCaches } from "./watch-cache.js";
 import { attachWebSocketWatch } from "./websocket.js";
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   readonly watchCacheEventsMax?: number;
   /** Default 60 s (Kubernetes sends bookmarks about once a minute). */
   readonly bookmarkIntervalMs?: number;
+  /** --event-ttl: events expire this long after their last write. Default 3600. */
+  readonly eventTtlSeconds?: number;
   /** Create the default namespaces and the kubernetes service. Default true. */
   readonly bootstrap?: boolean;
 }
@@ -63,6 +66,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     ...(options.newUid === undefined ? {} : { newUid: options.newUid }),
     serviceIpRange: new ServiceIpRange(options.serviceClusterIpRange ?? "10.96.0.0/12"),
     tolerations: { notReadySeconds: options.tolerations?.notReadySeconds ?? 300, unreachableSeconds: options.tolerations?.unreachableSeconds ?? 300 },
+    eventLeases: new EventLeases(options.store, options.eventTtlSeconds ?? 3600, nowMs),
   });
   const caches = new WatchCaches(options.store, {
     eventsWindowMax: options.watchCacheEventsMax ?? 10_000,

@@ -12,6 +12,7 @@ export const apiServerUsage = `Usage: kube-lite apiserver --etcd-servers URL[,UR
   --service-cluster-ip-range CIDR              cluster IPs for services (default 10.96.0.0/12)
   --default-not-ready-toleration-seconds N     added to every pod (default 300)
   --default-unreachable-toleration-seconds N   added to every pod (default 300)
+  --event-ttl DURATION                         events expire this long after their last write (default 1h)
   --url-file PATH                              write {"url", "pid"} here once listening (for launchers)
   --log-level LEVEL                            pino level (default info)`;
 
@@ -30,8 +31,18 @@ export interface ApiServerFlags {
   readonly serviceClusterIpRange: string;
   readonly notReadySeconds: number;
   readonly unreachableSeconds: number;
+  readonly eventTtlSeconds: number;
   readonly urlFile: string | undefined;
   readonly logLevel: string;
+}
+
+/** A Go duration as kube-apiserver takes it ("1h", "30m", "1h30m", "90s"), in whole seconds. */
+function durationSeconds(value: string, flag: string): number {
+  const parts = [...value.matchAll(/(\d+)(h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== value) throw new UsageError(`${flag} must be a duration like 1h, 30m or 90s, not '${value}'`);
+  const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * { h: 3600, m: 60, s: 1 }[p[2] as "h" | "m" | "s"], 0);
+  if (seconds <= 0) throw new UsageError(`${flag} must be positive`);
+  return seconds;
 }
 
 export function parseApiServerFlags(argv: readonly string[]): ApiServerFlags {
@@ -44,6 +55,7 @@ export function parseApiServerFlags(argv: readonly string[]): ApiServerFlags {
       "service-cluster-ip-range": { type: "string", default: "10.96.0.0/12" },
       "default-not-ready-toleration-seconds": { type: "string", default: "300" },
       "default-unreachable-toleration-seconds": { type: "string", default: "300" },
+      "event-ttl": { type: "string", default: "1h" },
       "url-file": { type: "string" },
       "log-level": { type: "string", default: "info" },
     },
@@ -67,6 +79,7 @@ export function parseApiServerFlags(argv: readonly string[]): ApiServerFlags {
     serviceClusterIpRange: values["service-cluster-ip-range"],
     notReadySeconds: nonNegativeInt(values["default-not-ready-toleration-seconds"], "--default-not-ready-toleration-seconds"),
     unreachableSeconds: nonNegativeInt(values["default-unreachable-toleration-seconds"], "--default-unreachable-toleration-seconds"),
+    eventTtlSeconds: durationSeconds(values["event-ttl"], "--event-ttl"),
     urlFile: values["url-file"],
     logLevel: values["log-level"],
   };
@@ -87,6 +100,7 @@ export async function runApiServer(argv: readonly string[]): Promise<number> {
       store: store(),
       serviceClusterIpRange: flags.serviceClusterIpRange,
       tolerations: { notReadySeconds: flags.notReadySeconds, unreachableSeconds: flags.unreachableSeconds },
+      eventTtlSeconds: flags.eventTtlSeconds,
       logLevel: flags.logLevel,
     });
   } catch (error) {

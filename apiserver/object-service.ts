@@ -15,7 +15,8 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, 
 // TEMPORARY until apply/ exists.
 const updateManagedFields = (input: { updated: KubeObject; [k: string]: unknown }): KubeObject => input.updated;
 const serverSideApply = (input: { live: KubeObject | undefined; applied: KubeObject; [k: string]: unknown }): { ok: true; object: KubeObject } | { ok: false; message: string; conflicts: { manager: string; field: string }[] } => ({ ok: true, object: { ...(input.live ?? {}), ...input.applied } });
-import { findResource, groupVersionOf, registryKey, registryPrefix, type ResourceInfo } from "./resources.js";
+import type { EventLeases } from "./event-leases.js";
+import { findResource, groupVersionOf, registryKey, registryPrefix, resources, type ResourceInfo } from "./resources.js";
 import type { RequestTarget } from "./request-info.js";
 import type { RegistryStorage} from "./storage.js";
 import { metadataOf, type ExtraWrite, type KubeObject, type StoredObject } from "./storage.js";
@@ -50,6 +51,14 @@ export interface ObjectServiceDeps {
   readonly newUid?: () => string;
   readonly serviceIpRange: ServiceIpRange;
   readonly tolerations: TolerationDefaults;
+  /** Leases events are stored with (they expire after --event-ttl). */
+  readonly eventLeases?: EventLeases;
+}
+
+const protectedNamespaces = new Set(["default", "kube-system", "kube-public"]);
+
+function namespacedResources(): ResourceInfo[] {
+  return resources.filter((r) => r.namespaced && r.resource !== "bindings");
 }
 
 /** How often a write computed from a read is retried after losing a race (GuaranteedUpdate). */
@@ -98,9 +107,9 @@ export class ObjectService {
     if (metadata.resourceVersion !== undefined && metadata.resourceVersion !== "") {
       throw badRequest("resourceVersion should not be set on objects to be created");
     }
-    await this.checkNamespaceExists(target);
+    await this.checkNamespaceExists(target, typeof metadata.name === "string" ? metadata.name : "");
     const generated = (metadata.name === undefined || metadata.name === "") && typeof metadata.generateName === "string" && metadata.generateName !== "";
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
       const candidate = structuredClone(decoded);
       const candidateMetadata = metadataOf(candidate);
       if (generated) candidateMetadata.name = generateName(String(metadata.generateName), this.deps.random);
@@ -111,12 +120,15 @@ export class ObjectService {
       if (options.dryRun) return { code: 201, body: object, warnings };
       const extra = await this.admitCreate(info, object);
       const key = registryKey(info, target.namespace, nameOf(object));
-      const outcome = await this.storage.create(key, object, extra);
+      const lease = await this.leaseFor(info);
+      const outcome = await this.storage.create(key, object, extra, lease).catch((error: unknown) => this.leaseLost(error, lease));
+      if (outcome === undefined) continue;
       if (outcome.ok) return { code: 201, body: outcome.object, warnings };
       if (outcome.current === undefined && outcome.extraConflict) continue; // a cluster IP taken meanwhile: pick again
       if (generated && attempt < generateNameRetriesMax) continue;
       throw alreadyExists(info.resource, info.group, nameOf(object));
     }
+    throw new ApiError(409, "Conflict", `${info.resource}: too many concurrent writers, try again`);
   }
 
   /** Defaults, server metadata, admission and validation of an object about to be created. */
@@ -219,7 +231,7 @@ export class ObjectService {
         throw new ApiError(409, "Conflict", merged.message, { causes: merged.conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with "${c.manager}"`, field: c.field })) });
       }
       if (current === undefined) {
-        await this.checkNamespaceExists(target);
+        await this.checkNamespaceExists(target, name);
         const object = this.prepareApplied(target, merged.object);
         if (options.dryRun) return { code: 201, body: object, warnings };
         const extra = await this.admitCreate(info, object);
@@ -311,8 +323,22 @@ export class ObjectService {
       const outcome = await this.storage.delete(key, object, current.modRevision, releaseWrites(info, old));
       return outcome.ok ? { code: 200, body: outcome.object, warnings } : undefined;
     }
-    const outcome = await this.storage.update(key, object, current.modRevision);
-    return outcome.ok ? { code: 200, body: outcome.object, warnings } : undefined;
+    const lease = await this.leaseFor(info);
+    const outcome = await this.storage.update(key, object, current.modRevision, [], lease).catch((error: unknown) => this.leaseLost(error, lease));
+    return outcome?.ok === true ? { code: 200, body: outcome.object, warnings } : undefined;
+  }
+
+  private async leaseFor(info: ResourceInfo): Promise<string | undefined> {
+    return info.resource === "events" ? this.deps.eventLeases?.lease() : undefined;
+  }
+
+  /** A put naming a lease that expired meanwhile fails; forget it and let the caller retry. */
+  private leaseLost(error: unknown, lease: string | undefined): undefined {
+    if (lease !== undefined && error instanceof Error && /requested lease not found/.test(error.message)) {
+      this.deps.eventLeases?.forget(lease);
+      return undefined;
+    }
+    throw error;
   }
 
   // ---------- scale subresource ----------
@@ -401,12 +427,45 @@ export class ObjectService {
   async delete(target: RequestTarget, options: DeleteOptions): Promise<WriteResult> {
     const { info } = target;
     const name = requireName(target);
+    if (info.resource === "namespaces") return this.deleteNamespace(target, name, options);
     for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
       const current = await this.read(target);
       const result = await this.deleteOne(info, current, options);
       if (result !== undefined) return result;
     }
     throw conflict(info.resource, info.group, name, "too many concurrent writers, try again");
+  }
+
+  /**
+   * A namespace goes Terminating, then its contents are deleted (pods at once: a namespace
+   * going away takes its pods without waiting for kubelets), then the namespace itself, unless
+   * finalizers hold some object back: then it stays Terminating and a later DELETE finishes.
+   * Kubernetes leaves this to the namespace controller; here the request does it, and can be repeated.
+   */
+  private async deleteNamespace(target: RequestTarget, name: string, options: DeleteOptions): Promise<WriteResult> {
+    if (protectedNamespaces.has(name)) throw new ApiError(403, "Forbidden", `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: "namespaces" });
+    let current = await this.read(target);
+    if (options.dryRun) return { code: 200, body: current.object, warnings: [] };
+    for (let attempt = 0; metadataOf(current.object).deletionTimestamp === undefined; attempt++) {
+      if (attempt >= conflictRetriesMax) throw conflict("namespaces", "", name, "too many concurrent writers, try again");
+      const marked = structuredClone(current.object);
+      metadataOf(marked).deletionTimestamp = rfc3339(this.deps.nowMs());
+      metadataOf(marked).deletionGracePeriodSeconds = 0;
+      marked.status = { ...(isPlainObject(marked.status) ? marked.status : {}), phase: "Terminating" };
+      const outcome = await this.storage.update(current.key, orderTopLevel(marked), current.modRevision);
+      current = outcome.ok ? { key: current.key, object: outcome.object, modRevision: outcome.revision } : await this.read(target);
+    }
+    let remaining = 0;
+    for (const info of namespacedResources()) {
+      const prefix = listPrefix(info, name);
+      const page = await this.storage.list(prefix.key, prefix.rangeEnd);
+      if (page.items.length === 0) continue;
+      await this.deleteEach(info, page.items, { dryRun: false, gracePeriodSeconds: 0, propagationPolicy: "Background" });
+      remaining += (await this.storage.list(prefix.key, prefix.rangeEnd, { limit: 1 })).count;
+    }
+    if (remaining > 0) return { code: 200, body: current.object, warnings: [] };
+    const outcome = await this.storage.delete(current.key, current.object, current.modRevision);
+    return { code: 200, body: outcome.ok ? outcome.object : current.object, warnings: [] };
   }
 
   /** One attempt; undefined when another writer changed the object meanwhile. */
@@ -521,12 +580,12 @@ export class ObjectService {
   }
 
   /** NamespaceLifecycle admission: no new objects in a missing or terminating namespace. */
-  private async checkNamespaceExists(target: RequestTarget): Promise<void> {
+  private async checkNamespaceExists(target: RequestTarget, name = ""): Promise<void> {
     if (!target.info.namespaced || target.namespace === undefined) return;
     const stored = await this.storage.get(`/registry/namespaces/${target.namespace}`);
     if (stored === undefined) throw new ApiError(404, "NotFound", `namespaces "${target.namespace}" not found`, { name: target.namespace, kind: "namespaces" });
     if (metadataOf(stored.object).deletionTimestamp !== undefined) {
-      throw new ApiError(403, "Forbidden", `${target.info.resource} "${nameOf({ metadata: {} })}" is forbidden: unable to create new content in namespace ${target.namespace} because it is being terminated`);
+      throw new ApiError(403, "Forbidden", `${target.info.resource} "${name}" is forbidden: unable to create new content in namespace ${target.namespace} because it is being terminated`);
     }
   }
 }

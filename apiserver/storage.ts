@@ -73,13 +73,13 @@ export class RegistryStorage {
   }
 
   /** Creates `key`; fails (ok: false) when it exists or an extra write's guard fails. */
-  async create(key: string, object: KubeObject, extra: readonly ExtraWrite[] = []): Promise<WriteOutcome> {
-    return this.guardedWrite(key, { target: "CREATE", createRevision: 0 }, { put: { key, value: encodeObject(object) } }, object, extra);
+  async create(key: string, object: KubeObject, extra: readonly ExtraWrite[] = [], lease?: string): Promise<WriteOutcome> {
+    return this.guardedWrite(key, { target: "CREATE", createRevision: 0 }, { put: { key, value: encodeObject(object), ...(lease === undefined ? {} : { lease }) } }, object, extra);
   }
 
   /** Replaces `key` if its mod revision is still `expectedModRevision`. */
-  async update(key: string, object: KubeObject, expectedModRevision: number, extra: readonly ExtraWrite[] = []): Promise<WriteOutcome> {
-    return this.guardedWrite(key, { target: "MOD", modRevision: expectedModRevision }, { put: { key, value: encodeObject(object) } }, object, extra);
+  async update(key: string, object: KubeObject, expectedModRevision: number, extra: readonly ExtraWrite[] = [], lease?: string): Promise<WriteOutcome> {
+    return this.guardedWrite(key, { target: "MOD", modRevision: expectedModRevision }, { put: { key, value: encodeObject(object), ...(lease === undefined ? {} : { lease }) } }, object, extra);
   }
 
   /** Deletes `key` if its mod revision is still `expectedModRevision`; `object` is what the caller answers with. */

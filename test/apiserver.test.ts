@@ -320,6 +320,34 @@ describe("delete", () => {
   });
 });
 
+describe("namespaces and events", () => {
+  it("deletes a namespace with its contents, refuses new content meanwhile, and protects default", async () => {
+    await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "doomed" } });
+    await call("POST", "/api/v1/namespaces/doomed/pods", pod("inside", { spec: { nodeName: "node-1" } }));
+    await call("POST", "/api/v1/namespaces/doomed/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "held", finalizers: ["example.com/hold"] } });
+    const first = await call("DELETE", "/api/v1/namespaces/doomed");
+    expect(first.status).toBe(200);
+    expect(first.body.status.phase).toBe("Terminating");
+    expect((await call("GET", "/api/v1/namespaces/doomed/pods/inside")).status).toBe(404);
+    const refused = await call("POST", "/api/v1/namespaces/doomed/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "late" } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain("because it is being terminated");
+    await call("PATCH", "/api/v1/namespaces/doomed/configmaps/held", { metadata: { finalizers: null } }, "application/merge-patch+json");
+    expect((await call("DELETE", "/api/v1/namespaces/doomed")).status).toBe(200);
+    expect((await call("GET", "/api/v1/namespaces/doomed")).status).toBe(404);
+    expect((await call("DELETE", "/api/v1/namespaces/default")).status).toBe(403);
+  });
+
+  it("stores events with a lease, so they expire", async () => {
+    const event = { apiVersion: "v1", kind: "Event", metadata: { name: "e1" }, involvedObject: { kind: "Pod", name: "p", namespace: "default" }, reason: "Test", message: "hello", type: "Normal", count: 1 };
+    expect((await call("POST", "/api/v1/namespaces/default/events", event)).status).toBe(201);
+    const stored = await harness.store.get("/registry/events/default/e1");
+    expect(stored?.lease).not.toBe("0");
+    const ttl = await harness.store.leaseTimeToLive(stored?.lease ?? "0");
+    expect(ttl.ttlSeconds).toBeGreaterThan(3600);
+  });
+});
+
 describe("services", () => {
   it("allocates distinct cluster IPs from the range and frees them on delete", async () => {
     const service = (name: string, clusterIP?: string) => ({ apiVersion: "v1", kind: "Service", metadata: { name }, spec: { selector: { app: name }, ports: [{ port: 80 }], ...(clusterIP === undefined ? {} : { clusterIP }) } });
