@@ -197,6 +197,11 @@ describe("checkFieldSelector", () => {
     expect(check("secrets", "data=x")).toThrow(new SelectorError("field label not supported: data"));
   });
 
+  it("pods accept status.podIPs, which no pod offers a value for (it reads as empty)", () => {
+    expect(check("pods", "status.podIPs=10.0.0.1")).not.toThrow();
+    expect(matchesFields(parseFieldSelector("status.podIPs=10.244.1.7"), selectableFields("pods", runningPod))).toBe(false);
+  });
+
   it("kinds without a conversion function of their own answer with the default conversion's message", () => {
     expect(check("deployments", "spec.replicas=3")).toThrow(
       new SelectorError(`"spec.replicas" is not a known field selector: only "metadata.name", "metadata.namespace"`),

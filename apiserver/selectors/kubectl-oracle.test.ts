@@ -59,6 +59,19 @@ const selectors = [
   "x=(a)",
   "x>9223372036854775808",
   "x=a b",
+  "x,y",
+  "x=a,y",
+  "=a",
+  "x =a",
+  "x in ()",
+  "x==",
+  "x!=",
+  " ",
+  "x=a,,y=b",
+  "x!",
+  "!!x",
+  "x in (a,,b)",
+  "x in ((a))",
 ];
 
 /** Our verdict: "ok" or the error message. */

@@ -125,6 +125,15 @@ describe("pods", () => {
     expect(cells("pods", pod)).toEqual(expected);
   });
 
+  it("the first init container still running: Init:0/1", () => {
+    const pod = {
+      metadata: { name: "p" },
+      spec: { initContainers: [{ name: "i" }], containers: [{ name: "c" }] },
+      status: { phase: "Pending", initContainerStatuses: [{ name: "i", state: { running: {} } }], containerStatuses: [{ name: "c", state: { waiting: { reason: "PodInitializing" } } }] },
+    };
+    expect(cells("pods", pod).slice(1, 3)).toEqual(["0/1", "Init:0/1"]);
+  });
+
   it("marks finished pods with the Completed row condition", () => {
     expect(table("pods", [completedPod]).rows[0]?.conditions).toEqual([
       { type: "Completed", status: "True", reason: "Succeeded", message: "The pod has completed successfully." },
