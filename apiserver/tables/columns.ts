@@ -24,8 +24,16 @@ const ageDescription =
 
 const name: Column = ["Name", "string", nameDescription, { format: "name" }];
 const age: Column = ["Age", "string", ageDescription];
-const containers: Column = ["Containers", "string", "Names of each container in the template.", wide];
-const images: Column = ["Images", "string", "Images referenced by each container in the template.", wide];
+
+/** What a workload adds after its counts: Age, then (wide) its template's containers and images, and its selector. */
+function workloadTail(selectorDescription: string): Column[] {
+  return [
+    age,
+    ["Containers", "string", "Names of each container in the template.", wide],
+    ["Images", "string", "Images referenced by each container in the template.", wide],
+    ["Selector", "string", selectorDescription, wide],
+  ];
+}
 
 export const columnDefinitions: Readonly<Record<string, ColumnDefinition[]>> = {
   pods: columns(
@@ -57,20 +65,14 @@ export const columnDefinitions: Readonly<Record<string, ColumnDefinition[]>> = {
     ["Ready", "string", "Number of the pod with ready state"],
     ["Up-to-date", "string", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."],
     ["Available", "string", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."],
-    age,
-    containers,
-    images,
-    ["Selector", "string", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.", wide],
+    ...workloadTail("Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels."),
   ),
   replicasets: columns(
     name,
     ["Desired", "integer", "Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1."],
     ["Current", "integer", "Replicas is the most recently observed number of replicas."],
     ["Ready", "integer", "The number of ready replicas for this replica set."],
-    age,
-    containers,
-    images,
-    ["Selector", "string", "Selector is a label query over pods that should match the replica count. It must match the pod template's labels.", wide],
+    ...workloadTail("Selector is a label query over pods that should match the replica count. It must match the pod template's labels."),
   ),
   services: columns(
     name,

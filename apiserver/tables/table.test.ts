@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { humanDuration, tableFor } from "./index.js";
 import {
   ago,
+  backOffEvent,
   completedPod,
   crashLoopPod,
   creatingPod,
@@ -349,17 +350,7 @@ describe("config, namespaces, events, leases", () => {
       "Count (wide)",
       "Name (wide)",
     ]);
-    const event = {
-      metadata: { name: "web-2.181f3a", namespace: "shop" },
-      involvedObject: { kind: "Pod", name: "web-2", namespace: "shop", fieldPath: "spec.containers{web}" },
-      reason: "BackOff",
-      message: "Back-off restarting failed container web in pod web-2_shop\n",
-      type: "Warning",
-      source: { component: "kubelet", host: "node-1" },
-      firstTimestamp: ago(300),
-      lastTimestamp: ago(20),
-      count: 12,
-    };
+    const event = { ...backOffEvent, message: `${backOffEvent.message}\n` }; // printed trimmed
     expect(cells("events", event)).toEqual([
       "20s",
       "Warning",
