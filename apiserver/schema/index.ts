@@ -22,3 +22,5 @@ export type { ValidateOptions } from "./validation.js";
 export { parseQuantity } from "./quantity.js";
 export { prepareForCreate, prepareForUpdate } from "./prepare.js";
 export { podQOSClass } from "./qos.js";
+export { openApiV3Document } from "./openapi.js";
+export { openApiComponents } from "./openapi-components.js";
