@@ -162,3 +162,40 @@ export function dropFields(managers: Managers, taken: Map<string, FieldSet>, rem
     if (set.isEmpty()) managers.delete(identifier);
   }
 }
+
+/** Upstream's DefaultMaxUpdateManagers: beyond it the oldest Update entries fold into a bucket. */
+export const updateManagersMax = 10;
+const oldUpdatesManager = "ancient-changes";
+
+/**
+ * capUpdateManagers: with more than `updateManagersMax` Update entries, the oldest are merged,
+ * per apiVersion, into an "ancient-changes" entry (which keeps the newest merged time).
+ */
+export function capUpdateManagers(managers: Managers): void {
+  const updaters = [...managers.entries()].filter(([, record]) => record.operation === "Update");
+  if (updaters.length <= updateManagersMax) return;
+  updaters.sort(([leftId, left], [rightId, right]) => seconds(left.time) - seconds(right.time) || compareText(leftId, rightId));
+  const firstByVersion = new Map<string, string>();
+  let length = updaters.length;
+  for (const [identifier, record] of updaters) {
+    if (length <= updateManagersMax) break;
+    const bucketRecord: ManagerRecord = { manager: oldUpdatesManager, operation: "Update", apiVersion: record.apiVersion, set: record.set };
+    const bucket = managerIdentifier(bucketRecord);
+    const first = firstByVersion.get(record.apiVersion);
+    if (first === undefined) {
+      firstByVersion.set(record.apiVersion, identifier);
+      continue;
+    }
+    if (!managers.has(bucket)) {
+      const firstRecord = managers.get(first) as ManagerRecord;
+      managers.delete(first);
+      managers.set(bucket, { ...bucketRecord, set: firstRecord.set, ...(firstRecord.time === undefined ? {} : { time: firstRecord.time }) });
+    }
+    const bucketEntry = managers.get(bucket) as ManagerRecord;
+    bucketEntry.set = record.set.union(bucketEntry.set);
+    if (record.time === undefined) delete bucketEntry.time;
+    else bucketEntry.time = record.time;
+    managers.delete(identifier);
+    length--;
+  }
+}

@@ -207,3 +207,48 @@ describe("serverSideApply", () => {
     );
   });
 });
+
+describe("serverSideApply after client-side apply (kubectl)", () => {
+  const annotation = "kubectl.kubernetes.io/last-applied-configuration";
+
+  function clientSideApplied(replicas: number): Json {
+    const lastApplied = config({ ...(base.spec as Json), replicas });
+    const object = structuredClone(lastApplied) as Json & { metadata: Json };
+    object.metadata.annotations = { [annotation]: `${JSON.stringify(lastApplied)}\n` };
+    return updateManagedFields({ old: undefined, updated: object, manager: "kubectl-client-side-apply", schema: deploymentSchema, apiVersion: "apps/v1", now: "2026-11-25T17:00:00Z" });
+  }
+
+  it("takes over fields the last-applied annotation still describes, and refreshes the annotation", () => {
+    const live = clientSideApplied(2);
+    const result = applied(live, config({ ...(base.spec as Json), replicas: 3 }), { now: "2026-11-25T19:00:00Z" });
+    expect(spec(result).replicas).toBe(3);
+    const clientSide = entries(result).find((entry) => entry.manager === "kubectl-client-side-apply");
+    expect((clientSide?.fieldsV1["f:spec"] as Json)["f:replicas"]).toBeUndefined();
+    const refreshed = JSON.parse(((result.metadata as Json).annotations as Json)[annotation] as string) as Json;
+    expect((refreshed.spec as Json).replicas).toBe(3);
+  });
+
+  it("still conflicts on fields changed since the last client-side apply, and for other managers", () => {
+    const edited = edit(clientSideApplied(2), "kubectl-client-side-apply", (copy) => (copy.spec.replicas = 4));
+    const result = apply(edited, config({ ...(base.spec as Json), replicas: 3 }));
+    expect(result.ok).toBe(false);
+    const other = apply(clientSideApplied(2), config({ ...(base.spec as Json), replicas: 3 }), { manager: "helm" });
+    expect(other.ok).toBe(false);
+  });
+});
+
+describe("managedFields cap", () => {
+  it("folds the oldest Update entries beyond ten into ancient-changes", () => {
+    let object = applied(undefined, base);
+    for (let index = 0; index < 12; index++) {
+      const copy = structuredClone(object) as Json & { metadata: Json };
+      copy.metadata.labels = { ...(copy.metadata.labels as Json), [`l${index}`]: "x" };
+      object = updateManagedFields({ old: object, updated: copy, manager: `writer-${index}`, schema: deploymentSchema, apiVersion: "apps/v1", now: `2026-11-25T18:${String(10 + index)}:00Z` });
+    }
+    const updates = entries(object).filter((entry) => entry.operation === "Update");
+    expect(updates).toHaveLength(10);
+    const bucket = updates.find((entry) => entry.manager === "ancient-changes");
+    expect(Object.keys((bucket?.fieldsV1["f:metadata"] as Json)["f:labels"] as Json)).toEqual(["f:l0", "f:l1", "f:l2"]);
+    expect(bucket?.time).toBe("2026-11-25T18:12:00Z");
+  });
+});

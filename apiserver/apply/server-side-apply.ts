@@ -5,6 +5,7 @@
 import { PatchError, isJsonObject, jsonEqual, type JsonObject, type JsonValue, type PatchSchema } from "../patch/index.js";
 import { pathToString, type FieldSet } from "./field-set.js";
 import {
+  capUpdateManagers,
   conflictingFields,
   decodeManagedFields,
   dropFields,
@@ -40,15 +41,43 @@ export interface ServerSideApplyInput {
 export type ServerSideApplyResult = { ok: true; object: Record<string, unknown> } | { ok: false; conflicts: FieldConflict[]; message: string };
 
 export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyResult {
-  const { schema } = input;
   const appliedMetadata = input.applied.metadata;
   if (isJsonObject(appliedMetadata) && appliedMetadata.managedFields !== undefined && appliedMetadata.managedFields !== null) {
     throw new PatchError("metadata.managedFields must be nil", 400);
   }
   const live = input.live === undefined ? {} : withoutManagedFields(input.live);
   const config = withoutManagedFields(input.applied);
-  const managers = input.live === undefined ? new Map() : decodeManagedFields(managedFieldsOf(input.live));
+  let outcome = applyOnce(input, live, config, input.force);
+  if (!outcome.ok && input.manager === kubectlManager) {
+    // lastAppliedManager: kubectl moving from client-side to server-side apply may take over
+    // the fields its last-applied annotation still describes as they are.
+    const allowed = allowedConflictsFromLastApplied(input.schema, live, input.apiVersion);
+    if (allowed !== undefined) {
+      const remaining = new Map<string, FieldSet>();
+      for (const [identifier, fields] of outcome.conflicts) {
+        const rest = fields.difference(allowed);
+        if (!rest.isEmpty()) remaining.set(identifier, rest);
+      }
+      outcome = remaining.size === 0 ? applyOnce(input, live, config, true) : { ok: false, conflicts: remaining, managers: outcome.managers };
+    }
+  }
+  if (!outcome.ok) return conflictResult(outcome.managers, outcome.conflicts);
+  let object = withoutNullMembers(outcome.merged) as JsonObject;
+  if (input.manager === kubectlManager) object = syncLastApplied(object, config);
+  return { ok: true, object: withManagedFields(object, outcome.managers) };
+}
 
+/** The manager name kubectl uses for server-side apply, which upstream treats specially. */
+const kubectlManager = "kubectl";
+export const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+/** TotalAnnotationSizeLimitB: a last-applied annotation that would exceed it is dropped. */
+const annotationsBytesMax = 256 * 1024;
+
+type Outcome = { ok: true; merged: JsonObject; managers: Managers } | { ok: false; conflicts: Map<string, FieldSet>; managers: Managers };
+
+function applyOnce(input: ServerSideApplyInput, live: JsonObject, config: JsonObject, force: boolean): Outcome {
+  const { schema } = input;
+  const managers = input.live === undefined ? new Map() : decodeManagedFields(managedFieldsOf(input.live));
   const record: ManagerRecord = { manager: input.manager, operation: "Apply", apiVersion: input.apiVersion, set: toFieldSet(schema, config).difference(strippedFields) };
   if (input.subresource !== undefined && input.subresource !== "") record.subresource = input.subresource;
   const identifier = managerIdentifier(record);
@@ -58,12 +87,65 @@ export function serverSideApply(input: ServerSideApplyInput): ServerSideApplyRes
   const merged = prune(schema, merge(schema, live, config), managers, previous?.set);
   const comparison = compare(schema, live, merged);
   const conflicts = conflictingFields(managers, comparison.added.union(comparison.modified), identifier);
-  if (!input.force && conflicts.size > 0) return conflictResult(managers, conflicts);
+  if (!force && conflicts.size > 0) return { ok: false, conflicts, managers };
   dropFields(managers, conflicts, comparison.removed, identifier);
+  capUpdateManagers(managers);
 
+  // The entry's time moves when the apply changed the object or what the manager owns.
   const changed = !jsonEqual(live, merged) || previous === undefined || !jsonEqual(previous.set.toFieldsV1(), record.set.toFieldsV1());
-  record.time = changed ? input.now : previous.time;
-  return { ok: true, object: withManagedFields(withoutNullMembers(merged) as JsonObject, managers) };
+  if (changed) record.time = input.now;
+  else if (previous.time !== undefined) record.time = previous.time;
+  return { ok: true, merged, managers };
+}
+
+/** The fields of the last-applied annotation whose values the live object still has. */
+function allowedConflictsFromLastApplied(schema: PatchSchema, live: JsonObject, apiVersion: string): FieldSet | undefined {
+  const annotations = isJsonObject(live.metadata) ? live.metadata.annotations : undefined;
+  const text = isJsonObject(annotations) ? annotations[lastAppliedAnnotation] : undefined;
+  if (typeof text !== "string" || text === "") return undefined;
+  let lastApplied: unknown;
+  try {
+    lastApplied = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isJsonObject(lastApplied) || lastApplied.apiVersion !== apiVersion) return undefined;
+  try {
+    const comparison = compare(schema, lastApplied, live);
+    return toFieldSet(schema, lastApplied).difference(comparison.modified).difference(comparison.added).difference(comparison.removed);
+  } catch {
+    return undefined;
+  }
+}
+
+/** lastAppliedUpdater: kubectl's server-side apply keeps an existing last-applied annotation current. */
+function syncLastApplied(object: JsonObject, config: JsonObject): JsonObject {
+  const metadata = isJsonObject(object.metadata) ? object.metadata : undefined;
+  const annotations = metadata !== undefined && isJsonObject(metadata.annotations) ? metadata.annotations : undefined;
+  if (annotations === undefined || !Object.hasOwn(annotations, lastAppliedAnnotation)) return object;
+  const source = structuredClone(config);
+  if (isJsonObject(source.metadata) && isJsonObject(source.metadata.annotations)) delete source.metadata.annotations[lastAppliedAnnotation];
+  const updated: JsonObject = { ...annotations, [lastAppliedAnnotation]: `${goJson(sortKeys(source))}\n` };
+  const bytes = Object.entries(updated).reduce((total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(String(value)), 0);
+  if (bytes > annotationsBytesMax) delete updated[lastAppliedAnnotation];
+  return { ...object, metadata: { ...metadata, annotations: updated } };
+}
+
+/** JSON as Go's encoding/json writes it: HTML-sensitive characters escaped. */
+function goJson(value: JsonValue): string {
+  const escapes: Record<string, string> = { "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029" };
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (character) => escapes[character] ?? character);
+}
+
+/** Go's encoding/json writes map keys sorted. */
+function sortKeys(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (!isJsonObject(value)) return value;
+  const result: JsonObject = {};
+  for (const key of Object.keys(value).sort()) {
+    Object.defineProperty(result, key, { value: sortKeys(value[key] ?? null), enumerable: true, configurable: true, writable: true });
+  }
+  return result;
 }
 
 function managedFieldsOf(value: Record<string, unknown>): unknown {

@@ -4,6 +4,7 @@
 // entry's time moves only when the write changed something.
 import { isJsonObject, rootSchema, fieldSchema, type JsonObject, type PatchSchema, type SchemaNode } from "../patch/index.js";
 import {
+  capUpdateManagers,
   conflictingFields,
   decodeManagedFields,
   dropFields,
@@ -45,6 +46,7 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): Record<str
     if (previous !== undefined) record.set = owned.union(previous.set);
     managers.set(identifier, record);
   }
+  capUpdateManagers(managers);
   return withManagedFields(after, managers);
 }
 
