@@ -7,6 +7,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } f
 import { ApiError, badRequest, fromStoreError, methodNotAllowed } from "./errors.js";
 import { listObject, listObjects, parseFilter } from "./list.js";
 import { ObjectService } from "./object-service.js";
+import { resources } from "./resources.js";
 import { openApiIndex, openApiDocument } from "./openapi.js";
 import { deleteOptionsOf, joinFieldSelector, listOptionsOf, parseQuery, watchStartRevision, writeOptionsOf, type RequestQuery } from "./query.js";
 import { parseResourcePath, type RequestTarget } from "./request-info.js";
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   readonly bookmarkIntervalMs?: number;
   /** --event-ttl: events expire this long after their last write. Default 3600. */
   readonly eventTtlSeconds?: number;
+  /** Start every resource's watch cache at once (default) rather than at its first watch. */
+  readonly startWatchCaches?: boolean;
   /** Create the default namespaces and the kubernetes service. Default true. */
   readonly bootstrap?: boolean;
 }
@@ -231,6 +234,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
   attachWebSocketWatch(app, { caches, nowMs, bookmarkIntervalMs, watchTimeoutDefaultMs });
   app.addHook("onClose", async () => caches.close());
 
+  if (options.startWatchCaches !== false) caches.startAll(resources);
   const bootstrapped = options.bootstrap === false ? Promise.resolve() : bootstrapCluster(objects, app.log);
   return { app, objects, caches, bootstrapped };
 }

@@ -1,14 +1,16 @@
 // The bridge between resources and their schemas: decode, defaults, registry strategies,
 // validation, and the OpenAPI schema the patch engines read list semantics from.
-import * as schemaModule from "./schema/index.js";
-import { applyDefaults, decodeObject, schemaNameOf, type FieldCause, type KindKey } from "./schema/index.js";
-// TEMPORARY until the schema module exports these.
-type Fn = (...args: unknown[]) => unknown;
-const loose = schemaModule as unknown as Record<string, Fn | undefined>;
-const openApiComponents = (): Record<string, unknown> => (loose.openApiComponents?.() as Record<string, unknown>) ?? {};
-const prepareForCreate = (k: KindKey, o: KubeObject): KubeObject => (loose.prepareForCreate?.(k, o) as KubeObject) ?? o;
-const prepareForUpdate = (k: KindKey, o: KubeObject, old: KubeObject, sub: string | undefined): KubeObject => (loose.prepareForUpdate?.(k, o, old, sub) as KubeObject) ?? o;
-const validateObject = (k: KindKey, o: KubeObject, opts: unknown): FieldCause[] => (loose.validateObject?.(k, o, opts) as FieldCause[]) ?? [];
+import {
+  applyDefaults,
+  decodeObject,
+  openApiComponents,
+  prepareForCreate,
+  prepareForUpdate,
+  schemaNameOf,
+  validateObject,
+  type FieldCause,
+  type KindKey,
+} from "./schema/index.js";
 import type { PatchSchema, SchemaNode } from "./patch/index.js";
 import type { ResourceInfo } from "./resources.js";
 import type { KubeObject } from "./storage.js";

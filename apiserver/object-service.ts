@@ -12,9 +12,7 @@ import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from
 import { decodeAs, defaultsFor, patchSchemaFor, prepareCreate, prepareUpdate, validate } from "./kinds.js";
 import { generateName, nameOf, orderTopLevel, rfc3339, stampCreate, stampUpdate, stringArray } from "./metadata.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, type JsonValue } from "./patch/index.js";
-// TEMPORARY until apply/ exists.
-const updateManagedFields = (input: { updated: KubeObject; [k: string]: unknown }): KubeObject => input.updated;
-const serverSideApply = (input: { live: KubeObject | undefined; applied: KubeObject; [k: string]: unknown }): { ok: true; object: KubeObject } | { ok: false; message: string; conflicts: { manager: string; field: string }[] } => ({ ok: true, object: { ...(input.live ?? {}), ...input.applied } });
+import { serverSideApply, updateManagedFields } from "./apply/index.js";
 import type { EventLeases } from "./event-leases.js";
 import { findResource, groupVersionOf, registryKey, registryPrefix, resources, type ResourceInfo } from "./resources.js";
 import type { RequestTarget } from "./request-info.js";

@@ -2,8 +2,7 @@
 // the same zod schemas that validate (kubectl apply downloads them, then leaves validation to
 // the server with fieldValidation=Strict).
 import { createHash } from "node:crypto";
-import * as schemaModule from "./schema/index.js";
-const openApiV3Document = (gv: string, r: unknown): Record<string, unknown> => ((schemaModule as unknown as Record<string, ((...a: unknown[]) => unknown) | undefined>).openApiV3Document?.(gv, r) as Record<string, unknown>) ?? { components: { schemas: {} } };
+import { openApiV3Document } from "./schema/index.js";
 import { groupVersionOf, resources, servedGroupVersions } from "./resources.js";
 
 const documents = new Map<string, { body: Record<string, unknown>; hash: string }>();

@@ -82,6 +82,21 @@ export class WatchCache {
     return this.starting;
   }
 
+  /**
+   * Starts now and keeps trying until the store answers, so that the cache's window begins
+   * when the apiserver does (as Kubernetes' cacher): clients that listed through any replica
+   * can then watch through this one from their list's resourceVersion.
+   */
+  startInBackground(retryDelayMs = 500): void {
+    const attempt = (): void => {
+      if (this.closed) return;
+      this.ready().catch(() => {
+        if (!this.closed) setTimeout(attempt, retryDelayMs).unref();
+      });
+    };
+    attempt();
+  }
+
   private async start(): Promise<void> {
     const prefix = registryPrefix(this.info);
     const rangeEnd = prefixRangeEnd(prefix);
@@ -234,6 +249,11 @@ export class WatchCaches {
       this.caches.set(name, cache);
     }
     return cache;
+  }
+
+  /** Starts the cache of every watchable resource now (see WatchCache.startInBackground). */
+  startAll(infos: readonly ResourceInfo[]): void {
+    for (const info of infos) if (info.verbs.includes("watch")) this.for(info).startInBackground();
   }
 
   close(): void {

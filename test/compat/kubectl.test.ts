@@ -220,7 +220,9 @@ describe.skipIf(!kubectlPresent)("real kubectl against kube-lite", () => {
       });
     try {
       await seen(/ADDED\s+settings/);
-      await ok("create", "configmap", "watched", "-n", "demo", "--from-literal=k=v");
+      // kubectl create <kind> sends protobuf, which kube-lite does not read: create from a file (JSON on the wire).
+      fs.writeFileSync(path.join(workdir, "watched.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n  namespace: demo\ndata:\n  k: v\n");
+      await ok("create", "-f", "watched.yaml");
       await seen(/ADDED\s+watched/);
       await ok("label", "configmap", "watched", "-n", "demo", "seen=yes");
       await seen(/MODIFIED\s+watched/);
@@ -256,9 +258,12 @@ describe.skipIf(!kubectlPresent)("real kubectl against kube-lite", () => {
     const resources = await ok("api-resources");
     expect(resources).toMatch(/deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/);
     expect(resources).toMatch(/leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease/);
-    const deleted = await ok("delete", "-f", "demo.yaml", "--wait=false");
-    expect(deleted).toContain('deployment.apps "web" deleted');
-    expect(deleted).toContain('configmap "settings" deleted');
+    // The namespace last: deleting it takes its contents along at once.
+    fs.writeFileSync(path.join(workdir, "contents.yaml"), manifest.split("---\n").slice(1).join("---\n"));
+    const deleted = await ok("delete", "-f", "contents.yaml");
+    expect(deleted.trim().split("\n")).toEqual(['deployment.apps "web" deleted', 'service "web" deleted', 'configmap "settings" deleted']);
     expect((await kubectl("get", "deploy", "web", "-n", "demo")).stderr).toContain('"web" not found');
+    expect(await ok("delete", "namespace", "demo")).toContain('namespace "demo" deleted');
+    expect((await kubectl("get", "namespace", "demo")).stderr).toContain('namespaces "demo" not found');
   });
 });
