@@ -89,3 +89,12 @@ describe("applyJsonPatch", () => {
     expect(target).toEqual({ a: 1 });
   });
 });
+
+describe("applyJsonPatch on the whole document", () => {
+  it("replaces and tests the root with path \"\"", () => {
+    expect(applyJsonPatch({ a: 1 }, [{ op: "test", path: "", value: { a: 1 } }, { op: "replace", path: "", value: { b: 2 } }])).toEqual({ b: 2 });
+    expect(applyJsonPatch({ a: 1 }, [{ op: "replace", path: "", value: [1] }])).toEqual([1]);
+    expect(patchError({ a: 1 }, [{ op: "test", path: "", value: { a: 2 } }]).message).toBe("testing value  failed: test failed");
+    expect(patchError({ a: 1 }, [{ op: "replace", path: "", value: 3 }]).message).toBe("replace operation value must be object or array");
+  });
+});

@@ -18,10 +18,9 @@ export const jsonPatchOperationsMax = 10_000;
 
 export function applyJsonPatch(target: JsonValue, operations: unknown): JsonValue {
   const decoded = decodeOperations(operations);
-  // The document is the root container; a wrapper lets operations replace nothing above it.
-  const document = cloneJson(target);
+  let document: JsonValue = cloneJson(target);
   if (!Array.isArray(document) && !isJsonObject(document)) throw new PatchError("invalid JSON document", 400);
-  for (const operation of decoded) applyOperation(document, operation);
+  for (const operation of decoded) document = applyOperation(document, operation);
   return document;
 }
 
@@ -51,24 +50,22 @@ function fail(message: string): never {
   throw new PatchError(message, 422);
 }
 
-function applyOperation(document: Container, operation: Operation): void {
+/** Applies one operation in place; returns the document, which only a root replace swaps. */
+function applyOperation(document: Container, operation: Operation): Container {
   const kind = typeof operation.op === "string" ? operation.op : "unknown";
-  switch (kind) {
-    case "add":
-      return addOperation(document, operation);
-    case "remove":
-      return removeOperation(document, operation);
-    case "replace":
-      return replaceOperation(document, operation);
-    case "move":
-      return moveOperation(document, operation);
-    case "test":
-      return testOperation(document, operation);
-    case "copy":
-      return copyOperation(document, operation);
-    default:
-      return fail(`Unexpected kind: ${kind}`);
-  }
+  if (kind === "replace" && operation.path === "") return replaceDocument(operation);
+  const handlers: Record<string, (document: Container, operation: Operation) => void> = {
+    add: addOperation,
+    remove: removeOperation,
+    replace: replaceOperation,
+    move: moveOperation,
+    test: testOperation,
+    copy: copyOperation,
+  };
+  const handler = Object.hasOwn(handlers, kind) ? handlers[kind] : undefined;
+  if (handler === undefined) fail(`Unexpected kind: ${kind}`);
+  handler(document, operation);
+  return document;
 }
 
 /** The "path" (or "from") member, or the error evanphx words for its absence. */
@@ -208,6 +205,13 @@ function replaceOperation(document: Container, operation: Operation): void {
   setMember(container, key, operationValue(operation));
 }
 
+/** A replace of the whole document (path ""): the value, which must be an object or an array. */
+function replaceDocument(operation: Operation): Container {
+  const value = operationValue(operation);
+  if (value === null || typeof value !== "object") fail("replace operation value must be object or array");
+  return value;
+}
+
 function moveOperation(document: Container, operation: Operation): void {
   const from = pointer(operation, "from", "move operation failed to decode from");
   const source = findContainer(document, from);
@@ -225,6 +229,10 @@ function moveOperation(document: Container, operation: Operation): void {
 
 function testOperation(document: Container, operation: Operation): void {
   const path = pointer(operation, "path", "test operation failed to decode path");
+  if (path === "") {
+    if (operation.hasValue && jsonEqual(document, operation.value)) return;
+    fail(`testing value ${path} failed: test failed`);
+  }
   const found = findContainer(document, path);
   if (found === undefined) fail(`test operation does not apply: is missing path: ${path}: missing value`);
   let actual: JsonValue | undefined;
