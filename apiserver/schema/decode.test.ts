@@ -69,3 +69,13 @@ describe("decodeObject", () => {
     expect(!result.ok && result.message).toBe('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go value of type v1.Pod');
   });
 });
+
+describe("decodeObject on []byte fields", () => {
+  const secretKind = { group: "", version: "v1", kind: "Secret" };
+  it("accepts base64 and refuses anything else naming the key", () => {
+    expect(decodeObject(secretKind, { data: { a: "aGVsbG8=", b: "" } }).ok).toBe(true);
+    const result = decodeObject(secretKind, { data: { password: "hello!" } });
+    expect(!result.ok && result.message).toBe('Secret in version "v1" cannot be handled as a Secret: data[password]: illegal base64 data at input byte 5');
+    expect(decodeObject(secretKind, { data: { a: "abc" } }).ok).toBe(false);
+  });
+});

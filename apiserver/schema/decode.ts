@@ -170,6 +170,17 @@ function decodeNamedLeaf(id: string, schema: Schema, value: unknown, place: Plac
   return typeError(walk, place, value, schema);
 }
 
+function isBytes(schema: Schema): boolean {
+  return z.globalRegistry.get(schema)?.format === "byte";
+}
+
+/** []byte fields (Secret data) are base64 in JSON; Go's decoder refuses anything else. */
+function decodeBase64(value: string, place: Place, walk: Walk): Decoded {
+  const compact = value.replace(/[\r\n]/g, "");
+  const bad = /[^A-Za-z0-9+/=]/.exec(compact)?.index ?? (/=[^=]/.exec(compact)?.index ?? (compact.length % 4 === 0 ? -1 : compact.length - (compact.length % 4)));
+  return bad < 0 ? value : formatError(walk, place, `illegal base64 data at input byte ${bad}`);
+}
+
 function decodeValue(schema: Schema, value: unknown, place: Place, walk: Walk): Decoded {
   const id = idOf(schema);
   if (id === quantityId || id === timeId || id === microTimeId || id === intOrStringId) {
@@ -190,8 +201,10 @@ function decodeValue(schema: Schema, value: unknown, place: Place, walk: Walk): 
       return decodeRecord(schema, valueType, value, place, walk);
     }
     case "string":
+      if (typeof value === "string" && isBytes(schema)) return decodeBase64(value, place, walk);
+      return typeof value === "string" ? value : typeError(walk, place, value, schema);
     case "boolean":
-      return typeof value === (def.type === "string" ? "string" : "boolean") ? value : typeError(walk, place, value, schema);
+      return typeof value === "boolean" ? value : typeError(walk, place, value, schema);
     case "number":
       return typeof value === "number" && schema.safeParse(value).success ? value : typeError(walk, place, value, schema);
     default:

@@ -96,14 +96,20 @@ export function validateSecret(secret: JsonObject, old: JsonObject | undefined):
   return causes;
 }
 
+/** legacyValidateEvent: events without eventTime (core/v1 style) must agree on the namespace. */
 export function validateEvent(event: JsonObject): FieldCause[] {
   const causes: FieldCause[] = [];
   const namespace = stringAt(objectAt(event, "metadata"), "namespace") ?? "";
   const involvedNamespace = stringAt(objectAt(event, "involvedObject"), "namespace") ?? "";
-  if (involvedNamespace !== "" && involvedNamespace !== namespace) {
-    causes.push(invalid("involvedObject.namespace", involvedNamespace, "does not match event.namespace"));
+  const mismatch = invalid("involvedObject.namespace", involvedNamespace, "does not match event.namespace");
+  if (event.eventTime === undefined) {
+    if (involvedNamespace === "" ? namespace !== "" && namespace !== "default" : namespace !== involvedNamespace) causes.push(mismatch);
+  } else {
+    if (involvedNamespace === "" && namespace !== "default" && namespace !== "kube-system") causes.push(mismatch);
+    for (const key of ["reportingComponent", "reportingInstance", "action", "reason"]) {
+      if ((stringAt(event, key) ?? "") === "") causes.push(required(key));
+    }
   }
-  causes.push(...checkEnum("type", event.type, ["Normal", "Warning"]));
   causes.push(...checkNonNegative("count", event.count));
   return causes;
 }

@@ -27,8 +27,6 @@ interface KindRules {
   status?: (object: JsonObject) => FieldCause[];
 }
 
-const anyName: NameCheck = (name) => (name === "." || name === ".." || /[/%]/.test(name) ? ["may not contain '/' or '%' and may not be '.' or '..'"] : []);
-
 const rules: Record<string, KindRules> = {
   "/Pod": {
     name: dns1123Subdomain, namespaced: true,
@@ -42,7 +40,7 @@ const rules: Record<string, KindRules> = {
   "/Endpoints": { name: dns1123Subdomain, namespaced: true, object: validateEndpoints },
   "/ConfigMap": { name: dns1123Subdomain, namespaced: true, object: validateConfigMap },
   "/Secret": { name: dns1123Subdomain, namespaced: true, object: validateSecret },
-  "/Event": { name: anyName, namespaced: true, object: validateEvent },
+  "/Event": { name: dns1123Subdomain, namespaced: true, object: validateEvent },
   "coordination.k8s.io/Lease": { name: dns1123Subdomain, namespaced: true, object: validateLease },
   "apps/Deployment": { name: dns1123Subdomain, namespaced: true, object: validateDeployment, update: validateSelectorUpdate, status: validateReplicatedStatus },
   "apps/ReplicaSet": { name: dns1123Subdomain, namespaced: true, object: validateReplicaSet, update: validateSelectorUpdate, status: validateReplicatedStatus },
