@@ -22,9 +22,9 @@ export function defaultService(service: JsonObject): void {
   if (type === "LoadBalancer") setDefault(spec, "allocateLoadBalancerNodePorts", true);
   if (type !== "ExternalName") {
     // The service REST storage does this on create in a single-stack IPv4 cluster; a headless
-    // service without a selector prefers dual stack.
+    // service without a selector, whose families cannot be inferred, gets RequireDualStack.
     const headlessWithoutSelector = spec.clusterIP === "None" && Object.keys(stringMapAt(spec, "selector")).length === 0;
-    setDefault(spec, "ipFamilyPolicy", headlessWithoutSelector ? "PreferDualStack" : "SingleStack");
+    setDefault(spec, "ipFamilyPolicy", headlessWithoutSelector ? "RequireDualStack" : "SingleStack");
     setDefault(spec, "ipFamilies", ["IPv4"]);
   }
   ensureObject(ensureObject(service, "status"), "loadBalancer");

@@ -99,6 +99,8 @@ describe("applyDefaults", () => {
       internalTrafficPolicy: "Cluster",
     });
     expect(service.status).toEqual({ loadBalancer: {} });
+    const headless = applyDefaults(core("Service"), { spec: { clusterIP: "None" } }).spec as Record<string, unknown>;
+    expect(headless.ipFamilyPolicy).toBe("RequireDualStack");
     const nodePort = applyDefaults(core("Service"), { spec: { type: "LoadBalancer", sessionAffinity: "ClientIP" } }).spec as Record<string, unknown>;
     expect(nodePort.externalTrafficPolicy).toBe("Cluster");
     expect(nodePort.allocateLoadBalancerNodePorts).toBe(true);

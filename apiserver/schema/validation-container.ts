@@ -57,14 +57,30 @@ function validateEnv(container: JsonObject, field: string): FieldCause[] {
   return causes;
 }
 
-/** Quantities >= 0, valid resource names, requests <= limits. */
+const standardResources = ["cpu", "memory", "ephemeral-storage"];
+
+/** validateContainerResourceName: a standard resource, hugepages-<size>, or a domain-prefixed extended resource. */
+function resourceNameErrors(name: string): string[] {
+  const syntax = qualifiedName(name);
+  if (syntax.length > 0) return syntax;
+  if (standardResources.includes(name) || name.startsWith("hugepages-")) return [];
+  if (!name.includes("/")) return ["must be a standard resource type or fully qualified"];
+  if (name.startsWith("requests.")) return ["must be a standard resource for containers"];
+  return [];
+}
+
+function isExtendedResource(name: string): boolean {
+  return name.includes("/") && !name.startsWith("kubernetes.io/") && !name.startsWith("requests.");
+}
+
+/** Quantities >= 0, valid resource names, requests <= limits; extended resources are not overcommitted. */
 export function validateResources(resources: JsonObject | undefined, field: string): FieldCause[] {
   const causes: FieldCause[] = [];
   const parsed: Record<"limits" | "requests", Map<string, number>> = { limits: new Map(), requests: new Map() };
   for (const group of ["limits", "requests"] as const) {
     for (const [name, quantity] of Object.entries(objectAt(resources, group) ?? {})) {
       const at = `${field}.${group}[${name}]`;
-      for (const message of qualifiedName(name)) causes.push(invalid(at, name, message));
+      for (const message of resourceNameErrors(name)) causes.push(invalid(at, name, message));
       const value = parseQuantity(quantity);
       if (value === undefined) causes.push(invalid(at, quantity, "must be a valid quantity"));
       else if (value < 0) causes.push(invalid(at, quantity, "must be greater than or equal to 0"));
@@ -73,6 +89,10 @@ export function validateResources(resources: JsonObject | undefined, field: stri
   }
   for (const [name, request] of parsed.requests) {
     const limit = parsed.limits.get(name);
+    if (isExtendedResource(name) && limit !== request) {
+      causes.push(invalid(`${field}.requests[${name}]`, objectAt(resources, "requests")?.[name], `must be equal to ${name} limit of ${String(objectAt(resources, "limits")?.[name] ?? "0")}`));
+      continue;
+    }
     if (limit !== undefined && request > limit) {
       const limitText = String(objectAt(resources, "limits")?.[name]);
       causes.push(invalid(`${field}.requests[${name}]`, objectAt(resources, "requests")?.[name], `must be less than or equal to ${name} limit of ${limitText}`));
