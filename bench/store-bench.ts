@@ -504,12 +504,16 @@ function summarizeProfiles(options: Options, machine: MachineFacts, run: SystemR
   }
   const put256 = run.result.put256;
   const markdown = [
-    `# kube-lite store CPU profile under 256 puts in flight (${machine.date})`,
+    `# kube-lite store CPU profile, phases ${options.phases.join(", ")}${options.suite === "watch" ? " of --suite watch" : ""} (${machine.date})`,
     "",
     `Command: \`${machine.command}\``,
     "",
     `Machine: ${machine.cpus} × ${machine.cpuModel}; Node ${machine.node}; kube-lite ${machine.kubeLiteCommit} (${machine.kubeLiteWorkingTree}).`,
-    put256 === undefined ? "" : `Load while profiled: ${put256.opsPerSecond} puts/s, p50 ${put256.latency.p50Ms} ms, p99 ${put256.latency.p99Ms} ms (profiling slows the members). Only samples inside the ${put256.durationMs / 1000} s measured window are counted.`,
+    put256 === undefined
+      ? run.profileWindowUs === undefined
+        ? "The whole profile is counted (start-up and idle time included)."
+        : `Only samples inside the sequential puts are counted (${run.result.sequential?.puts ?? 0} puts, p50 ${run.result.sequential?.all.p50Ms ?? Number.NaN} ms, members' CPU ${run.result.sequential?.membersCpuUsPerPut ?? Number.NaN} µs/put).`
+      : `Load while profiled: ${put256.opsPerSecond} puts/s, p50 ${put256.latency.p50Ms} ms, p99 ${put256.latency.p99Ms} ms (profiling slows the members). Only samples inside the ${put256.durationMs / 1000} s measured window are counted.`,
     "",
     ...sections,
     ...(run.result.syscalls256 === undefined ? [] : ["### System calls in the same window (perf trace -s)", "", syscallTable({ machine, settings: {}, systems: [run.result] }) ?? "", ""]),
