@@ -78,7 +78,9 @@ function child(place: Place, key: string, goStruct: string): Place {
 
 function typeError(walk: Walk, place: Place, value: unknown, schema: Schema): typeof invalid {
   const where = place.goField === "" ? "Go value" : `Go struct field ${place.goStruct}.${place.goField}`;
-  const shown = typeof value === "number" ? `number ${String(value)}` : jsonTypeName(value);
+  // Go names the literal only when a number does not fit a numeric field ("number 1.5").
+  const numericField = defOf(schema).type === "number" || idOf(schema) === intOrStringId;
+  const shown = typeof value === "number" && numericField ? `number ${String(value)}` : jsonTypeName(value);
   walk.causes.push({
     field: place.path,
     reason: "FieldValueTypeInvalid",

@@ -81,7 +81,41 @@ export function optionalWith(schema: Schema, extensions: Record<string, unknown>
 
 export const stringList = list(string);
 
+/** Upstream's description of each kind, for `kubectl explain`. */
+const kindDescriptions: Record<string, string> = {
+  Pod:
+    "Pod is a collection of containers that can run on a host. This resource is created by clients and scheduled onto hosts.",
+  Binding:
+    "Binding ties one object to another; for example, a pod is bound to a node by a scheduler.",
+  Node:
+    "Node is a worker node in Kubernetes. Each node will have a unique identifier in the cache (i.e. in etcd).",
+  Namespace:
+    "Namespace provides a scope for Names. Use of multiple namespaces is optional.",
+  Service:
+    "Service is a named abstraction of software service (for example, mysql) consisting of local port (for example 3306) that the proxy listens on, and the selector that determines which pods will answer requests sent through the proxy.",
+  Endpoints:
+    "Endpoints is a collection of endpoints that implement the actual service.",
+  ConfigMap:
+    "ConfigMap holds configuration data for pods to consume.",
+  Secret:
+    "Secret holds secret data of a certain type. The total bytes of the values in the Data field must be less than MaxSecretSize bytes.",
+  Event:
+    "Event is a report of an event somewhere in the cluster.",
+  Lease:
+    "Lease defines a lease concept.",
+  Deployment:
+    "Deployment enables declarative updates for Pods and ReplicaSets.",
+  ReplicaSet:
+    "ReplicaSet ensures that a specified number of pod replicas are running at any given time.",
+  Scale:
+    "Scale represents a scaling request for a resource.",
+};
+
 /** A top-level kind: TypeMeta first, then the kind's fields; tagged with its group-version-kind. */
 export function kindStruct(id: string, gvk: { group: string; version: string; kind: string }, fields: Record<string, Schema>, required: readonly string[] = []): z.ZodObject {
-  return struct(id, { kind: string, apiVersion: string, ...fields }, required, { "x-kubernetes-group-version-kind": [gvk] });
+  const description = kindDescriptions[gvk.kind];
+  return struct(id, { kind: string, apiVersion: string, ...fields }, required, {
+    ...(description === undefined ? {} : { description }),
+    "x-kubernetes-group-version-kind": [gvk],
+  });
 }
