@@ -1,7 +1,7 @@
 // metadata.managedFields as the apiserver's fieldmanager keeps it: entries keyed by manager
 // identifier (manager, operation, apiVersion for Update entries, subresource), fieldsV1 sets,
 // upstream's entry order, and the metadata paths no manager ever owns.
-import { isJsonObject, type JsonObject, type JsonValue } from "../patch/index.js";
+import { isJsonObject, type JsonObject, type JsonValue, type PatchSchema } from "../patch/index.js";
 import { FieldSet, fieldElement, type FieldPath } from "./field-set.js";
 
 export interface ManagedFieldsEntry {
@@ -21,6 +21,22 @@ export interface ManagerRecord {
   subresource?: string;
   time?: string;
   set: FieldSet;
+}
+
+/** What every managedFields write names: who writes, at which version and time, to which subresource. */
+export interface FieldManagerWrite {
+  manager: string;
+  schema: PatchSchema;
+  apiVersion: string;
+  /** RFC 3339 seconds, recorded as the entry's time. */
+  now: string;
+  subresource?: string;
+}
+
+/** The raw metadata.managedFields of an object, if any. */
+export function managedFieldsOf(value: Record<string, unknown> | undefined): unknown {
+  const metadata = value?.metadata;
+  return isJsonObject(metadata) ? metadata.managedFields : undefined;
 }
 
 /** Managers by identifier, as upstream's fieldpath.ManagedFields. */

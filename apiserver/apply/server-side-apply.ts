@@ -6,6 +6,8 @@ import { PatchError, isJsonObject, jsonEqual, type JsonObject, type JsonValue, t
 import { pathToString, type FieldSet } from "./field-set.js";
 import {
   capUpdateManagers,
+  managedFieldsOf,
+  type FieldManagerWrite,
   conflictingFields,
   decodeManagedFields,
   dropFields,
@@ -27,15 +29,12 @@ export interface FieldConflict {
   message: string;
 }
 
-export interface ServerSideApplyInput {
+export interface ServerSideApplyInput extends FieldManagerWrite {
+  /** The stored object; undefined on create. */
   live: Record<string, unknown> | undefined;
+  /** The request body: an object with apiVersion, kind and metadata. */
   applied: Record<string, unknown>;
-  manager: string;
   force: boolean;
-  schema: PatchSchema;
-  apiVersion: string;
-  now: string;
-  subresource?: string;
 }
 
 export type ServerSideApplyResult = { ok: true; object: Record<string, unknown> } | { ok: false; conflicts: FieldConflict[]; message: string };
@@ -148,10 +147,6 @@ function sortKeys(value: JsonValue): JsonValue {
   return result;
 }
 
-function managedFieldsOf(value: Record<string, unknown>): unknown {
-  const metadata = value.metadata;
-  return isJsonObject(metadata) ? metadata.managedFields : undefined;
-}
 
 /**
  * Updater.prune: removes the fields in `lastApplied` that nobody owns any more, with

@@ -5,6 +5,8 @@
 import { isJsonObject, rootSchema, fieldSchema, type JsonObject, type PatchSchema, type SchemaNode } from "../patch/index.js";
 import {
   capUpdateManagers,
+  managedFieldsOf,
+  type FieldManagerWrite,
   conflictingFields,
   decodeManagedFields,
   dropFields,
@@ -17,14 +19,11 @@ import {
 } from "./managed-fields.js";
 import { compare } from "./typed.js";
 
-export interface UpdateManagedFieldsInput {
+export interface UpdateManagedFieldsInput extends FieldManagerWrite {
+  /** The stored object; undefined on create. */
   old: Record<string, unknown> | undefined;
+  /** The object as it will be stored (after the strategy reset status or spec). */
   updated: Record<string, unknown>;
-  manager: string;
-  schema: PatchSchema;
-  apiVersion: string;
-  now: string;
-  subresource?: string;
 }
 
 /** Returns `updated` with its metadata.managedFields brought up to date. Pure. */
@@ -65,10 +64,6 @@ function decodeLiveOrNew(old: Record<string, unknown> | undefined, updated: Reco
   return fromRequest.size > 0 ? fromRequest : liveManaged;
 }
 
-function managedFieldsOf(value: Record<string, unknown> | undefined): unknown {
-  const metadata = value?.metadata;
-  return isJsonObject(metadata) ? metadata.managedFields : undefined;
-}
 
 /**
  * What upstream compares a created object against: the kind's zero value, in which (Go) struct

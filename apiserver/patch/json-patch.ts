@@ -212,19 +212,31 @@ function replaceDocument(operation: Operation): Container {
   return value;
 }
 
-function moveOperation(document: Container, operation: Operation): void {
-  const from = pointer(operation, "from", "move operation failed to decode from");
+/** The member a move or copy reads ("from"), or the error evanphx gives when its container is missing. */
+function findSource(document: Container, operation: Operation, kind: "move" | "copy"): { container: Container; key: string; from: string } {
+  const from = pointer(operation, "from", `${kind} operation failed to decode from`);
   const source = findContainer(document, from);
-  if (source === undefined) fail(`move operation does not apply: doc is missing from path: ${from}: missing value`);
+  if (source === undefined) fail(`${kind} operation does not apply: doc is missing from path: ${from}: missing value`);
+  return { ...source, from };
+}
+
+/** Where a move or copy writes ("path"). */
+function findDestination(document: Container, operation: Operation, kind: "move" | "copy"): { container: Container; key: string; path: string } {
+  const path = pointer(operation, "path", `${kind} operation failed to decode path`);
+  const destination = findContainer(document, path);
+  if (destination === undefined) fail(`${kind} operation does not apply: doc is missing destination path: ${path}: missing value`);
+  return { ...destination, path };
+}
+
+function moveOperation(document: Container, operation: Operation): void {
+  const source = findSource(document, operation, "move");
   let value: JsonValue | undefined;
   withContext(`error in move for path: '${source.key}'`, () => {
     value = readMember(source.container, source.key);
     removeMember(source.container, source.key);
   });
-  const path = pointer(operation, "path", "move operation failed to decode path");
-  const destination = findContainer(document, path);
-  if (destination === undefined) fail(`move operation does not apply: doc is missing destination path: ${path}: missing value`);
-  withContext(`error in move for path: '${path}'`, () => addMember(destination.container, destination.key, value ?? null));
+  const destination = findDestination(document, operation, "move");
+  withContext(`error in move for path: '${destination.path}'`, () => addMember(destination.container, destination.key, value ?? null));
 }
 
 function testOperation(document: Container, operation: Operation): void {
@@ -247,16 +259,12 @@ function testOperation(document: Container, operation: Operation): void {
 }
 
 function copyOperation(document: Container, operation: Operation): void {
-  const from = pointer(operation, "from", "copy operation failed to decode from");
-  const source = findContainer(document, from);
-  if (source === undefined) fail(`copy operation does not apply: doc is missing from path: ${from}: missing value`);
+  const source = findSource(document, operation, "copy");
   let value: JsonValue | undefined;
-  withContext(`error in copy for from: '${from}'`, () => {
+  withContext(`error in copy for from: '${source.from}'`, () => {
     value = readMember(source.container, source.key);
   });
-  const path = pointer(operation, "path", "copy operation failed to decode path");
-  const destination = findContainer(document, path);
-  if (destination === undefined) fail(`copy operation does not apply: doc is missing destination path: ${path}: missing value`);
+  const destination = findDestination(document, operation, "copy");
   withContext("error while adding value during copy", () =>
     addMember(destination.container, destination.key, value === undefined ? null : cloneJson(value)),
   );
