@@ -541,7 +541,7 @@ export class Member {
   private maybeCompactLog(): void {
     const keep = Math.floor(this.config.logCompactionEntries / 2);
     if (this.applied - this.storage.firstIndex() < this.config.logCompactionEntries) return;
-    this.storage.compact(this.applied - keep);
+    this.storage.compact(this.applied - keep, () => this.config.testHooks?.reached("mid-log-compaction"));
   }
 
   private autoCompact(): void {

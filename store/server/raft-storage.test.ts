@@ -55,6 +55,17 @@ describe("SQLite Raft storage", () => {
     expect([reopened.firstIndex(), reopened.lastIndex(), reopened.term(3)]).toEqual([4, 4, 2]);
   });
 
+  it("a crash in the middle of a compaction leaves the log readable (both writes or neither)", () => {
+    const db = new Database(":memory:");
+    const storage = new SqliteRaftStorage(db, ["s1"], () => ({ index: 3, data: new Uint8Array() }));
+    storage.persist(ready([entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2)]));
+    // The crash point "mid-log-compaction" kills the process there; a throw stands in for it.
+    expect(() => storage.compact(3, () => { throw new Error("crashed"); })).toThrow("crashed");
+    const reopened = new SqliteRaftStorage(db, ["s1"], () => ({ index: 3, data: new Uint8Array() }));
+    const first = reopened.firstIndex();
+    expect(reopened.entries(first, reopened.lastIndex() + 1, Infinity).map((e) => e.index)).toEqual([1, 2, 3, 4].filter((i) => i >= first));
+  });
+
   it("a snapshot from the leader replaces the whole log", () => {
     const storage = new SqliteRaftStorage(new Database(":memory:"), ["s1", "s2", "s3"], () => ({ index: 0, data: new Uint8Array() }));
     storage.persist(ready([entry(1, 1), entry(2, 1)]));

@@ -173,13 +173,18 @@ export class SqliteRaftStorage implements RaftStorage {
     this.tailStart = metadata.index + 1;
   }
 
-  /** Discards entries up to `index` (≤ applied): the MVCC state covers them. */
-  compact(index: number): void {
+  /** Discards entries up to `index` (≤ applied): the MVCC state covers them. `midway` is a test crash point between the two writes. */
+  compact(index: number, midway?: () => void): void {
     if (index < this.first) return;
     assert.ok(index <= this.last, `compact(${index}) beyond last index ${this.last}`);
     const term = this.term(index);
-    this.statements.compactTo.run(index);
-    this.statements.setMeta.run("snapshot", JSON.stringify({ index, term }));
+    // One transaction: a crash between the delete and the new first index would leave a log
+    // whose recorded start has no entries (found by the chaos crash point "mid-log-compaction").
+    this.db.transaction(() => {
+      this.statements.compactTo.run(index);
+      midway?.();
+      this.statements.setMeta.run("snapshot", JSON.stringify({ index, term }));
+    })();
     this.first = index + 1;
     this.compactedTerm = term;
     if (index >= this.tailStart) {

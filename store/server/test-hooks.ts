@@ -34,6 +34,8 @@ export const crashPoints = [
   "mid-snapshot-install",
   /** The snapshot's transaction is committed; nothing after it is published, acknowledged or applied. */
   "after-snapshot-install",
+  /** Between the two writes of a Raft log compaction (old entries deleted, the new first index recorded). */
+  "mid-log-compaction",
 ] as const;
 export type CrashPoint = (typeof crashPoints)[number];
 
