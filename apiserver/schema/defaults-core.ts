@@ -1,11 +1,12 @@
 // Defaulting of the other core/v1 kinds (pkg/apis/core/v1/defaults.go, Kubernetes 1.32), plus
 // the zero values Go always serializes for non-pointer structs (`status: {loadBalancer: {}}`).
 import type { JsonObject } from "./contract.js";
-import { ensureObject, objectsAt, setDefault, stringAt, stringMapAt } from "./json.js";
+import { ensureObject, objectAt, objectsAt, setDefault, stringAt, stringMapAt } from "./json.js";
 
 export function defaultService(service: JsonObject): void {
   const spec = ensureObject(service, "spec");
   setDefault(spec, "sessionAffinity", "None");
+  if (spec.sessionAffinity === "None") delete spec.sessionAffinityConfig;
   if (spec.sessionAffinity === "ClientIP") {
     const clientIP = ensureObject(ensureObject(spec, "sessionAffinityConfig"), "clientIP");
     setDefault(clientIP, "timeoutSeconds", 10800);
@@ -19,7 +20,13 @@ export function defaultService(service: JsonObject): void {
   const externallyReachable = type === "NodePort" || type === "LoadBalancer";
   if (externallyReachable) setDefault(spec, "externalTrafficPolicy", "Cluster");
   if (externallyReachable || type === "ClusterIP") setDefault(spec, "internalTrafficPolicy", "Cluster");
-  if (type === "LoadBalancer") setDefault(spec, "allocateLoadBalancerNodePorts", true);
+  if (type === "LoadBalancer") {
+    setDefault(spec, "allocateLoadBalancerNodePorts", true);
+    // LoadBalancerIPMode (on by default since 1.30): ingress IPs are VIPs unless told otherwise.
+    for (const ingress of objectsAt(objectAt(objectAt(service, "status"), "loadBalancer"), "ingress")) {
+      if ((stringAt(ingress, "ip") ?? "") !== "" && ingress.ipMode === undefined) ingress.ipMode = "VIP";
+    }
+  }
   if (type !== "ExternalName") {
     // The service REST storage does this on create in a single-stack IPv4 cluster; a headless
     // service without a selector, whose families cannot be inferred, gets RequireDualStack.

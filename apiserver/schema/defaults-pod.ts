@@ -65,7 +65,6 @@ const volumeSourceDefaults: Record<string, Record<string, unknown>> = {
   downwardAPI: { defaultMode: defaultFileMode },
   projected: { defaultMode: defaultFileMode },
   iscsi: { iscsiInterface: "default" },
-  rbd: { pool: "rbd", user: "admin", keyring: "/etc/ceph/keyring" },
   azureDisk: { cachingMode: "ReadWrite", fsType: "ext4", readOnly: false, kind: "Shared" },
   scaleIO: { storageMode: "ThinProvisioned", fsType: "xfs" },
 };

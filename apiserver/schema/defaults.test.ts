@@ -99,6 +99,10 @@ describe("applyDefaults", () => {
       internalTrafficPolicy: "Cluster",
     });
     expect(service.status).toEqual({ loadBalancer: {} });
+    const balanced = applyDefaults(core("Service"), { spec: { type: "LoadBalancer" }, status: { loadBalancer: { ingress: [{ ip: "1.2.3.4" }, { hostname: "lb" }] } } });
+    expect(balanced.status).toEqual({ loadBalancer: { ingress: [{ ip: "1.2.3.4", ipMode: "VIP" }, { hostname: "lb" }] } });
+    const none = applyDefaults(core("Service"), { spec: { sessionAffinityConfig: { clientIP: { timeoutSeconds: 5 } } } }).spec as Record<string, unknown>;
+    expect(none.sessionAffinityConfig).toBeUndefined();
     const headless = applyDefaults(core("Service"), { spec: { clusterIP: "None" } }).spec as Record<string, unknown>;
     expect(headless.ipFamilyPolicy).toBe("RequireDualStack");
     const nodePort = applyDefaults(core("Service"), { spec: { type: "LoadBalancer", sessionAffinity: "ClientIP" } }).spec as Record<string, unknown>;
