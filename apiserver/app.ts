@@ -4,7 +4,7 @@ import type { StoreClient } from "../store/client/index.js";
 import { ServiceIpRange, type TolerationDefaults } from "./admission.js";
 import { bodyFormatOf, parseBody, patchTypeOf, requestBytesMax } from "./body.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from "./discovery.js";
-import { ApiError, badRequest, fromStoreError, methodNotAllowed } from "./errors.js";
+import { ApiError, badRequest, fromStoreError, methodNotAllowed, unavailable } from "./errors.js";
 import { listObject, listObjects, parseFilter } from "./list.js";
 import { ObjectService } from "./object-service.js";
 import { resources } from "./resources.js";
@@ -47,6 +47,9 @@ export interface ApiServer {
   /** Resolves once the default namespaces exist (retried until the store answers). */
   readonly bootstrapped: Promise<void>;
 }
+
+/** How long a watch waits for its resource's cache to start before answering 503. */
+const watchCacheReadyTimeoutMs = 5_000;
 
 /** Kubernetes' default watch length is min-request-timeout (30 min) times 1–2; long enough. */
 const watchTimeoutDefaultMs = 30 * 60 * 1000;
@@ -176,7 +179,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     const filter = parseFilter(target.info, target.namespace, query.labelSelector, joinFieldSelector(query.fieldSelector, target.name));
     const fromRevision = watchStartRevision(query.resourceVersion);
     const cache = caches.for(target.info);
-    await cache.ready();
+    if (!(await cache.readyWithin(watchCacheReadyTimeoutMs))) throw unavailable(`the watch cache of ${target.info.resource} is not ready: the store does not answer`);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private", "Transfer-Encoding": "chunked" });

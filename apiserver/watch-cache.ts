@@ -72,6 +72,17 @@ export class WatchCache {
     return this.currentRevision;
   }
 
+  /** ready(), but gives up after `timeoutMs` (the store is unreachable): the caller answers 503. */
+  async readyWithin(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([this.ready().then(() => true as const), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Lists the resource and starts the store watch; resolves when the cache is usable. */
   ready(): Promise<void> {
     if (this.closed) return Promise.reject(new Error("the watch cache is closed"));

@@ -38,7 +38,10 @@ export function attachWebSocketWatch(app: FastifyInstance, options: WebSocketWat
       ws.on("error", () => ws.terminate());
       const cache = options.caches.for(plan.target.info);
       void cache
-        .ready()
+        .readyWithin(5_000)
+        .then((ready) => {
+          if (!ready) throw new Error("the store does not answer");
+        })
         .then(() =>
           streamWatch(
             cache,
