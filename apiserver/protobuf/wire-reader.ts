@@ -40,6 +40,21 @@ export class WireReader {
 
   /** A varint used as a size or a tag: it must fit a safe JavaScript integer. */
   readSize(): number {
+    // Fast path without BigInt: tags and lengths are almost always under 2^28 (four bytes).
+    let value = 0;
+    for (let index = 0; index < 4; index += 1) {
+      const byte = this.bytes[this.offset + index];
+      if (byte === undefined) break;
+      value += (byte & 0x7f) * 2 ** (7 * index);
+      if ((byte & 0x80) === 0) {
+        this.offset += index + 1;
+        return value;
+      }
+    }
+    return this.readLargeSize();
+  }
+
+  private readLargeSize(): number {
     const value = this.readVarint();
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtobufDecodeError(`size ${value} is too large`);
     return Number(value);
