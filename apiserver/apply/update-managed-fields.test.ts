@@ -122,3 +122,23 @@ describe("updateManagedFields", () => {
     });
   });
 });
+
+describe("updateManagedFields on writes that only touch metadata", () => {
+  it("gives a create with nothing but a name an empty entry, as upstream's stripped set", () => {
+    const created = updateManagedFields({
+      old: undefined,
+      updated: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "empty" } },
+      manager: "kubectl-create",
+      schema: podSchema,
+      apiVersion: "v1",
+      now: "2026-11-25T18:00:00Z",
+    });
+    expect(entries(created).map((entry) => [entry.manager, entry.fieldsV1])).toEqual([["kubectl-create", {}]]);
+  });
+
+  it("records nothing when only server-maintained metadata changed", () => {
+    const created = write(undefined, deployment, "kubectl-create", "2026-11-25T18:00:00Z");
+    const bumped = write(created, edit(created, (copy) => Object.assign(copy.metadata, { resourceVersion: "9", generation: 2 })), "kubectl-edit", "2026-11-25T18:01:00Z");
+    expect(entries(bumped)).toEqual(entries(created));
+  });
+});

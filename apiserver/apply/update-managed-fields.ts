@@ -18,6 +18,7 @@ import {
   type Managers,
 } from "./managed-fields.js";
 import { compare } from "./typed.js";
+import { FieldSet, fieldElement } from "./field-set.js";
 
 export interface UpdateManagedFieldsInput extends FieldManagerWrite {
   /** The stored object; undefined on create. */
@@ -37,7 +38,10 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): Record<str
   // Upstream runs the write as a temporary manager, so every stored entry (the writer's too) is "another".
   dropFields(managers, conflictingFields(managers, changed, undefined), comparison.removed, undefined);
   const owned = changed.difference(strippedFields);
-  if (!owned.isEmpty()) {
+  // Upstream strips metadata paths after deciding the write changed something, so a write that
+  // only sets e.g. metadata.name (a create with nothing else) still gets an (empty) entry;
+  // fields the server itself maintains do not count as the writer's change.
+  if (!changed.difference(serverMaintainedFields).isEmpty()) {
     const record: ManagerRecord = { manager: input.manager, operation: "Update", apiVersion: input.apiVersion, set: owned, time: input.now };
     if (input.subresource !== undefined && input.subresource !== "") record.subresource = input.subresource;
     const identifier = managerIdentifier(record);
@@ -48,6 +52,10 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): Record<str
   capUpdateManagers(managers);
   return withManagedFields(after, managers);
 }
+
+const serverMaintainedFields = FieldSet.fromPaths(
+  ["resourceVersion", "generation", "uid", "creationTimestamp", "selfLink", "managedFields"].map((name) => [fieldElement("metadata"), fieldElement(name)]),
+);
 
 /**
  * decodeLiveOrNew: a request may set managedFields itself ([{}] resets them); otherwise, and
