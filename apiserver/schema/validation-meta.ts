@@ -13,7 +13,7 @@ export function validateLabels(labels: Record<string, string>, field: string): F
   const causes: FieldCause[] = [];
   for (const [key, value] of Object.entries(labels)) {
     for (const message of qualifiedName(key)) causes.push(invalid(field, key, message));
-    for (const message of labelValue(value)) causes.push(invalid(`${field}[${key}]`, value, message));
+    for (const message of labelValue(value)) causes.push(invalid(field, value, message));
   }
   return causes;
 }

@@ -66,7 +66,7 @@ export function validateService(service: JsonObject): FieldCause[] {
   const type = stringAt(spec, "type");
   const causes = [...checkEnum("spec.type", type, serviceTypes, true), ...validatePorts(spec, type), ...validateClusterIPs(spec)];
   causes.push(...checkEnum("spec.sessionAffinity", spec.sessionAffinity, ["None", "ClientIP"], true));
-  const timeout = objectAt(objectAt(objectAt(spec, "sessionAffinityConfig"), "clientIP"), "timeoutSeconds");
+  const timeout = objectAt(objectAt(spec, "sessionAffinityConfig"), "clientIP")?.timeoutSeconds;
   if (typeof timeout === "number" && (timeout <= 0 || timeout > 86400)) {
     causes.push(invalid("spec.sessionAffinityConfig.clientIP.timeoutSeconds", timeout, "must be greater than 0 and less than 86400"));
   }

@@ -76,7 +76,7 @@ describe("validateObject refuses", () => {
     ["an upper-case name", (pod) => { set(pod, "metadata.name", "Demo"); }, "metadata.name FieldValueInvalid"],
     ["a missing namespace", (pod) => { unset(pod, "metadata.namespace"); }, "metadata.namespace FieldValueRequired"],
     ["a bad label key", (pod) => { set(pod, "metadata.labels", { "a b": "c" }); }, "metadata.labels FieldValueInvalid"],
-    ["a bad label value", (pod) => { set(pod, "metadata.labels", { a: "-x-" }); }, "metadata.labels[a] FieldValueInvalid"],
+    ["a bad label value", (pod) => { set(pod, "metadata.labels", { a: "-x-" }); }, "metadata.labels FieldValueInvalid"],
     ["oversized annotations", (pod) => { set(pod, "metadata.annotations", { a: "x".repeat(300 * 1024) }); }, "metadata.annotations FieldValueTooLong"],
     ["two controllers", (pod) => { set(pod, "metadata.ownerReferences", [1, 2].map((n) => ({ apiVersion: "v1", kind: "K", name: `n${n}`, uid: `u${n}`, controller: true }))); }, "metadata.ownerReferences FieldValueInvalid"],
     ["no containers", (pod) => { set(pod, "spec.containers", []); }, "spec.containers FieldValueRequired"],
@@ -106,6 +106,24 @@ describe("validateObject refuses", () => {
     ["a zero maxSkew", (pod) => { set(pod, "spec.topologySpreadConstraints", [{ maxSkew: 0, topologyKey: "zone", whenUnsatisfiable: "DoNotSchedule" }]); }, "spec.topologySpreadConstraints[0].maxSkew FieldValueInvalid"],
     ["a zero active deadline", (pod) => { set(pod, "spec.activeDeadlineSeconds", 0); }, "spec.activeDeadlineSeconds FieldValueInvalid"],
     ["a bad hostname", (pod) => { set(pod, "spec.hostname", "A.B"); }, "spec.hostname FieldValueInvalid"],
+    ["an owner reference without uid", (pod) => { set(pod, "metadata.ownerReferences", [{ apiVersion: "v1", kind: "K", name: "n" }]); }, "metadata.ownerReferences[0].uid FieldValueRequired"],
+    ["a bad finalizer", (pod) => { set(pod, "metadata.finalizers", ["a b"]); }, "metadata.finalizers[0] FieldValueInvalid"],
+    ["a bad generateName", (pod) => { set(pod, "metadata.generateName", "Web-"); }, "metadata.generateName FieldValueInvalid"],
+    ["two env sources", (pod) => { set(pod, "spec.containers[0].env", [{ name: "A", valueFrom: { fieldRef: { fieldPath: "x" }, secretKeyRef: { key: "k" } } }]); }, "spec.containers[0].env[0].valueFrom FieldValueInvalid"],
+    ["a configMapKeyRef without key", (pod) => { set(pod, "spec.containers[0].env", [{ name: "A", valueFrom: { configMapKeyRef: { name: "c" } } }]); }, "spec.containers[0].env[0].valueFrom.configMapKeyRef.key FieldValueRequired"],
+    ["a bad env name", (pod) => { set(pod, "spec.containers[0].env", [{ name: "1A=B" }]); }, "spec.containers[0].env[0].name FieldValueInvalid"],
+    ["a probe with two handlers", (pod) => { set(pod, "spec.containers[0].readinessProbe", { exec: { command: ["x"] }, tcpSocket: { port: 80 } }); }, "spec.containers[0].readinessProbe.tcpSocket FieldValueForbidden"],
+    ["an httpGet probe on port 0", (pod) => { set(pod, "spec.containers[0].readinessProbe", { httpGet: { port: 0 } }); }, "spec.containers[0].readinessProbe.httpGet.port FieldValueInvalid"],
+    ["a duplicate mount path", (pod) => { set(pod, "spec.volumes", [{ name: "v", emptyDir: {} }]); set(pod, "spec.containers[0].volumeMounts", [{ name: "v", mountPath: "/x" }, { name: "v", mountPath: "/x" }]); }, "spec.containers[0].volumeMounts[1].mountPath FieldValueInvalid"],
+    ["a configMap volume without name", (pod) => { set(pod, "spec.volumes", [{ name: "v", configMap: {} }]); }, "spec.volumes[0].configMap.name FieldValueRequired"],
+    ["a bad whenUnsatisfiable", (pod) => { set(pod, "spec.topologySpreadConstraints", [{ maxSkew: 1, topologyKey: "zone", whenUnsatisfiable: "Maybe" }]); }, "spec.topologySpreadConstraints[0].whenUnsatisfiable FieldValueNotSupported"],
+    ["a bad scheduling gate", (pod) => { set(pod, "spec.schedulingGates", [{ name: "a b" }]); }, "spec.schedulingGates[0].name FieldValueInvalid"],
+    ["dnsPolicy None without dnsConfig", (pod) => { set(pod, "spec.dnsPolicy", "None"); }, "spec.dnsConfig FieldValueRequired"],
+    ["tolerationSeconds without NoExecute", (pod) => { set(pod, "spec.tolerations", [{ key: "a", operator: "Exists", effect: "NoSchedule", tolerationSeconds: 5 }]); }, "spec.tolerations[0].effect FieldValueInvalid"],
+    ["a bad nodeSelector", (pod) => { set(pod, "spec.nodeSelector", { "a b": "c" }); }, "spec.nodeSelector FieldValueInvalid"],
+    ["restartPolicy on a regular container", (pod) => { set(pod, "spec.containers[0].restartPolicy", "Always"); }, "spec.containers[0].restartPolicy FieldValueForbidden"],
+    ["a sidecar restartPolicy other than Always", (pod) => { set(pod, "spec.initContainers", [{ name: "i", image: "i", imagePullPolicy: "Always", terminationMessagePolicy: "File", restartPolicy: "Never" }]); }, "spec.initContainers[0].restartPolicy FieldValueNotSupported"],
+    ["a negative grace period", (pod) => { set(pod, "spec.terminationGracePeriodSeconds", -1); }, "spec.terminationGracePeriodSeconds FieldValueInvalid"],
     ["a probe on an init container", (pod) => { set(pod, "spec.initContainers", [{ name: "i", image: "i", imagePullPolicy: "Always", terminationMessagePolicy: "File", livenessProbe: { exec: { command: ["x"] } } }]); }, "spec.initContainers[0].livenessProbe FieldValueForbidden"],
   ];
   it.each(podCases)("a Pod with %s", (_name, change, expected) => {
@@ -124,6 +142,12 @@ describe("validateObject refuses", () => {
     ["a bad strategy type", (d) => { set(d, "spec.strategy", { type: "BlueGreen" }); }, "spec.strategy.type FieldValueNotSupported"],
     ["a container without image in the template", (d) => { unset(d, "spec.template.spec.containers[0].image"); }, "spec.template.spec.containers[0].image FieldValueRequired"],
     ["a bad selector operator", (d) => { set(d, "spec.selector.matchExpressions[0].operator", "Maybe"); }, "spec.selector.matchExpressions[0].operator FieldValueNotSupported"],
+    ["In without values", (d) => { set(d, "spec.selector.matchExpressions[0].values", []); }, "spec.selector.matchExpressions[0].values FieldValueRequired"],
+    ["Exists with values", (d) => { set(d, "spec.selector.matchExpressions[0].operator", "Exists"); }, "spec.selector.matchExpressions[0].values FieldValueForbidden"],
+    ["a bad selector key", (d) => { set(d, "spec.selector.matchExpressions[0].key", "a b"); }, "spec.selector.matchExpressions[0].key FieldValueInvalid"],
+    ["a negative revisionHistoryLimit", (d) => { set(d, "spec.revisionHistoryLimit", -1); }, "spec.revisionHistoryLimit FieldValueInvalid"],
+    ["a percent above 100", (d) => { set(d, "spec.strategy.rollingUpdate.maxUnavailable", "150%"); }, "spec.strategy.rollingUpdate.maxUnavailable FieldValueInvalid"],
+    ["an activeDeadlineSeconds in the template", (d) => { set(d, "spec.template.spec.activeDeadlineSeconds", 10); }, "spec.template.spec.activeDeadlineSeconds FieldValueForbidden"],
     ["a deadline not above minReadySeconds", (d) => { set(d, "spec.minReadySeconds", 700); }, "spec.progressDeadlineSeconds FieldValueInvalid"],
   ];
   it.each(deploymentCases)("a Deployment with %s", (_name, change, expected) => {
@@ -142,6 +166,14 @@ describe("validateObject refuses", () => {
     ["a bad target port name", (s) => { set(s, "spec.ports[0].targetPort", "HTTP_PORT"); }, "spec.ports[0].targetPort FieldValueInvalid"],
     ["a bad session affinity", (s) => { set(s, "spec.sessionAffinity", "Sticky"); }, "spec.sessionAffinity FieldValueNotSupported"],
     ["a bad cluster IP", (s) => { set(s, "spec.clusterIP", "10.0.0.300"); }, "spec.clusterIP FieldValueInvalid"],
+    ["a zero ClientIP timeout", (s) => { set(s, "spec.sessionAffinity", "ClientIP"); set(s, "spec.sessionAffinityConfig", { clientIP: { timeoutSeconds: 0 } }); }, "spec.sessionAffinityConfig.clientIP.timeoutSeconds FieldValueInvalid"],
+    ["externalTrafficPolicy on ClusterIP", (s) => { set(s, "spec.externalTrafficPolicy", "Local"); }, "spec.externalTrafficPolicy FieldValueInvalid"],
+    ["a bad external IP", (s) => { set(s, "spec.externalIPs", ["x"]); }, "spec.externalIPs[0] FieldValueInvalid"],
+    ["three IP families", (s) => { set(s, "spec.ipFamilies", ["IPv4", "IPv6", "IPv4"]); }, "spec.ipFamilies FieldValueTooMany"],
+    ["a bad IP family policy", (s) => { set(s, "spec.ipFamilyPolicy", "Any"); }, "spec.ipFamilyPolicy FieldValueNotSupported"],
+    ["clusterIPs not starting with clusterIP", (s) => { set(s, "spec.clusterIP", "10.96.0.1"); set(s, "spec.clusterIPs", ["10.96.0.2"]); }, "spec.clusterIPs FieldValueInvalid"],
+    ["a duplicate port and protocol", (s) => { set(s, "spec.ports[1].port", 80); }, "spec.ports[1] FieldValueDuplicate"],
+    ["a bad selector label", (s) => { set(s, "spec.selector", { app: "-" }); }, "spec.selector FieldValueInvalid"],
     ["ExternalName without name", (s) => { set(s, "spec.type", "ExternalName"); }, "spec.externalName FieldValueRequired"],
   ];
   it.each(serviceCases)("a Service with %s", (_name, change, expected) => {
@@ -158,6 +190,20 @@ describe("validateObject refuses", () => {
     expect(fields(validateObject(core("Event"), { metadata: { name: "e", namespace: "d" }, involvedObject: { namespace: "other" } }, create))).toContain("involvedObject.namespace FieldValueInvalid");
     expect(fields(validateObject({ group: "coordination.k8s.io", version: "v1", kind: "Lease" }, { metadata: { name: "l", namespace: "d" }, spec: { leaseDurationSeconds: 0 } }, create))).toContain("spec.leaseDurationSeconds FieldValueInvalid");
     expect(fields(validateObject(apps("ReplicaSet"), changed(validReplicaSet, (rs) => { set(rs, "spec.replicas", -2); }), create))).toContain("spec.replicas FieldValueInvalid");
+    expect(fields(validateObject(core("Namespace"), { metadata: { name: "a" }, status: { phase: "Gone" } }, create))).toContain("status.phase FieldValueNotSupported");
+    expect(fields(validateObject(core("ConfigMap"), { metadata: { name: "c", namespace: "d" }, data: { a: "1" }, binaryData: { a: "MQ==" } }, create))).toContain("binaryData[a] FieldValueDuplicate");
+    expect(fields(validateObject(core("ConfigMap"), { metadata: { name: "c", namespace: "d" }, data: { a: "x".repeat(1024 * 1024 + 1) } }, create))).toContain("data FieldValueTooLong");
+    expect(fields(validateObject(core("Secret"), { metadata: { name: "s", namespace: "d" }, type: "kubernetes.io/service-account-token" }, create))).toContain("metadata.annotations[kubernetes.io/service-account.name] FieldValueRequired");
+    expect(fields(validateObject(core("Secret"), { metadata: { name: "s", namespace: "d" }, type: "kubernetes.io/basic-auth" }, create))).toContain("data[username] FieldValueRequired");
+    expect(fields(validateObject(core("Node"), { metadata: { name: "n" }, spec: { taints: [{ key: "a", effect: "NoSchedule" }, { key: "a", effect: "NoSchedule" }] } }, create))).toContain("spec.taints[1] FieldValueDuplicate");
+    expect(fields(validateObject(core("Endpoints"), { metadata: { name: "e", namespace: "d" }, subsets: [{ ports: [{ port: 80, protocol: "TCP" }, { port: 81, protocol: "TCP" }] }] }, create))).toContain("subsets[0].ports[1].name FieldValueRequired");
+    expect(fields(validateObject(core("Event"), { metadata: { name: "e", namespace: "d" }, involvedObject: { namespace: "d" }, eventTime: "2026-11-25T17:00:00.000000Z" }, create))).toEqual([
+      "reportingComponent FieldValueRequired", "reportingInstance FieldValueRequired", "action FieldValueRequired", "reason FieldValueRequired",
+    ]);
+    const lease = { group: "coordination.k8s.io", version: "v1", kind: "Lease" };
+    expect(fields(validateObject(lease, { metadata: { name: "l", namespace: "d" }, spec: { leaseTransitions: -1, strategy: "Newest" } }, create))).toEqual([
+      "spec.leaseTransitions FieldValueInvalid", "spec.strategy FieldValueNotSupported",
+    ]);
   });
 });
 
@@ -168,6 +214,11 @@ describe("validateObject on update", () => {
     expect(validateObject(core("Pod"), changed(validPod, (pod) => { set(pod, "spec.containers[0].image", "nginx:2"); }), update(validPod))).toEqual([]);
     expect(fields(validateObject(core("Pod"), changed(validPod, (pod) => { set(pod, "spec.restartPolicy", "Never"); }), update(validPod)))).toContain("spec FieldValueForbidden");
     expect(fields(validateObject(core("Pod"), changed(validPod, (pod) => { set(pod, "spec.tolerations", [{ operator: "Exists" }]); }), update(validPod)))).toEqual([]);
+    const tolerated = changed(validPod, (pod) => { set(pod, "spec.tolerations", [{ operator: "Exists" }]); set(pod, "spec.activeDeadlineSeconds", 60); set(pod, "spec.schedulingGates", [{ name: "g" }]); });
+    expect(fields(validateObject(core("Pod"), changed(tolerated, (pod) => { set(pod, "spec.tolerations", []); }), update(tolerated)))).toEqual(["spec.tolerations FieldValueForbidden"]);
+    expect(fields(validateObject(core("Pod"), changed(tolerated, (pod) => { set(pod, "spec.activeDeadlineSeconds", 120); }), update(tolerated)))).toEqual(["spec.activeDeadlineSeconds FieldValueInvalid"]);
+    expect(fields(validateObject(core("Pod"), changed(tolerated, (pod) => { set(pod, "spec.schedulingGates", [{ name: "g" }, { name: "h" }]); }), update(tolerated)))).toEqual(["spec.schedulingGates FieldValueForbidden"]);
+    expect(validateObject(core("Pod"), changed(tolerated, (pod) => { set(pod, "spec.schedulingGates", []); set(pod, "spec.activeDeadlineSeconds", 30); }), update(tolerated))).toEqual([]);
   });
 
   it("keeps Deployment and ReplicaSet selectors immutable", () => {
@@ -181,6 +232,10 @@ describe("validateObject on update", () => {
     const allocated = changed(validService, (s) => { set(s, "spec.clusterIP", "10.96.0.10"); set(s, "spec.clusterIPs", ["10.96.0.10"]); });
     const moved = changed(allocated, (s) => { set(s, "spec.clusterIP", "10.96.0.11"); set(s, "spec.clusterIPs", ["10.96.0.11"]); });
     expect(fields(validateObject(core("Service"), moved, update(allocated)))).toContain("spec.clusterIP FieldValueInvalid");
+    const movedList = changed(allocated, (s) => { set(s, "spec.clusterIPs", ["10.96.0.11"]); });
+    expect(fields(validateObject(core("Service"), movedList, update(allocated)))).toContain("spec.clusterIPs[0] FieldValueInvalid");
+    const external = changed(allocated, (s) => { set(s, "spec.type", "ExternalName"); set(s, "spec.externalName", "example.com"); set(s, "spec.clusterIP", ""); set(s, "spec.clusterIPs", []); });
+    expect(fields(validateObject(core("Service"), external, update(allocated))).filter((cause) => cause.startsWith("spec.clusterIP"))).toEqual([]);
     const renamed = changed(allocated, (s) => { set(s, "metadata.name", "other"); });
     expect(fields(validateObject(core("Service"), renamed, update(allocated)))).toContain("metadata.name FieldValueInvalid");
   });
@@ -192,6 +247,12 @@ describe("validateObject on update", () => {
     const secret = { ...old, type: "Opaque", data: { a: "MQ==" } };
     expect(fields(validateObject(core("Secret"), { ...secret, data: { a: "Mg==" } }, update(secret)))).toContain("data FieldValueForbidden");
     expect(fields(validateObject(core("Secret"), { ...secret, immutable: undefined, type: "x" }, update({ ...secret, immutable: false })))).toContain("type FieldValueInvalid");
+  });
+
+  it("keeps a Node's podCIDRs once set", () => {
+    const node = { metadata: { name: "n" }, spec: { podCIDR: "10.244.1.0/24", podCIDRs: ["10.244.1.0/24"] } };
+    const moved = { metadata: { name: "n" }, spec: { podCIDR: "10.244.2.0/24", podCIDRs: ["10.244.2.0/24"] } };
+    expect(fields(validateObject(core("Node"), moved, update(node)))).toEqual(["spec.podCIDRs FieldValueForbidden"]);
   });
 
   it("checks the scale, binding and status subresources", () => {
