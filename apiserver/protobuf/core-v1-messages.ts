@@ -80,7 +80,7 @@ export const coreV1Messages: MessageTable = {
   ],
   FlockerVolumeSource: ["1 datasetName string", "2 datasetUUID string"],
   GCEPersistentDiskVolumeSource: ["1 pdName string req", "2 fsType string", "3 partition int32", "4 readOnly bool"],
-  GRPCAction: ["1 port int32 req", "2 service string ptr"],
+  GRPCAction: ["1 port int32 req", "2 service string ptr req"],
   GitRepoVolumeSource: ["1 repository string req", "2 revision string", "3 directory string"],
   GlusterfsVolumeSource: ["1 endpoints string req", "2 path string req", "3 readOnly bool"],
   HTTPGetAction: ["1 path string", "2 port IntOrString", "3 host string", "4 scheme string", "5 httpHeaders []HTTPHeader"],

@@ -146,12 +146,12 @@ function decodeField(
   path: string,
 ): JsonValue | undefined {
   if (field.shape === "map") {
-    if (found === undefined || found.chunks.length === 0) return field.presence === "required" ? null : undefined;
+    if (found === undefined || found.chunks.length === 0) return unsetValue(field);
     return decodeMap(context, field, found.chunks, path);
   }
   if (field.shape === "repeated") {
     const values = found === undefined ? [] : decodeRepeated(context, field, found, path);
-    if (values.length === 0) return field.presence === "required" ? null : undefined;
+    if (values.length === 0) return unsetValue(field);
     return values;
   }
   if (isScalarType(field.type) && varintTypes.has(field.type)) {
@@ -163,12 +163,18 @@ function decodeField(
     return presentScalar(field, last === undefined ? undefined : decodeChunk(context, field.type, last, path));
   }
   // A message: present on the wire means a non-nil pointer or a struct Go always writes.
-  if (found === undefined || found.chunks.length === 0) return field.presence === "required" ? null : undefined;
+  if (found === undefined || found.chunks.length === 0) return unsetValue(field);
   return decodeChunk(context, field.type, concatenate(found.chunks), path);
+}
+
+/** A list, map or message that is not on the wire: null when the JSON tag has no omitempty. */
+function unsetValue(field: FieldSpec): null | undefined {
+  return field.presence === "required" || field.presence === "nullablePointer" ? null : undefined;
 }
 
 function presentScalar(field: FieldSpec, value: JsonValue | undefined): JsonValue | undefined {
   if (field.presence === "pointer") return value;
+  if (field.presence === "nullablePointer") return value ?? null;
   if (field.presence === "required") return value ?? zeroOf(field.type);
   return value === undefined || isZero(value) ? undefined : value;
 }

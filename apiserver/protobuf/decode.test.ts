@@ -154,6 +154,14 @@ describe("a Deployment with the PodTemplateSpec tree", () => {
     });
   });
 
+  it("writes an unset pointer without omitempty as null (GRPCAction.service)", () => {
+    const specs = buildMessageSpecs([metaV1Messages, appsV1Messages, coreV1Messages]);
+    const grpc = (bytes: number[]): unknown => decodeMessage({ specs }, "GRPCAction", Uint8Array.from(bytes), "grpc");
+    expect(grpc(varintField(1, 9000))).toEqual({ port: 9000, service: null });
+    expect(grpc([...varintField(1, 9000), ...stringField(2, "")])).toEqual({ port: 9000, service: "" });
+    expect(grpc([])).toEqual({ port: 0, service: null });
+  });
+
   it("merges a message field that appears twice, as proto does", () => {
     const twice = kubernetesBody("v1", "ConfigMap", [...messageField(1, stringField(1, "a")), ...messageField(1, stringField(3, "ns"))]);
     expect(decodeKubernetesProtobuf(twice).object).toEqual({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "ns" } });

@@ -2,7 +2,7 @@
 // POSTs to a recording server must decode to exactly the JSON the same command prints with
 // `--dry-run=client -o json` (the same typed object, JSON-encoded by kubectl's own Go code).
 import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -106,6 +106,9 @@ describe.skipIf(!kubectlFound)("kubectl create bodies decode to kubectl's own JS
     writeFileSync(join(workDir, "settings.env"), "# comment\nMODE=fast\nLEVEL=3\n");
     writeFileSync(join(workDir, "blob.bin"), Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41]));
     writeFileSync(join(workDir, "unicode.txt"), "héllo wörld ✓\n");
+    mkdirSync(join(workDir, "config-dir"));
+    writeFileSync(join(workDir, "config-dir", "a.conf"), "alpha\n");
+    writeFileSync(join(workDir, "config-dir", "b.json"), '{"beta": true}\n');
     if (opensslFound) {
       spawnSync("openssl", [
         "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=oracle.test",
@@ -126,12 +129,15 @@ describe.skipIf(!kubectlFound)("kubectl create bodies decode to kubectl's own JS
     { title: "configmap from literals", kind: "ConfigMap", args: () => ["create", "configmap", "cm-literal", "--from-literal=a=b", "--from-literal=empty="] },
     { title: "configmap from files, env file and binary", kind: "ConfigMap", args: () => ["create", "configmap", "cm-files", `--from-file=${file("app.properties")}`, `--from-file=blob=${file("blob.bin")}`, `--from-file=${file("unicode.txt")}`] },
     { title: "configmap from env file, hashed name", kind: "ConfigMap", args: () => ["create", "configmap", "cm-env", `--from-env-file=${file("settings.env")}`, "--append-hash", "-n", "team-a"] },
+    { title: "configmap from a directory, with the last-applied annotation", kind: "ConfigMap", args: () => ["create", "configmap", "cm-dir", `--from-file=${file("config-dir")}`, "--save-config"] },
     { title: "secret generic", kind: "Secret", args: () => ["create", "secret", "generic", "s-generic", "--from-literal=password=s3cr3t", `--from-file=${file("blob.bin")}`] },
     { title: "secret generic with a type", kind: "Secret", args: () => ["create", "secret", "generic", "s-typed", "--type=example.com/custom", "--from-literal=k=v"] },
     { title: "secret docker-registry", kind: "Secret", args: () => ["create", "secret", "docker-registry", "s-registry", "--docker-server=registry.example.com", "--docker-username=user", "--docker-password=pass", "--docker-email=user@example.com"] },
     { title: "secret tls", kind: "Secret", skip: !opensslFound, args: () => ["create", "secret", "tls", "s-tls", `--cert=${file("tls.crt")}`, `--key=${file("tls.key")}`] },
     { title: "namespace", kind: "Namespace", args: () => ["create", "namespace", "team-b"] },
+    { title: "namespace with the last-applied annotation", kind: "Namespace", args: () => ["create", "namespace", "team-c", "--save-config"] },
     { title: "deployment, two images, replicas and port", kind: "Deployment", args: () => ["create", "deployment", "web", "--image=nginx:1.27", "--image=busybox", "--replicas=3", "--port=8080"] },
+    { title: "deployment with one image, a port and the last-applied annotation", kind: "Deployment", args: () => ["create", "deployment", "api", "--image=registry.example.com/api:v2", "--port=443", "--save-config", "-n", "team-a"] },
     { title: "deployment with zero replicas and a command", kind: "Deployment", args: () => ["create", "deployment", "sleeper", "--image=busybox", "--replicas=0", "--", "sleep", "3600"] },
     { title: "service clusterip", kind: "Service", args: () => ["create", "service", "clusterip", "svc-a", "--tcp=80:8080", "--tcp=443:8443"] },
     { title: "service clusterip headless", kind: "Service", args: () => ["create", "service", "clusterip", "svc-headless", "--clusterip=None"] },

@@ -6,6 +6,7 @@
 // Flags carry what generated.proto cannot say but the JSON encoding needs (from the Go types):
 //   ptr     the Go field is a pointer: present means set, even when zero (replicas: 0).
 //   req     the JSON tag has no omitempty: an unset value is still written (zero value or null).
+//   ptr req both: a pointer written as null when unset (GRPCAction.service).
 //   inline  an embedded struct (`json:",inline"`): its fields are written into the parent.
 // Without a flag a field is `omitempty`: zero scalars and empty lists or maps are left out.
 import assert from "node:assert/strict";
@@ -13,7 +14,7 @@ import assert from "node:assert/strict";
 export type ScalarType = "string" | "bytes" | "bool" | "int32" | "int64";
 /** Messages with their own JSON form (metav1.Time, resource.Quantity, intstr.IntOrString, metav1.FieldsV1). */
 export type SpecialType = "Time" | "Quantity" | "IntOrString" | "FieldsV1";
-export type Presence = "omitempty" | "pointer" | "required";
+export type Presence = "omitempty" | "pointer" | "required" | "nullablePointer";
 export type FieldShape = "single" | "repeated" | "map";
 
 export interface FieldSpec {
@@ -60,7 +61,9 @@ function parseFieldLine(messageName: string, line: string): FieldSpec {
     type = type.slice(4, -1);
   }
   for (const flag of flags) assert.ok(["ptr", "req", "inline"].includes(flag), `${messageName}: unknown flag ${flag}`);
-  const presence: Presence = flags.includes("ptr") ? "pointer" : flags.includes("req") ? "required" : "omitempty";
+  const pointer = flags.includes("ptr");
+  const required = flags.includes("req");
+  const presence: Presence = pointer ? (required ? "nullablePointer" : "pointer") : required ? "required" : "omitempty";
   return { number, jsonName, type, shape, presence, inline: flags.includes("inline") };
 }
 
