@@ -2,7 +2,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { StoreClient } from "../store/client/index.js";
 import { ServiceIpRange, type TolerationDefaults } from "./admission.js";
-import { bodyFormatOf, parseBody, patchTypeOf, requestBytesMax } from "./body.js";
+import { parseBody, parseObjectBody, patchTypeOf, requestBytesMax } from "./body.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from "./discovery.js";
 import { ApiError, badRequest, fromStoreError, methodNotAllowed, unavailable } from "./errors.js";
 import { listObject, listObjects, parseFilter } from "./list.js";
@@ -83,6 +83,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
   // Bodies stay text until the verb knows how to read them (JSON, YAML, a patch type).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser("application/vnd.kubernetes.protobuf", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
@@ -137,11 +138,11 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
         if (query.watch === true) return watch(request, reply, target, query, format);
         return render(target.info, await objects.get(target), format, query, nowMs());
       case "POST": {
-        const body = parseBody(textBody(request), bodyFormatOf(request.headers["content-type"]));
+        const body = parseObjectBody(request.body, request.headers["content-type"]);
         return send(reply, await objects.create(target, body, writeOptionsOf(query, request.headers["user-agent"])), target, format, query);
       }
       case "PUT": {
-        const body = parseBody(textBody(request), bodyFormatOf(request.headers["content-type"]));
+        const body = parseObjectBody(request.body, request.headers["content-type"]);
         return send(reply, await objects.update(target, body, writeOptionsOf(query, request.headers["user-agent"])), target, format, query);
       }
       case "PATCH": {

@@ -2,6 +2,7 @@
 // size) with a 4xx before anything deeper sees it.
 import { parseDocument } from "yaml";
 import { ApiError, badRequest } from "./errors.js";
+import { decodeKubernetesProtobuf, ProtobufDecodeError, protobufContentType } from "./protobuf/index.js";
 
 /** Kubernetes refuses request bodies over 3 MiB (and the store values over 1.5 MiB). */
 export const requestBytesMax = 3 * 1024 * 1024;
@@ -10,7 +11,7 @@ export const bodyDepthMax = 100;
 /** YAML aliases expand; a "billion laughs" document is refused long before it grows. */
 const yamlAliasCountMax = 100;
 
-export type BodyFormat = "json" | "yaml";
+export type BodyFormat = "json" | "yaml" | "protobuf";
 
 export type PatchType = "merge" | "json" | "strategic" | "apply";
 
@@ -40,10 +41,25 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat {
   const type = mediaType(contentType);
   if (type === "" || type === "application/json" || type === "*/*") return "json";
   if (type === "application/yaml" || type === "application/x-yaml" || type === "text/yaml") return "yaml";
-  throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  if (type === protobufContentType) return "protobuf";
+  throw new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
 }
 
-export function parseBody(text: string, format: BodyFormat | "apply"): unknown {
+/** A create/update body in any accepted format: protobuf arrives as bytes, the rest as text. */
+export function parseObjectBody(body: unknown, contentType: string | undefined): unknown {
+  const format = bodyFormatOf(contentType);
+  if (format !== "protobuf") return parseBody(typeof body === "string" ? body : Buffer.isBuffer(body) ? body.toString("utf8") : "", format);
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === "string" ? body : "", "utf8");
+  if (bytes.length > requestBytesMax) throw new ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
+  try {
+    return decodeKubernetesProtobuf(bytes).object;
+  } catch (error) {
+    if (error instanceof ProtobufDecodeError) throw badRequest(`the protobuf body could not be decoded: ${error.message}`);
+    throw error;
+  }
+}
+
+export function parseBody(text: string, format: "json" | "yaml" | "apply"): unknown {
   if (Buffer.byteLength(text) > requestBytesMax) throw new ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
   if (text.trim() === "") throw badRequest("the request body is empty");
   let value: unknown;

@@ -220,9 +220,7 @@ describe.skipIf(!kubectlPresent)("real kubectl against kube-lite", () => {
       });
     try {
       await seen(/ADDED\s+settings/);
-      // kubectl create <kind> sends protobuf, which kube-lite does not read: create from a file (JSON on the wire).
-      fs.writeFileSync(path.join(workdir, "watched.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\n  namespace: demo\ndata:\n  k: v\n");
-      await ok("create", "-f", "watched.yaml");
+      await ok("create", "configmap", "watched", "-n", "demo", "--from-literal=k=v");
       await seen(/ADDED\s+watched/);
       await ok("label", "configmap", "watched", "-n", "demo", "seen=yes");
       await seen(/MODIFIED\s+watched/);
@@ -252,6 +250,20 @@ describe.skipIf(!kubectlPresent)("real kubectl against kube-lite", () => {
     await ok("patch", "deploy", "web", "-n", "demo", "--subresource=status", "--type", "merge", "-p", JSON.stringify(status));
     const rollout = await ok("rollout", "status", "deploy/web", "-n", "demo", "--timeout=20s");
     expect(rollout).toContain('deployment "web" successfully rolled out');
+  });
+
+  it("creates imperatively (kubectl create sends protobuf) and runs pods", async () => {
+    expect(await ok("create", "namespace", "imperative")).toContain("namespace/imperative created");
+    expect(await ok("create", "deployment", "api", "-n", "imperative", "--image=nginx:1.27", "--replicas=2", "--port=8080")).toContain("deployment.apps/api created");
+    expect(await ok("create", "secret", "generic", "token", "-n", "imperative", "--from-literal=password=s3cret")).toContain("secret/token created");
+    expect(await ok("create", "service", "clusterip", "api", "-n", "imperative", "--tcp=80:8080")).toContain("service/api created");
+    expect(await ok("run", "shell", "-n", "imperative", "--image=busybox:1.36", "--labels=app=shell")).toContain("pod/shell created");
+    const deployment = JSON.parse(await ok("get", "deploy", "api", "-n", "imperative", "-o", "json")) as { spec: { replicas: number; template: { spec: { containers: { image: string; ports: { containerPort: number }[] }[] } } } };
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.template.spec.containers[0]?.ports[0]?.containerPort).toBe(8080);
+    expect(Buffer.from(await ok("get", "secret", "token", "-n", "imperative", "-o", "jsonpath={.data.password}"), "base64").toString()).toBe("s3cret");
+    expect(await ok("get", "svc", "api", "-n", "imperative", "-o", "jsonpath={.spec.ports[0].targetPort}")).toBe("8080");
+    expect(await ok("get", "pods", "-n", "imperative", "-l", "app=shell", "-o", "name")).toBe("pod/shell\n");
   });
 
   it("lists api-resources and deletes from a manifest", async () => {
