@@ -3,7 +3,7 @@
 import type { FieldCause, JsonObject } from "./contract.js";
 import { checkEnum, checkPortNumber, checkUnique, duplicate, forbidden, immutable, invalid, required, tooMany } from "./field-errors.js";
 import { objectAt, objectsAt, stringAt, stringMapAt, stringsAt } from "./json.js";
-import { dns1123Subdomain, ipAddress, portName } from "./names.js";
+import { dns1123Label, dns1123Subdomain, ipAddress, portName } from "./names.js";
 import { validateLabels } from "./validation-meta.js";
 
 const serviceTypes = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"];
@@ -13,7 +13,8 @@ function validateServicePort(port: JsonObject, at: string, type: string | undefi
   const causes: FieldCause[] = [];
   const name = stringAt(port, "name") ?? "";
   if (requireName && name === "") causes.push(required(`${at}.name`));
-  if (name !== "") for (const message of portName(name)) causes.push(invalid(`${at}.name`, name, message));
+  // Service and endpoint port names are DNS-1123 labels (ValidateDNS1123Label): "80-8080" is valid.
+  if (name !== "") for (const message of dns1123Label(name)) causes.push(invalid(`${at}.name`, name, message));
   if (port.port === undefined || port.port === 0) causes.push(required(`${at}.port`));
   else causes.push(...checkPortNumber(`${at}.port`, port.port));
   causes.push(...checkEnum(`${at}.protocol`, port.protocol, protocols, true));
@@ -118,7 +119,7 @@ export function validateEndpoints(endpoints: JsonObject): FieldCause[] {
       const portAt = `${at}.ports[${index}]`;
       const name = stringAt(port, "name") ?? "";
       if (ports.length > 1 && name === "") causes.push(required(`${portAt}.name`));
-      if (name !== "") for (const message of portName(name)) causes.push(invalid(`${portAt}.name`, name, message));
+      if (name !== "") for (const message of dns1123Label(name)) causes.push(invalid(`${portAt}.name`, name, message));
       causes.push(...checkPortNumber(`${portAt}.port`, port.port));
       causes.push(...checkEnum(`${portAt}.protocol`, port.protocol, protocols, true));
     });
