@@ -194,7 +194,7 @@ export const coreV1Messages: MessageTable = {
   ResourceRequirements: ["1 limits map<Quantity>", "2 requests map<Quantity>", "3 claims []ResourceClaim"],
   SELinuxOptions: ["1 user string", "2 role string", "3 type string", "4 level string"],
   ScaleIOVolumeSource: [
-    "1 gateway string req", "2 system string req", "3 secretRef LocalObjectReference req", "4 sslEnabled bool",
+    "1 gateway string req", "2 system string req", "3 secretRef LocalObjectReference ptr req", "4 sslEnabled bool",
     "5 protectionDomain string", "6 storagePool string", "7 storageMode string", "8 volumeName string",
     "9 fsType string", "10 readOnly bool",
   ],

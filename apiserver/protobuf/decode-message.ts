@@ -162,8 +162,12 @@ function decodeField(
     const last = found?.chunks.at(-1);
     return presentScalar(field, last === undefined ? undefined : decodeChunk(context, field.type, last, path));
   }
-  // A message: present on the wire means a non-nil pointer or a struct Go always writes.
-  if (found === undefined || found.chunks.length === 0) return unsetValue(field);
+  // A message: present on the wire means a non-nil pointer or a struct Go always writes. An
+  // absent non-pointer struct without omitempty is still written, as its zero value (Time: null).
+  if (found === undefined || found.chunks.length === 0) {
+    if (field.presence === "required") return decodeChunk(context, field.type, new Uint8Array(0), path);
+    return unsetValue(field);
+  }
   return decodeChunk(context, field.type, concatenate(found.chunks), path);
 }
 

@@ -108,7 +108,7 @@ describe("a Deployment with the PodTemplateSpec tree", () => {
         replicas: 3,
         selector: { matchLabels: { app: "web" } },
         template: {
-          metadata: { labels: { app: "web" } },
+          metadata: { labels: { app: "web" }, creationTimestamp: null },
           spec: {
             volumes: [
               { name: "config", configMap: { name: "app-config", defaultMode: 420 } },
@@ -164,13 +164,13 @@ describe("a Deployment with the PodTemplateSpec tree", () => {
 
   it("merges a message field that appears twice, as proto does", () => {
     const twice = kubernetesBody("v1", "ConfigMap", [...messageField(1, stringField(1, "a")), ...messageField(1, stringField(3, "ns"))]);
-    expect(decodeKubernetesProtobuf(twice).object).toEqual({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "ns" } });
+    expect(decodeKubernetesProtobuf(twice).object).toEqual({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "ns", creationTimestamp: null } });
   });
 
   it("writes Secret data as base64 and leaves zero, non-pointer fields out", () => {
     const raw = [...messageField(1, stringField(1, "s"), varintField(7, 0)), ...mapEntryField(2, "bin", [0, 255]), ...stringField(3, "")];
     const decoded = decodeKubernetesProtobuf(kubernetesBody("v1", "Secret", raw));
-    expect(decoded.object).toEqual({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { bin: "AP8=" } });
+    expect(decoded.object).toEqual({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", creationTimestamp: null }, data: { bin: "AP8=" } });
   });
 });
 
@@ -214,7 +214,7 @@ describe("the tables", () => {
     const zeroReplicas = Uint8Array.from(varintField(1, 0));
     expect(decodeMessage({ specs }, "DeploymentSpec", zeroReplicas, "spec")).toEqual({ replicas: 0, selector: null });
     // The same bytes with replicas declared a plain omitempty int32: Go would leave the zero out.
-    const withoutPointer = { ...appsV1Messages, DeploymentSpec: ["1 replicas int32", "2 selector LabelSelector req"] };
+    const withoutPointer = { ...appsV1Messages, DeploymentSpec: ["1 replicas int32", "2 selector LabelSelector ptr req"] };
     const altered = buildMessageSpecs([metaV1Messages, withoutPointer, coreV1Messages]);
     expect(decodeMessage({ specs: altered }, "DeploymentSpec", zeroReplicas, "spec")).toEqual({ selector: null });
     expect(() => buildMessageSpecs([{ Broken: ["1 field NoSuchMessage"] }])).toThrow(/unknown type NoSuchMessage/);

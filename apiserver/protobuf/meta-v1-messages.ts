@@ -6,7 +6,7 @@ import type { MessageTable } from "./schema.js";
 export const metaV1Messages: MessageTable = {
   ObjectMeta: [
     "1 name string", "2 generateName string", "3 namespace string", "4 selfLink string", "5 uid string",
-    "6 resourceVersion string", "7 generation int64", "8 creationTimestamp Time", "9 deletionTimestamp Time",
+    "6 resourceVersion string", "7 generation int64", "8 creationTimestamp Time req", "9 deletionTimestamp Time",
     "10 deletionGracePeriodSeconds int64 ptr", "11 labels map<string>", "12 annotations map<string>",
     "13 ownerReferences []OwnerReference", "14 finalizers []string", "17 managedFields []ManagedFieldsEntry",
   ],
@@ -29,7 +29,7 @@ export const metaV1Messages: MessageTable = {
 export const appsV1Messages: MessageTable = {
   Deployment: ["1 metadata ObjectMeta", "2 spec DeploymentSpec", "3 status DeploymentStatus"],
   DeploymentSpec: [
-    "1 replicas int32 ptr", "2 selector LabelSelector req", "3 template PodTemplateSpec", "4 strategy DeploymentStrategy",
+    "1 replicas int32 ptr", "2 selector LabelSelector ptr req", "3 template PodTemplateSpec", "4 strategy DeploymentStrategy",
     "5 minReadySeconds int32", "6 revisionHistoryLimit int32 ptr", "7 paused bool",
     "9 progressDeadlineSeconds int32 ptr", "10 podReplacementPolicy string ptr",
   ],

@@ -6,7 +6,8 @@
 // Flags carry what generated.proto cannot say but the JSON encoding needs (from the Go types):
 //   ptr     the Go field is a pointer: present means set, even when zero (replicas: 0).
 //   req     the JSON tag has no omitempty: an unset value is still written (zero value or null).
-//   ptr req both: a pointer written as null when unset (GRPCAction.service).
+//   ptr req both: a pointer written as null when unset (GRPCAction.service, DeploymentSpec.selector).
+// A message-typed `req` field is a non-pointer struct: when unset it is written as its zero value.
 //   inline  an embedded struct (`json:",inline"`): its fields are written into the parent.
 // Without a flag a field is `omitempty`: zero scalars and empty lists or maps are left out.
 import assert from "node:assert/strict";
