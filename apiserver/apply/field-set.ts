@@ -110,6 +110,19 @@ export class FieldSet {
     return result;
   }
 
+  /** Without `other`'s members and everything below them (RecursiveDifference). */
+  recursiveDifference(other: FieldSet): FieldSet {
+    const result = new FieldSet();
+    for (const member of this.members) if (!other.members.has(member)) result.members.add(member);
+    for (const [element, child] of this.children) {
+      if (other.members.has(element)) continue;
+      const theirs = other.children.get(element);
+      const rest = theirs === undefined ? child.copy() : child.recursiveDifference(theirs);
+      if (!rest.isEmpty()) result.children.set(element, rest);
+    }
+    return result;
+  }
+
   /** Every field name on a path in the set becomes a member (EnsureNamedFieldsAreMembers). */
   withNamedFieldsAsMembers(): FieldSet {
     const result = new FieldSet();

@@ -31,6 +31,16 @@ export interface FieldManagerWrite {
   /** RFC 3339 seconds, recorded as the entry's time. */
   now: string;
   subresource?: string;
+  /**
+   * Field paths the strategy resets for this endpoint (upstream's ResetFields), e.g.
+   * [["status"]] on a main resource, [["spec"], ["metadata"]] on /status: never owned, never a conflict.
+   */
+  ignoredFields?: string[][];
+}
+
+/** The ignored paths as a set (member paths of field names). */
+export function ignoredFieldSet(write: FieldManagerWrite): FieldSet {
+  return FieldSet.fromPaths((write.ignoredFields ?? []).map((path) => path.map(fieldElement)));
 }
 
 /** The raw metadata.managedFields of an object, if any. */

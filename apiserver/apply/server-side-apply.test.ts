@@ -252,3 +252,26 @@ describe("managedFields cap", () => {
     expect(bucket?.time).toBe("2026-11-25T18:12:00Z");
   });
 });
+
+describe("ignored (reset) fields", () => {
+  it("never gives the applier ownership of fields the endpoint resets, nor conflicts on them", () => {
+    const withStatus = { ...base, status: { replicas: 9 } };
+    const result = serverSideApply({ live: undefined, applied: withStatus, manager: "kubectl", force: false, schema: deploymentSchema, apiVersion: "apps/v1", now: "2026-11-25T18:00:00Z", ignoredFields: [["status"]] });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(entries(result.object)[0]?.fieldsV1).not.toHaveProperty("f:status");
+    const statusWriter = updateManagedFields({
+      old: result.object,
+      updated: { ...result.object, status: { replicas: 1 } },
+      manager: "controller",
+      schema: deploymentSchema,
+      apiVersion: "apps/v1",
+      now: "2026-11-25T18:01:00Z",
+      subresource: "status",
+      ignoredFields: [["spec"], ["metadata"]],
+    });
+    expect(entries(statusWriter).find((entry) => entry.manager === "controller")?.fieldsV1).toEqual({ "f:status": { "f:replicas": {} } });
+    const again = serverSideApply({ live: statusWriter, applied: withStatus, manager: "kubectl", force: false, schema: deploymentSchema, apiVersion: "apps/v1", now: "2026-11-25T18:02:00Z", ignoredFields: [["status"]] });
+    expect(again.ok).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@ import { PatchError, isJsonObject, jsonEqual, type JsonObject, type JsonValue, t
 import { pathToString, type FieldSet } from "./field-set.js";
 import {
   capUpdateManagers,
+  ignoredFieldSet,
   managedFieldsOf,
   type FieldManagerWrite,
   conflictingFields,
@@ -77,7 +78,9 @@ type Outcome = { ok: true; merged: JsonObject; managers: Managers } | { ok: fals
 function applyOnce(input: ServerSideApplyInput, live: JsonObject, config: JsonObject, force: boolean): Outcome {
   const { schema } = input;
   const managers = input.live === undefined ? new Map() : decodeManagedFields(managedFieldsOf(input.live));
-  const record: ManagerRecord = { manager: input.manager, operation: "Apply", apiVersion: input.apiVersion, set: toFieldSet(schema, config).difference(strippedFields) };
+  const ignored = ignoredFieldSet(input);
+  const appliedSet = toFieldSet(schema, config).recursiveDifference(ignored).difference(strippedFields);
+  const record: ManagerRecord = { manager: input.manager, operation: "Apply", apiVersion: input.apiVersion, set: appliedSet };
   if (input.subresource !== undefined && input.subresource !== "") record.subresource = input.subresource;
   const identifier = managerIdentifier(record);
   const previous = managers.get(identifier);
@@ -85,14 +88,15 @@ function applyOnce(input: ServerSideApplyInput, live: JsonObject, config: JsonOb
 
   const merged = prune(schema, merge(schema, live, config), managers, previous?.set);
   const comparison = compare(schema, live, merged);
-  const conflicts = conflictingFields(managers, comparison.added.union(comparison.modified), identifier);
+  const changed = comparison.added.union(comparison.modified).recursiveDifference(ignored);
+  const conflicts = conflictingFields(managers, changed, identifier);
   if (!force && conflicts.size > 0) return { ok: false, conflicts, managers };
-  dropFields(managers, conflicts, comparison.removed, identifier);
+  dropFields(managers, conflicts, comparison.removed.recursiveDifference(ignored), identifier);
   capUpdateManagers(managers);
 
   // The entry's time moves when the apply changed the object or what the manager owns.
-  const changed = !jsonEqual(live, merged) || previous === undefined || !jsonEqual(previous.set.toFieldsV1(), record.set.toFieldsV1());
-  if (changed) record.time = input.now;
+  const objectOrSetChanged = !jsonEqual(live, merged) || previous === undefined || !jsonEqual(previous.set.toFieldsV1(), record.set.toFieldsV1());
+  if (objectOrSetChanged) record.time = input.now;
   else if (previous.time !== undefined) record.time = previous.time;
   return { ok: true, merged, managers };
 }

@@ -5,6 +5,7 @@
 import { isJsonObject, rootSchema, fieldSchema, type JsonObject, type PatchSchema, type SchemaNode } from "../patch/index.js";
 import {
   capUpdateManagers,
+  ignoredFieldSet,
   managedFieldsOf,
   type FieldManagerWrite,
   conflictingFields,
@@ -33,10 +34,11 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): Record<str
   const managers = decodeLiveOrNew(input.old, input.updated, input.subresource !== undefined);
   const after = withoutManagedFields(input.updated);
   const before = input.old === undefined ? zeroObject(schema, after) : withoutManagedFields(input.old);
+  const ignored = ignoredFieldSet(input);
   const comparison = compare(schema, before, after);
-  const changed = comparison.added.union(comparison.modified);
+  const changed = comparison.added.union(comparison.modified).recursiveDifference(ignored);
   // Upstream runs the write as a temporary manager, so every stored entry (the writer's too) is "another".
-  dropFields(managers, conflictingFields(managers, changed, undefined), comparison.removed, undefined);
+  dropFields(managers, conflictingFields(managers, changed, undefined), comparison.removed.recursiveDifference(ignored), undefined);
   const owned = changed.difference(strippedFields);
   // Upstream strips metadata paths after deciding the write changed something, so a write that
   // only sets e.g. metadata.name (a create with nothing else) still gets an (empty) entry;
