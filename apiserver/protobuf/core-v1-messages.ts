@@ -7,7 +7,7 @@ import type { MessageTable } from "./schema.js";
 // EphemeralContainerCommon repeats Container field for field (same numbers), as upstream says it must.
 const containerFields: readonly string[] = [
   "1 name string req", "2 image string", "3 command []string", "4 args []string", "5 workingDir string",
-  "6 ports []ContainerPort", "19 envFrom []EnvFromSource", "7 env []EnvVar", "8 resources ResourceRequirements",
+  "6 ports []ContainerPort", "19 envFrom []EnvFromSource", "7 env []EnvVar", "8 resources ResourceRequirements req",
   "23 resizePolicy []ContainerResizePolicy", "24 restartPolicy string ptr",
   "25 restartPolicyRules []ContainerRestartRule", "9 volumeMounts []VolumeMount",
   "21 volumeDevices []VolumeDevice", "10 livenessProbe Probe", "11 readinessProbe Probe", "22 startupProbe Probe",
@@ -40,7 +40,7 @@ export const coreV1Messages: MessageTable = {
     "1 name string ptr", "2 signerName string ptr", "3 labelSelector LabelSelector", "5 optional bool ptr",
     "4 path string req",
   ],
-  ConfigMap: ["1 metadata ObjectMeta", "4 immutable bool ptr", "2 data map<string>", "3 binaryData map<bytes>"],
+  ConfigMap: ["1 metadata ObjectMeta req", "4 immutable bool ptr", "2 data map<string>", "3 binaryData map<bytes>"],
   ConfigMapEnvSource: ["1 localObjectReference LocalObjectReference inline", "2 optional bool ptr"],
   ConfigMapKeySelector: ["1 localObjectReference LocalObjectReference inline", "2 key string req", "3 optional bool ptr"],
   ConfigMapProjection: [
@@ -83,7 +83,7 @@ export const coreV1Messages: MessageTable = {
   GRPCAction: ["1 port int32 req", "2 service string ptr req"],
   GitRepoVolumeSource: ["1 repository string req", "2 revision string", "3 directory string"],
   GlusterfsVolumeSource: ["1 endpoints string req", "2 path string req", "3 readOnly bool"],
-  HTTPGetAction: ["1 path string", "2 port IntOrString", "3 host string", "4 scheme string", "5 httpHeaders []HTTPHeader"],
+  HTTPGetAction: ["1 path string", "2 port IntOrString req", "3 host string", "4 scheme string", "5 httpHeaders []HTTPHeader"],
   HTTPHeader: ["1 name string req", "2 value string req"],
   HostAlias: ["1 ip string req", "2 hostnames []string"],
   HostPathVolumeSource: ["1 path string req", "2 type string ptr"],
@@ -100,9 +100,9 @@ export const coreV1Messages: MessageTable = {
   LoadBalancerStatus: ["1 ingress []LoadBalancerIngress"],
   LocalObjectReference: ["1 name string"],
   NFSVolumeSource: ["1 server string req", "2 path string req", "3 readOnly bool"],
-  Namespace: ["1 metadata ObjectMeta", "2 spec NamespaceSpec", "3 status NamespaceStatus"],
+  Namespace: ["1 metadata ObjectMeta req", "2 spec NamespaceSpec req", "3 status NamespaceStatus req"],
   NamespaceCondition: [
-    "1 type string req", "2 status string req", "4 lastTransitionTime Time", "5 reason string", "6 message string",
+    "1 type string req", "2 status string req", "4 lastTransitionTime Time req", "5 reason string", "6 message string",
   ],
   NamespaceSpec: ["1 finalizers []string"],
   NamespaceStatus: ["1 phase string", "2 conditions []NamespaceCondition"],
@@ -119,12 +119,12 @@ export const coreV1Messages: MessageTable = {
     "6 resourceVersion string", "7 fieldPath string",
   ],
   PersistentVolumeClaimSpec: [
-    "1 accessModes []string", "4 selector LabelSelector", "2 resources VolumeResourceRequirements",
+    "1 accessModes []string", "4 selector LabelSelector", "2 resources VolumeResourceRequirements req",
     "3 volumeName string", "5 storageClassName string ptr", "6 volumeMode string ptr",
     "7 dataSource TypedLocalObjectReference", "8 dataSourceRef TypedObjectReference",
     "9 volumeAttributesClassName string ptr",
   ],
-  PersistentVolumeClaimTemplate: ["1 metadata ObjectMeta", "2 spec PersistentVolumeClaimSpec"],
+  PersistentVolumeClaimTemplate: ["1 metadata ObjectMeta req", "2 spec PersistentVolumeClaimSpec req"],
   PersistentVolumeClaimVolumeSource: ["1 claimName string req", "2 readOnly bool"],
   PodAffinity: [
     "1 requiredDuringSchedulingIgnoredDuringExecution []PodAffinityTerm",
@@ -171,10 +171,10 @@ export const coreV1Messages: MessageTable = {
     "37 hostUsers bool ptr", "38 schedulingGates []PodSchedulingGate", "39 resourceClaims []PodResourceClaim",
     "40 resources ResourceRequirements", "41 hostnameOverride string ptr",
   ],
-  PodTemplateSpec: ["1 metadata ObjectMeta", "2 spec PodSpec"],
+  PodTemplateSpec: ["1 metadata ObjectMeta req", "2 spec PodSpec req"],
   PortStatus: ["1 port int32 req", "2 protocol string req", "3 error string ptr"],
   PortworxVolumeSource: ["1 volumeID string req", "2 fsType string", "3 readOnly bool"],
-  PreferredSchedulingTerm: ["1 weight int32 req", "2 preference NodeSelectorTerm"],
+  PreferredSchedulingTerm: ["1 weight int32 req", "2 preference NodeSelectorTerm req"],
   Probe: [
     "1 handler ProbeHandler inline", "2 initialDelaySeconds int32", "3 timeoutSeconds int32", "4 periodSeconds int32",
     "5 successThreshold int32", "6 failureThreshold int32", "7 terminationGracePeriodSeconds int64 ptr",
@@ -190,7 +190,7 @@ export const coreV1Messages: MessageTable = {
     "6 keyring string", "7 secretRef LocalObjectReference", "8 readOnly bool",
   ],
   ResourceClaim: ["1 name string req", "2 request string"],
-  ResourceFieldSelector: ["1 containerName string", "2 resource string req", "3 divisor Quantity"],
+  ResourceFieldSelector: ["1 containerName string", "2 resource string req", "3 divisor Quantity req"],
   ResourceRequirements: ["1 limits map<Quantity>", "2 requests map<Quantity>", "3 claims []ResourceClaim"],
   SELinuxOptions: ["1 user string", "2 role string", "3 type string", "4 level string"],
   ScaleIOVolumeSource: [
@@ -200,7 +200,7 @@ export const coreV1Messages: MessageTable = {
   ],
   SeccompProfile: ["1 type string req", "2 localhostProfile string ptr"],
   Secret: [
-    "1 metadata ObjectMeta", "5 immutable bool ptr", "2 data map<bytes>", "4 stringData map<string>", "3 type string",
+    "1 metadata ObjectMeta req", "5 immutable bool ptr", "2 data map<bytes>", "4 stringData map<string>", "3 type string",
   ],
   SecretEnvSource: ["1 localObjectReference LocalObjectReference inline", "2 optional bool ptr"],
   SecretKeySelector: ["1 localObjectReference LocalObjectReference inline", "2 key string req", "3 optional bool ptr"],
@@ -212,10 +212,10 @@ export const coreV1Messages: MessageTable = {
     "5 runAsNonRoot bool ptr", "6 readOnlyRootFilesystem bool ptr", "7 allowPrivilegeEscalation bool ptr",
     "9 procMount string ptr", "11 seccompProfile SeccompProfile", "12 appArmorProfile AppArmorProfile",
   ],
-  Service: ["1 metadata ObjectMeta", "2 spec ServiceSpec", "3 status ServiceStatus"],
+  Service: ["1 metadata ObjectMeta req", "2 spec ServiceSpec req", "3 status ServiceStatus req"],
   ServiceAccountTokenProjection: ["1 audience string", "2 expirationSeconds int64 ptr", "3 path string req"],
   ServicePort: [
-    "1 name string", "2 protocol string", "6 appProtocol string ptr", "3 port int32 req", "4 targetPort IntOrString",
+    "1 name string", "2 protocol string", "6 appProtocol string ptr", "3 port int32 req", "4 targetPort IntOrString req",
     "5 nodePort int32",
   ],
   ServiceSpec: [
@@ -226,7 +226,7 @@ export const coreV1Messages: MessageTable = {
     "19 ipFamilies []string", "17 ipFamilyPolicy string ptr", "20 allocateLoadBalancerNodePorts bool ptr",
     "21 loadBalancerClass string ptr", "22 internalTrafficPolicy string ptr", "23 trafficDistribution string ptr",
   ],
-  ServiceStatus: ["1 loadBalancer LoadBalancerStatus", "2 conditions []Condition"],
+  ServiceStatus: ["1 loadBalancer LoadBalancerStatus req", "2 conditions []Condition"],
   SessionAffinityConfig: ["1 clientIP ClientIPConfig"],
   SleepAction: ["1 seconds int64 req"],
   StorageOSVolumeSource: [
@@ -234,7 +234,7 @@ export const coreV1Messages: MessageTable = {
     "5 secretRef LocalObjectReference",
   ],
   Sysctl: ["1 name string req", "2 value string req"],
-  TCPSocketAction: ["1 port IntOrString", "2 host string"],
+  TCPSocketAction: ["1 port IntOrString req", "2 host string"],
   Toleration: [
     "1 key string", "2 operator string", "3 value string", "4 effect string", "5 tolerationSeconds int64 ptr",
   ],
@@ -276,7 +276,7 @@ export const coreV1Messages: MessageTable = {
   VsphereVirtualDiskVolumeSource: [
     "1 volumePath string req", "2 fsType string", "3 storagePolicyName string", "4 storagePolicyID string",
   ],
-  WeightedPodAffinityTerm: ["1 weight int32 req", "2 podAffinityTerm PodAffinityTerm"],
+  WeightedPodAffinityTerm: ["1 weight int32 req", "2 podAffinityTerm PodAffinityTerm req"],
   WindowsSecurityContextOptions: [
     "1 gmsaCredentialSpecName string ptr", "2 gmsaCredentialSpec string ptr", "3 runAsUserName string ptr",
     "4 hostProcess bool ptr",

@@ -212,7 +212,13 @@ describe("the tables", () => {
   it("name only types they define, and the flags change the JSON (the checker can fail)", () => {
     const specs = buildMessageSpecs([metaV1Messages, appsV1Messages, coreV1Messages]);
     const zeroReplicas = Uint8Array.from(varintField(1, 0));
-    expect(decodeMessage({ specs }, "DeploymentSpec", zeroReplicas, "spec")).toEqual({ replicas: 0, selector: null });
+    // Also the zero DeploymentSpec as encoding/json writes it: unset non-pointer structs included.
+    expect(decodeMessage({ specs }, "DeploymentSpec", zeroReplicas, "spec")).toEqual({
+      replicas: 0,
+      selector: null,
+      template: { metadata: { creationTimestamp: null }, spec: { containers: null } },
+      strategy: {},
+    });
     // The same bytes with replicas declared a plain omitempty int32: Go would leave the zero out.
     const withoutPointer = { ...appsV1Messages, DeploymentSpec: ["1 replicas int32", "2 selector LabelSelector ptr req"] };
     const altered = buildMessageSpecs([metaV1Messages, withoutPointer, coreV1Messages]);

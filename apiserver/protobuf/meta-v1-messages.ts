@@ -27,9 +27,9 @@ export const metaV1Messages: MessageTable = {
 };
 
 export const appsV1Messages: MessageTable = {
-  Deployment: ["1 metadata ObjectMeta", "2 spec DeploymentSpec", "3 status DeploymentStatus"],
+  Deployment: ["1 metadata ObjectMeta req", "2 spec DeploymentSpec req", "3 status DeploymentStatus req"],
   DeploymentSpec: [
-    "1 replicas int32 ptr", "2 selector LabelSelector ptr req", "3 template PodTemplateSpec", "4 strategy DeploymentStrategy",
+    "1 replicas int32 ptr", "2 selector LabelSelector ptr req", "3 template PodTemplateSpec req", "4 strategy DeploymentStrategy req",
     "5 minReadySeconds int32", "6 revisionHistoryLimit int32 ptr", "7 paused bool",
     "9 progressDeadlineSeconds int32 ptr", "10 podReplacementPolicy string ptr",
   ],
@@ -41,7 +41,7 @@ export const appsV1Messages: MessageTable = {
     "6 conditions []DeploymentCondition", "8 collisionCount int32 ptr",
   ],
   DeploymentCondition: [
-    "1 type string req", "2 status string req", "6 lastUpdateTime Time", "7 lastTransitionTime Time",
+    "1 type string req", "2 status string req", "6 lastUpdateTime Time req", "7 lastTransitionTime Time req",
     "4 reason string", "5 message string",
   ],
 };
