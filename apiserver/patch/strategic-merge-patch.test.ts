@@ -242,3 +242,16 @@ describe("applyStrategicMergePatch: a kubectl client-side apply patch", () => {
     expect((result.metadata as JsonObject).annotations).toEqual({ "kubectl.kubernetes.io/last-applied-configuration": '{"new":true}' });
   });
 });
+
+describe("applyStrategicMergePatch on long lists", () => {
+  it("merges and orders 2,000 items quickly", () => {
+    const live = pod({ containers: Array.from({ length: 2000 }, (_, index) => ({ name: `c${index}`, image: "old" })) });
+    const order = Array.from({ length: 2000 }, (_, index) => ({ name: `c${1999 - index}` }));
+    const started = performance.now();
+    const result = patchPod(live, { spec: { "$setElementOrder/containers": order, containers: [{ name: "c5", image: "new" }] } });
+    const containers = specOf(result).containers as JsonObject[];
+    expect(containers[0]?.name).toBe("c1999");
+    expect(containers.find((container) => container.name === "c5")?.image).toBe("new");
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});

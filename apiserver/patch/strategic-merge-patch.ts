@@ -385,10 +385,15 @@ function partitionByPresence(list: JsonValue[], by: JsonValue[], mergeKey: strin
     for (const item of list) (members.has(item) ? present : absent).push(item);
     return [present, absent];
   }
+  const keys = new Set<JsonValue | undefined>();
+  for (const [index, candidate] of by.entries()) {
+    if (!isJsonObject(candidate)) return invalid(`value for key ${index} is not a map`);
+    if (Object.hasOwn(candidate, mergeKey)) keys.add(candidate[mergeKey]);
+  }
   for (const item of list) {
     if (!isJsonObject(item)) return badArgType(mapType, item);
     if (!Object.hasOwn(item, mergeKey)) return noMergeKey(item, mergeKey);
-    (findByMergeKey(by, mergeKey, item[mergeKey]) >= 0 ? present : absent).push(item);
+    (keys.has(item[mergeKey]) ? present : absent).push(item);
   }
   return [present, absent];
 }
@@ -403,11 +408,15 @@ function extractToDeleteItems(list: JsonValue[]): [JsonValue[], JsonValue[]] {
   return [keep, remove];
 }
 
-function indexOf(list: JsonValue[], item: JsonValue, mergeKey: string, kind: ElementKind): number {
-  const valueOf = (value: JsonValue | undefined): JsonValue | undefined =>
-    kind === "map" ? (isJsonObject(value) ? value[mergeKey] : undefined) : value;
-  const wanted = valueOf(item);
-  return list.findIndex((candidate) => valueOf(candidate) === wanted);
+/** Position of each item's identity (merge key value, or the scalar itself) in `list`; first occurrence wins. */
+function positions(list: JsonValue[], mergeKey: string, kind: ElementKind): (item: JsonValue) => number {
+  const identity = (value: JsonValue | undefined): JsonValue | undefined => (kind === "map" ? (isJsonObject(value) ? value[mergeKey] : undefined) : value);
+  const index = new Map<JsonValue | undefined, number>();
+  list.forEach((item, position) => {
+    const key = identity(item);
+    if (!index.has(key)) index.set(key, position);
+  });
+  return (item) => index.get(identity(item)) ?? -1;
 }
 
 /** Sorts the patch items by the patch order and the server-only items by the live order, then interleaves them. */
@@ -434,9 +443,13 @@ function normalizeSliceOrder(toSortIn: JsonValue[], order: JsonValue[], mergeKey
     }
     [toSort, toDelete] = extractToDeleteItems(toSort);
   }
+  const position = positions(order, mergeKey, kind);
+  // With every item in the order list the comparator is a strict order and any stable sort
+  // agrees with Go's; otherwise replay Go's insertion sort, whose result then depends on it.
+  if (toSort.every((item) => position(item) >= 0)) return [...[...toSort].sort((left, right) => position(left) - position(right)), ...toDelete];
   const less = (left: JsonValue, right: JsonValue): boolean => {
-    const leftIndex = indexOf(order, left, mergeKey, kind);
-    const rightIndex = indexOf(order, right, mergeKey, kind);
+    const leftIndex = position(left);
+    const rightIndex = position(right);
     return leftIndex >= 0 && rightIndex >= 0 ? leftIndex < rightIndex : true;
   };
   return [...goInsertionSort(toSort, less), ...toDelete];
@@ -461,13 +474,14 @@ function goInsertionSort(list: JsonValue[], less: (left: JsonValue, right: JsonV
 /** Inserts the server-only items (left) among the patch items (right) where the live order puts them. */
 function mergeSortedSlice(left: JsonValue[], right: JsonValue[], serverOrder: JsonValue[], mergeKey: string, kind: ElementKind): JsonValue[] {
   const result: JsonValue[] = [];
+  const position = positions(serverOrder, mergeKey, kind);
   let i = 0;
   let j = 0;
   while (i < left.length && j < right.length) {
     const leftItem = left[i] ?? null;
     const rightItem = right[j] ?? null;
-    const leftIndex = indexOf(serverOrder, leftItem, mergeKey, kind);
-    const rightIndex = indexOf(serverOrder, rightItem, mergeKey, kind);
+    const leftIndex = position(leftItem);
+    const rightIndex = position(rightItem);
     if (leftIndex >= 0 && rightIndex >= 0 && leftIndex < rightIndex) {
       result.push(leftItem);
       i++;
