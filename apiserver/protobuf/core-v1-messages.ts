@@ -114,10 +114,6 @@ export const coreV1Messages: MessageTable = {
   NodeSelectorRequirement: ["1 key string req", "2 operator string req", "3 values []string"],
   NodeSelectorTerm: ["1 matchExpressions []NodeSelectorRequirement", "2 matchFields []NodeSelectorRequirement"],
   ObjectFieldSelector: ["1 apiVersion string", "2 fieldPath string req"],
-  ObjectReference: [
-    "1 kind string", "2 namespace string", "3 name string", "4 uid string", "5 apiVersion string",
-    "6 resourceVersion string", "7 fieldPath string",
-  ],
   PersistentVolumeClaimSpec: [
     "1 accessModes []string", "4 selector LabelSelector", "2 resources VolumeResourceRequirements req",
     "3 volumeName string", "5 storageClassName string ptr", "6 volumeMode string ptr",
@@ -170,6 +166,7 @@ export const coreV1Messages: MessageTable = {
     "33 topologySpreadConstraints []TopologySpreadConstraint", "35 setHostnameAsFQDN bool ptr", "36 os PodOS",
     "37 hostUsers bool ptr", "38 schedulingGates []PodSchedulingGate", "39 resourceClaims []PodResourceClaim",
     "40 resources ResourceRequirements", "41 hostnameOverride string ptr",
+    "42 workloadRef WorkloadReference",
   ],
   PodTemplateSpec: ["1 metadata ObjectMeta req", "2 spec PodSpec req"],
   PortStatus: ["1 port int32 req", "2 protocol string req", "3 error string ptr"],

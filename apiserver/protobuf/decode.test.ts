@@ -209,6 +209,19 @@ describe("what the decoder refuses, with a message naming it", () => {
 });
 
 describe("the tables", () => {
+  it("every message is reachable from a supported kind and decodes from no bytes", () => {
+    const specs = buildMessageSpecs([metaV1Messages, appsV1Messages, coreV1Messages]);
+    const reached = new Set<string>();
+    const pending = ["ConfigMap", "Secret", "Namespace", "Service", "Deployment"];
+    for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+      if (reached.has(name) || !specs.has(name)) continue;
+      reached.add(name);
+      pending.push(...(specs.get(name)?.fields.map((field) => field.type) ?? []));
+    }
+    expect([...specs.keys()].filter((name) => !reached.has(name))).toEqual([]);
+    for (const name of specs.keys()) expect(() => decodeMessage({ specs }, name, new Uint8Array(0), name)).not.toThrow();
+  });
+
   it("name only types they define, and the flags change the JSON (the checker can fail)", () => {
     const specs = buildMessageSpecs([metaV1Messages, appsV1Messages, coreV1Messages]);
     const zeroReplicas = Uint8Array.from(varintField(1, 0));
