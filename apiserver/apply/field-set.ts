@@ -177,12 +177,22 @@ export function comparePathElements(left: PathElement, right: PathElement): numb
   }
 }
 
+/** Parsed key and value elements, so sorting a large set does not re-parse on every comparison. */
+const parsedElements = new Map<string, JsonValue>();
+const parsedElementsMax = 50_000;
+
 function parseJson(text: string): JsonValue {
+  const cached = parsedElements.get(text);
+  if (cached !== undefined) return cached;
+  let parsed: JsonValue;
   try {
-    return JSON.parse(text) as JsonValue;
+    parsed = JSON.parse(text) as JsonValue;
   } catch {
-    return text;
+    parsed = text;
   }
+  if (parsedElements.size >= parsedElementsMax) parsedElements.clear();
+  parsedElements.set(text, parsed);
+  return parsed;
 }
 
 function compareStrings(left: string, right: string): number {

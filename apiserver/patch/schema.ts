@@ -8,18 +8,36 @@ const refPrefix = "#/components/schemas/";
 /** Bound on $ref chains and allOf nesting, so a cyclic schema cannot loop forever. */
 const resolveDepthMax = 32;
 
+/** Resolved views per schema and node: patches and applies walk the same nodes over and over. */
+const resolvedViews = new WeakMap<PatchSchema, WeakMap<SchemaNode, SchemaNode>>();
+
 /** The node with $ref followed and allOf/anyOf/oneOf branches folded in (own keys win). */
-export function resolveSchema(schema: PatchSchema, node: SchemaNode | undefined, depth = 0): SchemaNode | undefined {
+export function resolveSchema(schema: PatchSchema, node: SchemaNode | undefined): SchemaNode | undefined {
+  if (node === undefined) return undefined;
+  let views = resolvedViews.get(schema);
+  if (views === undefined) {
+    views = new WeakMap();
+    resolvedViews.set(schema, views);
+  }
+  let view = views.get(node);
+  if (view === undefined) {
+    view = resolveUncached(schema, node, 0);
+    if (view !== undefined) views.set(node, view);
+  }
+  return view;
+}
+
+function resolveUncached(schema: PatchSchema, node: SchemaNode | undefined, depth: number): SchemaNode | undefined {
   if (node === undefined || depth > resolveDepthMax) return node;
   let view: SchemaNode = { ...node };
   if (node.$ref !== undefined) {
     const target = node.$ref.startsWith(refPrefix) ? schema.components[node.$ref.slice(refPrefix.length)] : undefined;
-    const resolved = resolveSchema(schema, target, depth + 1);
+    const resolved = resolveUncached(schema, target, depth + 1);
     delete view.$ref;
     if (resolved !== undefined) view = fold(resolved, view);
   }
   for (const branch of [...(node.allOf ?? []), ...(node.anyOf ?? []), ...(node.oneOf ?? [])]) {
-    const resolved = resolveSchema(schema, branch, depth + 1);
+    const resolved = resolveUncached(schema, branch, depth + 1);
     if (resolved !== undefined) view = fold(resolved, view);
   }
   delete view.allOf;
