@@ -2,20 +2,12 @@
 // API call latency SLOs (sig-scalability/slos/api_call_latency.md) as the yardstick.
 import type { CreateResult, ReadResult, WatchFanOutResult } from "./apiserver-workloads.js";
 import type { ProfileSummary } from "./support/cpu-profile.js";
+import type { MachineFacts } from "./support/report.js";
 
-export interface ApiBenchMachine {
-  readonly date: string;
-  readonly command: string;
-  readonly cpus: number;
-  readonly cpuModel: string;
-  readonly memoryGiB: number;
-  readonly os: string;
-  readonly node: string;
-  /** `uptime` as printed at the start, and the load averages it shows. */
+/** The store bench's machine facts less its store-only ones, plus `uptime` and the bin the bench ran. */
+export interface ApiBenchMachine extends Omit<MachineFacts, "etcd" | "fdatasyncMeanMs" | "dataDir" | "storeBin"> {
+  /** `uptime` as printed at the start. */
   readonly uptimeAtStart: string;
-  readonly loadAverageAtStart: readonly number[];
-  readonly kubeLiteCommit: string;
-  readonly kubeLiteWorkingTree: string;
   readonly bin: string;
 }
 
@@ -168,7 +160,12 @@ export function sloSummary(results: ApiBenchResults): string[] {
 
 function profileSection(results: ApiBenchResults): string[] {
   if (results.profiles === undefined || results.profiles.length === 0) return [];
-  const out = ["## Where the apiserver's time goes (node --cpu-prof, cut to each phase's window)", ""];
+  const out = [
+    "## Where the apiserver's time goes (node --cpu-prof, cut to each phase's window)",
+    "",
+    "V8 samples the main thread's wall time: on an overloaded machine, time the apiserver spent runnable but waiting for a core is charged to the frame it was in. Read the shares; the CPU time itself is in the tables above (from /proc).",
+    "",
+  ];
   for (const p of results.profiles) {
     const s = p.summary;
     out.push(`### ${p.phase}`, "", `${s.samples} samples over ${s.totalMs} ms; busy ${s.busyMs} ms (${Math.round((s.busyMs / Math.max(1, s.totalMs)) * 100)}%).`, "");

@@ -259,16 +259,12 @@ export async function currentResourceVersion(client: ApiClient, path: string): P
   return rv;
 }
 
+/** The watchers' merged latency histograms as a summary (percentiles within the histogram's 1% buckets). */
 function histogramSummary(parts: readonly HistogramJson[]): LatencySummary {
-  const h = LatencyHistogram.merge(parts);
-  return {
-    count: h.count,
-    p50Ms: round(h.quantileMs(0.5)),
-    p90Ms: round(h.quantileMs(0.9)),
-    p99Ms: round(h.quantileMs(0.99)),
-    maxMs: round(h.maxUs / 1000),
-    meanMs: round(h.count === 0 ? Number.NaN : h.sumUs / h.count / 1000),
-  };
+  const merged = LatencyHistogram.merge(parts);
+  const [p50Ms, p90Ms, p99Ms] = [0.5, 0.9, 0.99].map((q) => round(merged.quantileMs(q))) as [number, number, number];
+  const meanMs = merged.count === 0 ? Number.NaN : merged.sumUs / merged.count / 1000;
+  return { count: merged.count, p50Ms, p90Ms, p99Ms, maxMs: round(merged.maxUs / 1000), meanMs: round(meanMs) };
 }
 
 export interface WatchFanOutResult {
