@@ -30,6 +30,8 @@ export interface ApiServerOptions {
   readonly logLevel?: string;
   /** Events each resource's watch cache keeps for resuming watchers. Default 10,000. */
   readonly watchCacheEventsMax?: number;
+  /** Bytes a watch client may leave unread before it is cut off. Default 16 MiB. */
+  readonly watchBytesBufferedMax?: number;
   /** Default 60 s (Kubernetes sends bookmarks about once a minute). */
   readonly bookmarkIntervalMs?: number;
   /** --event-ttl: events expire this long after their last write. Default 3600. */
@@ -191,6 +193,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
       end: () => {
         if (!raw.writableEnded) raw.end();
       },
+      abort: () => raw.destroy(),
       // Node 20: the request's 'close' fires once the body is read; the response's when the client leaves.
       onClose: (listener) => raw.on("close", listener),
     };
@@ -203,6 +206,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
       timeoutMs: query.timeoutSeconds !== undefined && query.timeoutSeconds > 0 ? query.timeoutSeconds * 1000 : watchTimeoutDefaultMs,
       ...(format.kind === "table" ? { render: (object, first) => render(target.info, object, format, query, nowMs(), !first) as KubeObject } : {}),
       log: (line, message) => app.log.info(line, message),
+      ...(options.watchBytesBufferedMax === undefined ? {} : { bytesBufferedMax: options.watchBytesBufferedMax }),
     });
     return reply;
   };
@@ -235,7 +239,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     },
   });
 
-  attachWebSocketWatch(app, { caches, nowMs, bookmarkIntervalMs, watchTimeoutDefaultMs });
+  attachWebSocketWatch(app, { caches, nowMs, bookmarkIntervalMs, watchTimeoutDefaultMs, ...(options.watchBytesBufferedMax === undefined ? {} : { bytesBufferedMax: options.watchBytesBufferedMax }) });
   app.addHook("onClose", async () => caches.close());
 
   if (options.startWatchCaches !== false) caches.startAll(resources);

@@ -4,3 +4,5 @@
 // client (HTTP chunked or WebSocket), discovery, OpenAPI v3 and Tables for kubectl.
 export { buildApiServer, type ApiServer, type ApiServerOptions } from "./app.js";
 export { runApiServer, parseApiServerFlags, apiServerUsage } from "./cli.js";
+export { findResource, resources, type ResourceInfo } from "./resources.js";
+export { streamWatch, type EventTransport, type WatchStreamOptions } from "./watch-stream.js";

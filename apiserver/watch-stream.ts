@@ -7,8 +7,8 @@ import { groupVersionOf } from "./resources.js";
 import type { KubeObject } from "./storage.js";
 import { TooOldError, type ClientEvent, type Subscription, type WatchCache } from "./watch-cache.js";
 
-/** Bytes a client may leave unread before it is cut off. */
-export const watchBytesBufferedMax = 16 * 1024 * 1024;
+/** Bytes a client may leave unread before it is cut off (default). */
+export const watchBytesBufferedMaxDefault = 16 * 1024 * 1024;
 
 export interface EventTransport {
   /** Writes one serialized event. */
@@ -16,6 +16,8 @@ export interface EventTransport {
   /** Bytes written and not yet taken by the client. */
   bufferedBytes(): number;
   end(): void;
+  /** Drops the connection at once, unsent data included (for a client too slow to read it). */
+  abort(): void;
   /** Called once when the client goes away. */
   onClose(listener: () => void): void;
 }
@@ -30,6 +32,8 @@ export interface WatchStreamOptions {
   /** Transforms each event's object (Table rendering); identity by default. */
   readonly render?: (object: KubeObject, first: boolean) => KubeObject;
   readonly log?: (line: object, message: string) => void;
+  /** Default watchBytesBufferedMaxDefault. */
+  readonly bytesBufferedMax?: number;
 }
 
 /** Streams until timeout, client close, cut-off or cache reset. Resolves when done. */
@@ -40,12 +44,13 @@ export function streamWatch(cache: WatchCache, transport: EventTransport, option
     let lastBookmarkRevision = 0;
     let first = true;
     const timers: NodeJS.Timeout[] = [];
-    const finish = (): void => {
+    const finish = (abort = false): void => {
       if (finished) return;
       finished = true;
       subscription?.cancel();
       for (const timer of timers) clearTimeout(timer);
-      transport.end();
+      if (abort) transport.abort();
+      else transport.end();
       resolve();
     };
     const write = (type: string, object: KubeObject): void => {
@@ -53,9 +58,9 @@ export function streamWatch(cache: WatchCache, transport: EventTransport, option
       const rendered = options.render === undefined || type === "BOOKMARK" || type === "ERROR" ? object : options.render(object, first);
       if (type !== "BOOKMARK" && type !== "ERROR") first = false;
       transport.send(`${JSON.stringify({ type, object: rendered })}\n`);
-      if (transport.bufferedBytes() > watchBytesBufferedMax) {
+      if (transport.bufferedBytes() > (options.bytesBufferedMax ?? watchBytesBufferedMaxDefault)) {
         options.log?.({ resource: cache.info.resource, bufferedBytes: transport.bufferedBytes() }, "watch client too slow: cut off");
-        finish();
+        finish(true);
       }
     };
     const bookmark = (): void => {
@@ -65,7 +70,7 @@ export function streamWatch(cache: WatchCache, transport: EventTransport, option
       lastBookmarkRevision = revision;
       write("BOOKMARK", { kind: cache.info.kind, apiVersion: groupVersionOf(cache.info), metadata: { resourceVersion: String(revision) } });
     };
-    transport.onClose(finish);
+    transport.onClose(() => finish());
     try {
       subscription = cache.subscribe(options.fromRevision, options.filter, {
         events: (events: readonly ClientEvent[]) => {

@@ -18,6 +18,7 @@ export interface WebSocketWatchOptions {
   readonly nowMs: () => number;
   readonly bookmarkIntervalMs: number;
   readonly watchTimeoutDefaultMs: number;
+  readonly bytesBufferedMax?: number;
 }
 
 export function attachWebSocketWatch(app: FastifyInstance, options: WebSocketWatchOptions): void {
@@ -49,10 +50,12 @@ export function attachWebSocketWatch(app: FastifyInstance, options: WebSocketWat
               send: (text) => ws.send(text.trimEnd()),
               bufferedBytes: () => ws.bufferedAmount,
               end: () => ws.close(1000),
+              abort: () => ws.terminate(),
               onClose: (listener) => ws.on("close", listener),
             },
             {
               fromRevision: plan.fromRevision,
+              ...(options.bytesBufferedMax === undefined ? {} : { bytesBufferedMax: options.bytesBufferedMax }),
               filter: plan.filter,
               bookmarks: plan.query.allowWatchBookmarks === true,
               bookmarkIntervalMs: options.bookmarkIntervalMs,

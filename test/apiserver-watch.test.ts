@@ -3,6 +3,7 @@
 // seeing each other's writes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiServer } from "../apiserver/index.js";
+import { findResource, streamWatch } from "../apiserver/index.js";
 import { startTestApiServer, type TestApiServer } from "./support/apiserver.js";
 import { KubeWatch } from "./support/kube-watch.js";
 
@@ -19,7 +20,7 @@ async function listen(server: ApiServer): Promise<string> {
 }
 
 beforeAll(async () => {
-  harness = await startTestApiServer({ watchCacheEventsMax: 50, bookmarkIntervalMs: 200 });
+  harness = await startTestApiServer({ watchCacheEventsMax: 50, bookmarkIntervalMs: 200, watchBytesBufferedMax: 256 * 1024 });
   baseUrl = await listen(harness.server);
   replica = harness.replica();
   replicaUrl = await listen(replica);
@@ -115,6 +116,32 @@ describe("watch", () => {
     expect(rows[0]?.object.columnDefinitions.length).toBeGreaterThan(0);
     expect(rows[0]?.object.rows[0].cells[0]).toBe("ws1");
     expect(rows[1]?.object.rows[0].cells[0]).toBe("ws2");
+  });
+
+  it("cuts off a client that stops reading, without slowing the others", async () => {
+    await request("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "w7" } });
+    const { resourceVersion } = (await request("GET", "/api/v1/namespaces/w7/configmaps")).metadata;
+    const info = findResource("", "v1", "configmaps");
+    if (info === undefined) throw new Error("configmaps missing");
+    // A client that never reads: everything written to it stays buffered (the kernel's socket
+    // buffers, 30+ MB on loopback here, would hide that from a real socket for a long while).
+    let buffered = 0;
+    let aborted = false;
+    const stalled = streamWatch(
+      harness.server.caches.for(info),
+      { send: (text) => (buffered += text.length), bufferedBytes: () => buffered, end: () => undefined, abort: () => (aborted = true), onClose: () => undefined },
+      { fromRevision: Number(resourceVersion), filter: { namespace: "w7", labels: [], fields: [], resource: "configmaps" }, bookmarks: false, bookmarkIntervalMs: 60_000, timeoutMs: 60_000, bytesBufferedMax: 256 * 1024 },
+    );
+    const reader = watch(`/api/v1/namespaces/w7/configmaps?watch=true&resourceVersion=${resourceVersion}`);
+    const big = "x".repeat(64 * 1024);
+    const writes = 8; // 512 KiB of events: past the stalled client's 256 KiB
+    for (let i = 0; i < writes; i++) {
+      await request("POST", "/api/v1/namespaces/w7/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `big-${i}` }, data: { big } });
+    }
+    await stalled;
+    expect(aborted).toBe(true);
+    const events = await reader.until((e) => e.length >= writes, `${writes} events for the reading client`);
+    expect(events.map((e) => e.object.metadata.name)).toEqual(Array.from({ length: writes }, (_, i) => `big-${i}`));
   });
 
   it("two apiserver replicas see each other's writes, in lists and in watches", async () => {
