@@ -51,7 +51,10 @@ function fold(base: SchemaNode, own: SchemaNode): SchemaNode {
   const properties = base.properties !== undefined || own.properties !== undefined ? { ...base.properties, ...own.properties } : undefined;
   const merged: SchemaNode = { ...base, ...own };
   if (properties !== undefined) merged.properties = properties;
-  if (own.type === undefined && base.type !== undefined && base.type !== "null") merged.type = base.type;
+  // A nullable union (anyOf [T, {type: "null"}], in either order) describes T.
+  const type = [own.type, base.type].find((candidate) => candidate !== undefined && candidate !== "null") ?? own.type ?? base.type;
+  if (type === undefined) delete merged.type;
+  else merged.type = type;
   return merged;
 }
 
