@@ -67,6 +67,14 @@ describe("decodeObject", () => {
     expect(!bad.ok && bad.causes[0]?.field).toBe("spec.ports[0].targetPort");
   });
 
+  it("keeps a map key named __proto__ as a key", () => {
+    const body = JSON.parse('{"metadata":{"labels":{"__proto__":"x","a":"b"}}}') as unknown;
+    const result = decodeObject(podKind, body);
+    const labels = result.ok ? (result.object.metadata as { labels: Record<string, unknown> }).labels : {};
+    expect(Object.keys(labels)).toEqual(["__proto__", "a"]);
+    expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
+  });
+
   it("refuses a body that is not an object", () => {
     const result = decodeObject(podKind, "pod");
     expect(!result.ok && result.message).toBe('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go value of type v1.Pod');

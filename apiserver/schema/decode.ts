@@ -1,69 +1,45 @@
 // Decoding a JSON body against a kind's zod schema the way Kubernetes' JSON decoder does: known
 // fields kept exactly as given, in struct order; null means absent; unknown fields dropped and
 // reported (for fieldValidation); a wrong type is an error naming the Go struct field.
-import { z } from "zod";
 import type { DecodeResult, FieldCause, KindKey } from "./contract.js";
 import { isObject } from "./contract.js";
-import { intOrStringId, microTimeId, quantityId, quantityPattern, timeId } from "./dsl.js";
-import type { Schema } from "./dsl.js";
+import { jsonCopy, setOwn } from "./json.js";
+import { quantityPattern } from "./dsl.js";
 import { findKind } from "./kinds.js";
+import { keysInStructOrder, planOf } from "./decode-plan.js";
+import type { LeafKind, PlanNode } from "./decode-plan.js";
 
 interface Walk {
   unknownFields: string[];
   causes: FieldCause[];
 }
 
-/** Where a value sits: the Kubernetes field path and what Go's decoder would call it. */
+/** Where a value sits, as a chain rendered only when an error or unknown field needs it. */
 interface Place {
-  path: string;
+  parent: Place | undefined;
+  segment: string;
+  type: "field" | "index" | "key";
+  /** The Go struct holding the nearest field (for "Go struct field PodSpec.spec.containers"). */
   goStruct: string;
-  goField: string;
+}
+
+function pathOf(place: Place | undefined): string {
+  if (place === undefined) return "";
+  const parent = pathOf(place.parent);
+  if (place.type !== "field") return `${parent}[${place.segment}]`;
+  return parent === "" ? place.segment : `${parent}.${place.segment}`;
+}
+
+/** Go's decoder names struct fields by their JSON keys from the root, without indexes. */
+function goFieldOf(place: Place | undefined): string {
+  if (place === undefined) return "";
+  const parent = goFieldOf(place.parent);
+  if (place.type !== "field") return parent;
+  return parent === "" ? place.segment : `${parent}.${place.segment}`;
 }
 
 const invalid = Symbol("invalid");
 type Decoded = unknown;
-
-function idOf(schema: Schema): string | undefined {
-  const id = z.globalRegistry.get(schema)?.id;
-  return typeof id === "string" ? id : undefined;
-}
-
-function defOf(schema: Schema): z.core.$ZodTypeDef {
-  return schema._zod.def;
-}
-
-/** "io.k8s.api.core.v1.PodSpec" → "v1.PodSpec", as Go prints a named type. */
-function goNamed(id: string): string {
-  const parts = id.split(".");
-  return parts.slice(-2).join(".");
-}
-
-export function goTypeOf(schema: Schema): string {
-  const id = idOf(schema);
-  if (id !== undefined) return goNamed(id);
-  const def = defOf(schema);
-  switch (def.type) {
-    case "optional":
-      return goTypeOf((def as z.core.$ZodOptionalDef).innerType as Schema);
-    case "array":
-      return `[]${goTypeOf((def as z.core.$ZodArrayDef).element as Schema)}`;
-    case "record":
-      return `map[string]${goTypeOf((def as z.core.$ZodRecordDef).valueType as Schema)}`;
-    case "number":
-      return numberFormat(schema) === "int32" ? "int32" : numberFormat(schema) === "safeint" ? "int64" : "float64";
-    case "boolean":
-      return "bool";
-    case "unknown":
-      return "interface {}";
-    default:
-      return def.type;
-  }
-}
-
-function numberFormat(schema: Schema): string | undefined {
-  const def = defOf(schema) as z.core.$ZodTypeDef & { format?: unknown };
-  return typeof def.format === "string" ? def.format : undefined;
-}
 
 function jsonTypeName(value: unknown): string {
   if (Array.isArray(value)) return "array";
@@ -72,161 +48,181 @@ function jsonTypeName(value: unknown): string {
   return typeof value;
 }
 
-function child(place: Place, key: string, goStruct: string): Place {
-  return { path: place.path === "" ? key : `${place.path}.${key}`, goStruct, goField: place.goField === "" ? key : `${place.goField}.${key}` };
-}
+const numericLeaves = new Set<LeafKind>(["int32", "int64", "float64", "intOrString"]);
 
-function typeError(walk: Walk, place: Place, value: unknown, schema: Schema): typeof invalid {
-  const where = place.goField === "" ? "Go value" : `Go struct field ${place.goStruct}.${place.goField}`;
+function typeError(walk: Walk, place: Place | undefined, value: unknown, plan: PlanNode): typeof invalid {
+  const goField = goFieldOf(place);
+  const where = goField === "" ? "Go value" : `Go struct field ${place?.goStruct ?? ""}.${goField}`;
   // Go names the literal only when a number does not fit a numeric field ("number 1.5").
-  const numericField = defOf(schema).type === "number" || idOf(schema) === intOrStringId;
+  const numericField = plan.kind === "leaf" && numericLeaves.has(plan.leaf);
   const shown = typeof value === "number" && numericField ? `number ${String(value)}` : jsonTypeName(value);
-  walk.causes.push({
-    field: place.path,
-    reason: "FieldValueTypeInvalid",
-    message: `json: cannot unmarshal ${shown} into ${where} of type ${goTypeOf(schema)}`,
-  });
+  walk.causes.push({ field: pathOf(place), reason: "FieldValueTypeInvalid", message: `json: cannot unmarshal ${shown} into ${where} of type ${plan.goType}` });
   return invalid;
 }
 
-function formatError(walk: Walk, place: Place, message: string): typeof invalid {
-  walk.causes.push({ field: place.path, reason: "FieldValueInvalid", message: `${place.path}: ${message}` });
+function formatError(walk: Walk, place: Place | undefined, message: string): typeof invalid {
+  const path = pathOf(place);
+  walk.causes.push({ field: path, reason: "FieldValueInvalid", message: `${path}: ${message}` });
   return invalid;
 }
 
-function zeroOf(schema: Schema): unknown {
-  const def = defOf(schema);
-  if (def.type === "object" || def.type === "record") return {};
-  if (def.type === "string") return "";
-  if (def.type === "number") return 0;
-  if (def.type === "boolean") return false;
-  return null;
+function zeroOf(plan: PlanNode): unknown {
+  if (plan.kind === "struct" || plan.kind === "map" || (plan.kind === "leaf" && plan.leaf === "freeForm")) return {};
+  if (plan.kind !== "leaf") return null;
+  if (plan.leaf === "string" || plan.leaf === "bytes") return "";
+  if (plan.leaf === "int32" || plan.leaf === "int64" || plan.leaf === "float64") return 0;
+  return plan.leaf === "boolean" ? false : null;
 }
 
-function decodeStruct(schema: z.ZodObject, value: unknown, place: Place, walk: Walk): Decoded {
-  if (!isObject(value)) return typeError(walk, place, value, schema);
-  const goStruct = goNamed(idOf(schema) ?? "struct").split(".").pop() ?? "struct";
-  const shape = schema.shape as Record<string, Schema>;
-  // Walk in document order (errors and unknown fields come out as the decoder meets them),
-  // then emit in struct order.
-  const decodedFields = new Map<string, unknown>();
-  for (const [key, fieldValue] of Object.entries(value)) {
-    const fieldSchema = Object.hasOwn(shape, key) ? shape[key] : undefined;
-    if (fieldSchema === undefined) {
-      walk.unknownFields.push(child(place, key, goStruct).path);
+/** The common case of a leaf of the right type, checked without building its Place. */
+function isPlainLeaf(plan: PlanNode, value: unknown): boolean {
+  if (plan.kind !== "leaf") return false;
+  switch (plan.leaf) {
+    case "string":
+      return typeof value === "string";
+    case "boolean":
+      return typeof value === "boolean";
+    case "int32":
+      return isInteger(value, int32Range);
+    case "int64":
+      return isInteger(value, int64Range);
+    case "intOrString":
+      return typeof value === "string" || isInteger(value, int32Range);
+    default:
+      return false;
+  }
+}
+
+function decodeStruct(plan: Extract<PlanNode, { kind: "struct" }>, value: unknown, place: Place | undefined, walk: Walk): Decoded {
+  if (!isObject(value)) return typeError(walk, place, value, plan);
+  // Document order, as the decoder meets errors and unknown fields; struct order on output.
+  let output: Record<string, unknown> = {};
+  let ordered = true;
+  let lastIndex = -1;
+  for (const key of Object.keys(value)) {
+    const field = plan.fields.get(key);
+    if (field === undefined) {
+      walk.unknownFields.push(pathOf({ parent: place, segment: key, type: "field", goStruct: plan.goStruct }));
       continue;
     }
-    if (fieldValue === null) continue;
-    const decoded = decodeValue(fieldSchema, fieldValue, child(place, key, goStruct), walk);
-    if (decoded !== invalid) decodedFields.set(key, decoded);
+    const fieldValue = value[key];
+    if (fieldValue === null || fieldValue === undefined) continue;
+    const decoded = isPlainLeaf(field.plan, fieldValue)
+      ? fieldValue
+      : decodeValue(field.plan, fieldValue, { parent: place, segment: key, type: "field", goStruct: plan.goStruct }, walk);
+    if (decoded === invalid) continue;
+    output[key] = decoded;
+    if (field.index < lastIndex) ordered = false;
+    lastIndex = field.index;
   }
-  const output: Record<string, unknown> = {};
-  for (const key of Object.keys(shape)) {
-    if (decodedFields.has(key)) output[key] = decodedFields.get(key);
+  if (!ordered) {
+    const sorted: Record<string, unknown> = {};
+    for (const key of keysInStructOrder(plan, Object.keys(output))) sorted[key] = output[key];
+    output = sorted;
   }
   return output;
 }
 
-function decodeArray(schema: Schema, element: Schema, value: unknown, place: Place, walk: Walk): Decoded {
-  if (!Array.isArray(value)) return typeError(walk, place, value, schema);
+function decodeList(plan: Extract<PlanNode, { kind: "list" }>, value: unknown, place: Place | undefined, walk: Walk): Decoded {
+  if (!Array.isArray(value)) return typeError(walk, place, value, plan);
   const output: unknown[] = [];
+  const goStruct = place?.goStruct ?? "";
   value.forEach((item: unknown, index) => {
-    const itemPlace = { ...place, path: `${place.path}[${index}]` };
-    const decoded = item === null ? zeroOf(element) : decodeValue(element, item, itemPlace, walk);
+    if (isPlainLeaf(plan.element, item)) {
+      output.push(item);
+      return;
+    }
+    const decoded = item === null ? zeroOf(plan.element) : decodeValue(plan.element, item, { parent: place, segment: String(index), type: "index", goStruct }, walk);
     if (decoded !== invalid) output.push(decoded);
   });
   return output;
 }
 
-function decodeRecord(schema: Schema, valueType: Schema, value: unknown, place: Place, walk: Walk): Decoded {
-  if (!isObject(value)) return typeError(walk, place, value, schema);
+function decodeMap(plan: Extract<PlanNode, { kind: "map" }>, value: unknown, place: Place | undefined, walk: Walk): Decoded {
+  if (!isObject(value)) return typeError(walk, place, value, plan);
   const output: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    const itemPlace = { ...place, path: `${place.path}[${key}]` };
-    const decoded = item === null ? zeroOf(valueType) : decodeValue(valueType, item, itemPlace, walk);
-    if (decoded !== invalid) output[key] = decoded;
+  const goStruct = place?.goStruct ?? "";
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    if (isPlainLeaf(plan.value, item)) {
+      setOwn(output, key, item);
+      continue;
+    }
+    const decoded = item === null ? zeroOf(plan.value) : decodeValue(plan.value, item, { parent: place, segment: key, type: "key", goStruct }, walk);
+    if (decoded !== invalid) setOwn(output, key, decoded);
   }
   return output;
 }
 
-/** Leaves with their own JSON decoding upstream: Quantity, Time, IntOrString. */
-function decodeNamedLeaf(id: string, schema: Schema, value: unknown, place: Place, walk: Walk): Decoded {
-  if (id === quantityId) {
-    if (typeof value === "number" && Number.isFinite(value)) return value;
-    if (typeof value !== "string") return typeError(walk, place, value, schema);
-    if (!quantityPattern.test(value.trim())) {
-      return formatError(walk, place, `quantities must match the regular expression '${quantityPattern.source}'`);
-    }
-    return value;
-  }
-  if (id === timeId || id === microTimeId) {
-    if (typeof value !== "string") return typeError(walk, place, value, schema);
-    if (!schema.safeParse(value).success || Number.isNaN(Date.parse(value))) {
-      return formatError(walk, place, `parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05Z07:00": not an RFC 3339 time`);
-    }
-    return value;
-  }
-  // IntOrString
-  if (typeof value === "string") return value;
-  if (typeof value === "number" && schema.safeParse(value).success) return value;
-  return typeError(walk, place, value, schema);
-}
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const int32Range = 2 ** 31;
+const int64Range = 2 ** 63;
 
-function isBytes(schema: Schema): boolean {
-  return z.globalRegistry.get(schema)?.format === "byte";
+function isInteger(value: unknown, range: number): boolean {
+  return typeof value === "number" && Number.isInteger(value) && value >= -range && value < range;
 }
 
 /** []byte fields (Secret data) are base64 in JSON; Go's decoder refuses anything else. */
-function decodeBase64(value: string, place: Place, walk: Walk): Decoded {
+function decodeBase64(value: string, place: Place | undefined, walk: Walk): Decoded {
   const compact = value.replace(/[\r\n]/g, "");
   const bad = /[^A-Za-z0-9+/=]/.exec(compact)?.index ?? (/=[^=]/.exec(compact)?.index ?? (compact.length % 4 === 0 ? -1 : compact.length - (compact.length % 4)));
   return bad < 0 ? value : formatError(walk, place, `illegal base64 data at input byte ${bad}`);
 }
 
-function decodeValue(schema: Schema, value: unknown, place: Place, walk: Walk): Decoded {
-  const id = idOf(schema);
-  if (id === quantityId || id === timeId || id === microTimeId || id === intOrStringId) {
-    return decodeNamedLeaf(id, schema, value, place, walk);
-  }
-  const def = defOf(schema);
-  switch (def.type) {
-    case "optional":
-      return decodeValue((def as z.core.$ZodOptionalDef).innerType as Schema, value, place, walk);
-    case "object":
-      return decodeStruct(schema as z.ZodObject, value, place, walk);
-    case "array":
-      return decodeArray(schema, (def as z.core.$ZodArrayDef).element as Schema, value, place, walk);
-    case "record": {
-      const valueType = (def as z.core.$ZodRecordDef).valueType as Schema;
-      // Free-form JSON (FieldsV1, RawExtension) is kept as given.
-      if (defOf(valueType).type === "unknown") return isObject(value) ? structuredClone(value) : typeError(walk, place, value, schema);
-      return decodeRecord(schema, valueType, value, place, walk);
-    }
+function decodeLeaf(plan: Extract<PlanNode, { kind: "leaf" }>, value: unknown, place: Place | undefined, walk: Walk): Decoded {
+  switch (plan.leaf) {
     case "string":
-      if (typeof value === "string" && isBytes(schema)) return decodeBase64(value, place, walk);
-      return typeof value === "string" ? value : typeError(walk, place, value, schema);
+      return typeof value === "string" ? value : typeError(walk, place, value, plan);
+    case "bytes":
+      return typeof value === "string" ? decodeBase64(value, place, walk) : typeError(walk, place, value, plan);
     case "boolean":
-      return typeof value === "boolean" ? value : typeError(walk, place, value, schema);
-    case "number":
-      return typeof value === "number" && schema.safeParse(value).success ? value : typeError(walk, place, value, schema);
-    default:
-      return structuredClone(value);
+      return typeof value === "boolean" ? value : typeError(walk, place, value, plan);
+    case "int32":
+      return isInteger(value, int32Range) ? value : typeError(walk, place, value, plan);
+    case "int64":
+      return isInteger(value, int64Range) ? value : typeError(walk, place, value, plan);
+    case "float64":
+      return typeof value === "number" && Number.isFinite(value) ? value : typeError(walk, place, value, plan);
+    case "intOrString":
+      return typeof value === "string" || isInteger(value, int32Range) ? value : typeError(walk, place, value, plan);
+    case "quantity":
+      if (typeof value === "number" && Number.isFinite(value)) return value;
+      if (typeof value !== "string") return typeError(walk, place, value, plan);
+      return quantityPattern.test(value.trim()) ? value : formatError(walk, place, `quantities must match the regular expression '${quantityPattern.source}'`);
+    case "time":
+      if (typeof value !== "string") return typeError(walk, place, value, plan);
+      if (rfc3339.test(value) && !Number.isNaN(Date.parse(value))) return value;
+      return formatError(walk, place, `parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05Z07:00": not an RFC 3339 time`);
+    case "freeForm":
+      // Free-form JSON (FieldsV1, RawExtension) is kept as given.
+      return isObject(value) ? jsonCopy(value) : typeError(walk, place, value, plan);
+    case "any":
+      return jsonCopy(value);
   }
 }
 
-function versionOf(kind: KindKey): string {
-  return kind.version;
+function decodeValue(plan: PlanNode, value: unknown, place: Place | undefined, walk: Walk): Decoded {
+  switch (plan.kind) {
+    case "struct":
+      return decodeStruct(plan, value, place, walk);
+    case "list":
+      return decodeList(plan, value, place, walk);
+    case "map":
+      return decodeMap(plan, value, place, walk);
+    case "leaf":
+      return decodeLeaf(plan, value, place, walk);
+  }
 }
 
 export function decodeObject(kind: KindKey, body: unknown): DecodeResult {
-  const prefix = `${kind.kind} in version ${JSON.stringify(versionOf(kind))} cannot be handled as a ${kind.kind}`;
+  const prefix = `${kind.kind} in version ${JSON.stringify(kind.version)} cannot be handled as a ${kind.kind}`;
   const entry = findKind(kind);
   if (entry === undefined) {
     return { ok: false, message: `no kind ${JSON.stringify(kind.kind)} is registered for version ${JSON.stringify(kind.version)}`, causes: [] };
   }
   const walk: Walk = { unknownFields: [], causes: [] };
   try {
-    const object = decodeValue(entry.schema, body, { path: "", goStruct: kind.kind, goField: "" }, walk);
+    const object = decodeValue(planOf(entry.schema), body, undefined, walk);
     const first = walk.causes[0];
     if (first !== undefined || !isObject(object)) {
       return { ok: false, message: `${prefix}: ${first?.message ?? "not a JSON object"}`, causes: walk.causes };
@@ -238,8 +234,29 @@ export function decodeObject(kind: KindKey, body: unknown): DecodeResult {
   }
 }
 
-/** The object with its keys in struct order again (after defaulting or preparing appended some). */
+/** Rebuilds objects with their keys in struct order (after defaulting or preparing appended some). */
+function reorder(plan: PlanNode, value: unknown): unknown {
+  if (plan.kind === "struct" && isObject(value)) {
+    const output: Record<string, unknown> = {};
+    for (const key of keysInStructOrder(plan, Object.keys(value))) {
+      const fieldPlan = plan.fields.get(key)?.plan;
+      if (fieldPlan !== undefined && value[key] !== undefined) output[key] = reorder(fieldPlan, value[key]);
+    }
+    return output;
+  }
+  if (plan.kind === "list" && Array.isArray(value)) return value.map((item: unknown) => reorder(plan.element, item));
+  if (plan.kind === "map" && isObject(value)) {
+    const output: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) setOwn(output, key, reorder(plan.value, value[key]));
+    return output;
+  }
+  return value;
+}
+
+/** The object with its keys in struct order again; fields the schema does not know are dropped. */
 export function inStructOrder(kind: KindKey, object: Record<string, unknown>): Record<string, unknown> {
-  const ordered = decodeObject(kind, object);
-  return ordered.ok ? ordered.object : object;
+  const entry = findKind(kind);
+  if (entry === undefined) return object;
+  const ordered = reorder(planOf(entry.schema), object);
+  return isObject(ordered) ? ordered : object;
 }

@@ -1,7 +1,7 @@
 // Defaulting of the other core/v1 kinds (pkg/apis/core/v1/defaults.go, Kubernetes 1.32), plus
 // the zero values Go always serializes for non-pointer structs (`status: {loadBalancer: {}}`).
 import type { JsonObject } from "./contract.js";
-import { ensureObject, objectAt, objectsAt, setDefault, stringAt, stringMapAt } from "./json.js";
+import { ensureObject, objectAt, objectsAt, setDefault, stringAt, stringMapAt, jsonCopy } from "./json.js";
 
 export function defaultService(service: JsonObject): void {
   const spec = ensureObject(service, "spec");
@@ -53,7 +53,7 @@ export function defaultSecret(secret: JsonObject): void {
 export function defaultNode(node: JsonObject): void {
   ensureObject(node, "spec");
   const status = ensureObject(node, "status");
-  if (status.allocatable === undefined && status.capacity !== undefined) status.allocatable = structuredClone(status.capacity);
+  if (status.allocatable === undefined && status.capacity !== undefined) status.allocatable = jsonCopy(status.capacity);
   const kubeletEndpoint = ensureObject(ensureObject(status, "daemonEndpoints"), "kubeletEndpoint");
   setDefault(kubeletEndpoint, "Port", 0);
   const nodeInfo = ensureObject(status, "nodeInfo");

@@ -1,5 +1,6 @@
 // applyDefaults: Kubernetes' defaulting per kind, pure, keys re-emitted in struct order.
 import type { JsonObject, KindKey } from "./contract.js";
+import { jsonCopy } from "./json.js";
 import { defaultEndpoints, defaultEvent, defaultLease, defaultNamespace, defaultNode, defaultPodShell, defaultSecret, defaultService } from "./defaults-core.js";
 import { defaultPodOnly, defaultPodSpec } from "./defaults-pod.js";
 import { defaultDeployment, defaultReplicaSet } from "./defaults-apps.js";
@@ -23,7 +24,7 @@ const defaulters: Record<string, (object: JsonObject) => void> = {
 };
 
 export function applyDefaults(kind: KindKey, object: Record<string, unknown>): Record<string, unknown> {
-  const copy = structuredClone(object);
+  const copy = jsonCopy(object);
   const defaulter = defaulters[`${kind.group}/${kind.kind}`];
   if (defaulter === undefined) return copy;
   defaulter(copy);

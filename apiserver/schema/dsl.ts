@@ -28,7 +28,7 @@ export const quantity = z
   .meta({ id: quantityId, description: "A fixed-point number with a suffix: 100m, 1Gi, 2." });
 export const resourceList = z.record(z.string(), quantity);
 
-const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 export const time = z.string().regex(rfc3339).meta({ id: timeId, format: "date-time" });
 export const microTime = z.string().regex(rfc3339).meta({ id: microTimeId, format: "date-time" });
 export const intOrString = z

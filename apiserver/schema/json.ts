@@ -50,3 +50,23 @@ export function stringMapAt(parent: JsonObject | undefined, key: string): Record
   for (const [name, item] of Object.entries(value ?? {})) if (typeof item === "string") result[name] = item;
   return result;
 }
+
+/**
+ * A deep copy of JSON data (much cheaper than structuredClone on every write). Keys named
+ * "__proto__" are kept as keys.
+ */
+export function jsonCopy<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item: unknown) => jsonCopy(item)) as T;
+  if (typeof value !== "object" || value === null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    setOwn(copy, key, jsonCopy(item));
+  }
+  return copy as T;
+}
+
+/** Sets a key on a fresh object; a key named "__proto__" stays a key and never becomes a prototype. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}

@@ -7,7 +7,17 @@ const labelValueFormat = `(${qualifiedNameFormat})?`;
 const configKeyFormat = "[-._a-zA-Z0-9]+";
 const envVarNameFormat = "[-._a-zA-Z][-._a-zA-Z0-9]*";
 
-const whole = (format: string) => new RegExp(`^${format}$`);
+const compiled = new Map<string, RegExp>();
+
+/** The anchored regex of a format, compiled once (validation runs on every write). */
+function whole(format: string): RegExp {
+  let regex = compiled.get(format);
+  if (regex === undefined) {
+    regex = new RegExp(`^${format}$`);
+    compiled.set(format, regex);
+  }
+  return regex;
+}
 
 function maxLength(value: string, max: number): string[] {
   return value.length > max ? [`must be no more than ${max} characters`] : [];

@@ -2,7 +2,7 @@
 // PrepareForUpdate in pkg/registry/*/strategy.go, Kubernetes 1.32). Pure.
 import type { JsonObject, KindKey } from "./contract.js";
 import { inStructOrder } from "./decode.js";
-import { ensureObject, objectAt, objectsAt, stringMapAt, stringsAt } from "./json.js";
+import { ensureObject, objectAt, objectsAt, stringMapAt, stringsAt, jsonCopy } from "./json.js";
 import { podQOSClass } from "./qos.js";
 
 type Subresource = "status" | "scale" | "binding";
@@ -34,7 +34,7 @@ function podStatusOnCreate(pod: JsonObject): JsonObject {
 }
 
 export function prepareForCreate(kind: KindKey, object: Record<string, unknown>): Record<string, unknown> {
-  const copy = structuredClone(object);
+  const copy = jsonCopy(object);
   switch (keyOf(kind)) {
     case "/Pod":
       copy.status = podStatusOnCreate(copy);
@@ -70,25 +70,25 @@ export function prepareForCreate(kind: KindKey, object: Record<string, unknown>)
  * /finalize. /scale and /binding are translated by the caller.
  */
 export function prepareForUpdate(kind: KindKey, object: Record<string, unknown>, old: Record<string, unknown>, subresource?: Subresource): Record<string, unknown> {
-  const copy = structuredClone(object);
+  const copy = jsonCopy(object);
   const key = keyOf(kind);
   if (subresource === "scale" || subresource === "binding") return copy;
   if (withStatus.has(key)) {
     const kept = subresource === "status" ? "spec" : "status";
     if (old[kept] === undefined) delete copy[kept];
-    else copy[kept] = structuredClone(old[kept]);
+    else copy[kept] = jsonCopy(old[kept]);
   }
   if (key === "/Pod" && subresource === "status") {
     const metadata = ensureObject(copy, "metadata");
     const oldReferences = objectAt(old, "metadata")?.ownerReferences;
     if (oldReferences === undefined) delete metadata.ownerReferences;
-    else metadata.ownerReferences = structuredClone(oldReferences);
+    else metadata.ownerReferences = jsonCopy(oldReferences);
   }
   if (key === "/Namespace" && subresource === undefined) {
     const oldFinalizers = objectAt(old, "spec")?.finalizers;
     const spec = ensureObject(copy, "spec");
     if (oldFinalizers === undefined) delete spec.finalizers;
-    else spec.finalizers = structuredClone(oldFinalizers);
+    else spec.finalizers = jsonCopy(oldFinalizers);
   }
   if (key === "/Secret") mergeStringData(copy);
   return inStructOrder(kind, copy);

@@ -5,7 +5,7 @@ import type { FieldCause, JsonObject } from "./contract.js";
 import {
   checkEnum, checkNonNegative, checkUnique, duplicate, forbidden, invalid, notSupported, required,
 } from "./field-errors.js";
-import { objectAt, objectsAt, stringAt, stringMapAt } from "./json.js";
+import { objectAt, objectsAt, stringAt, stringMapAt, jsonCopy } from "./json.js";
 import { dns1123Label, dns1123Subdomain, qualifiedName } from "./names.js";
 import { validateContainer } from "./validation-container.js";
 import { validateLabels } from "./validation-meta.js";
@@ -136,7 +136,7 @@ const mutablePodFields = "pod updates may not change fields other than `spec.con
 export function validatePodSpecUpdate(spec: JsonObject | undefined, old: JsonObject | undefined): FieldCause[] {
   if (spec === undefined || old === undefined) return [];
   const causes: FieldCause[] = [];
-  const comparable = structuredClone(spec);
+  const comparable = jsonCopy(spec);
   for (const key of ["containers", "initContainers"]) {
     const oldContainers = objectsAt(old, key);
     objectsAt(comparable, key).forEach((container, index) => {
