@@ -51,6 +51,13 @@ describe("decodeObject", () => {
     expect(!result.ok && result.message).toContain("spec.containers[0].resources.limits[cpu]: quantities must match the regular expression");
   });
 
+  it("refuses a quantity with an unknown suffix or a malformed number", () => {
+    const suffix = decodeObject(podKind, { spec: { containers: [{ name: "a", resources: { requests: { memory: "1mi" } } }] } });
+    expect(!suffix.ok && suffix.message).toBe('Pod in version "v1" cannot be handled as a Pod: spec.containers[0].resources.requests[memory]: unable to parse quantity\'s suffix');
+    expect(decodeObject(podKind, { spec: { containers: [{ name: "a", resources: { requests: { cpu: "1.2.3" } } }] } }).ok).toBe(false);
+    expect(decodeObject(podKind, { spec: { containers: [{ name: "a", resources: { requests: { cpu: "1e3", memory: "1.5Gi" } } }] } }).ok).toBe(true);
+  });
+
   it("refuses a fractional int32 and a bad time", () => {
     const fractional = decodeObject(podKind, { spec: { terminationGracePeriodSeconds: 1.5, containers: [] } });
     expect(!fractional.ok && fractional.causes[0]).toEqual({

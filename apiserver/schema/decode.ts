@@ -7,6 +7,7 @@ import { jsonCopy, setOwn } from "./json.js";
 import { quantityPattern } from "./dsl.js";
 import { findKind } from "./kinds.js";
 import { keysInStructOrder, planOf } from "./decode-plan.js";
+import { parseQuantity } from "./quantity.js";
 import type { LeafKind, PlanNode } from "./decode-plan.js";
 
 interface Walk {
@@ -188,7 +189,10 @@ function decodeLeaf(plan: Extract<PlanNode, { kind: "leaf" }>, value: unknown, p
     case "quantity":
       if (typeof value === "number" && Number.isFinite(value)) return value;
       if (typeof value !== "string") return typeError(walk, place, value, plan);
-      return quantityPattern.test(value.trim()) ? value : formatError(walk, place, `quantities must match the regular expression '${quantityPattern.source}'`);
+      if (!quantityPattern.test(value.trim()) || !/^[+-]?(\d+\.?\d*|\.\d+)/.test(value.trim())) {
+        return formatError(walk, place, `quantities must match the regular expression '${quantityPattern.source}'`);
+      }
+      return parseQuantity(value) === undefined ? formatError(walk, place, "unable to parse quantity's suffix") : value;
     case "time":
       if (typeof value !== "string") return typeError(walk, place, value, plan);
       if (rfc3339.test(value) && !Number.isNaN(Date.parse(value))) return value;
