@@ -1,5 +1,5 @@
 // buildApiServer: the fastify app (no listening here; main.ts listens, tests inject).
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { StoreClient } from "../store/client/index.js";
 import { ServiceIpRange, type TolerationDefaults } from "./admission.js";
 import { parseBody, parseObjectBody, patchTypeOf, requestBytesMax } from "./body.js";
@@ -59,7 +59,8 @@ const watchTimeoutDefaultMs = 30 * 60 * 1000;
 export function buildApiServer(options: ApiServerOptions): ApiServer {
   const app = Fastify({
     logger: { level: options.logLevel ?? "info", base: { component: "apiserver" } },
-    disableRequestLogging: true,
+    // Per-request log lines off: a busy apiserver would log little else.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: requestBytesMax,
     // Kubernetes' paths carry names with dots and colons; keep them as sent.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },

@@ -1,5 +1,6 @@
 // The store client: etcd v3 JSON gateway calls over keep-alive HTTP, with leader preference,
 // retries on another member, and a strict line between "not applied" and "outcome unknown".
+import { setMaxListeners } from "node:events";
 import http from "node:http";
 import type { z } from "zod";
 import type { BytesInput } from "./bytes.js";
@@ -119,6 +120,8 @@ export class StoreClient {
   private leaderLookupStartedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: StoreClientOptions) {
+    // Every request in flight listens for close(): hundreds at once is normal, not a leak.
+    setMaxListeners(0, this.closer.signal);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
     this.deadlineMs = options.deadlineMs ?? 10_000;
     this.endpointSet = new EndpointSet(options.endpoints, Math.max(1_000, this.requestTimeoutMs));
