@@ -62,3 +62,22 @@ describe("typed values", () => {
     expect(removeItems(podSchema, object, set)).toEqual({ metadata: { labels: { b: "2" } }, spec: { containers: [{ name: "a" }] } });
   });
 });
+
+describe("list-map keys with defaults", () => {
+  it("keys a port without protocol as TCP even when the schema omits upstream's default", () => {
+    const components = structuredClone(podSchema.components);
+    const port = components.ContainerPort as { properties: Record<string, unknown> };
+    port.properties.protocol = { type: "string" };
+    const schema = { root: podSchema.root, components };
+    const object: JsonObject = { spec: { containers: [{ name: "a", ports: [{ containerPort: 80 }] }] } };
+    expect(toFieldSet(schema, object).toFieldsV1()).toEqual({
+      "f:spec": { "f:containers": { 'k:{"name":"a"}': { ".": {}, "f:name": {}, "f:ports": { 'k:{"containerPort":80,"protocol":"TCP"}': { ".": {}, "f:containerPort": {} } } } } },
+    });
+  });
+
+  it("names the list and element of an item missing a key without default", () => {
+    expect(() => toFieldSet(podSchema, { spec: { containers: [{ name: "a" }, { image: "x" }] } })).toThrow(
+      '.spec.containers: element 1: associative list with keys has an element that omits key field "name" (and doesn\'t have default value)',
+    );
+  });
+});

@@ -16,7 +16,7 @@ import {
   type PatchSchema,
   type SchemaNode,
 } from "../patch/index.js";
-import { FieldSet, fieldElement, keyElement, valueElement, type FieldPath, type PathElement } from "./field-set.js";
+import { FieldSet, fieldElement, keyElement, pathToString, valueElement, type FieldPath, type PathElement } from "./field-set.js";
 
 type Shape =
   | { kind: "leaf" }
@@ -56,16 +56,23 @@ function childNode(schema: PatchSchema, node: SchemaNode | undefined, key: strin
   return fieldSchema(schema, node, key);
 }
 
+/**
+ * Defaults of list-map key fields that upstream's OpenAPI declares (ContainerPort, ServicePort...
+ * protocol: TCP), used when the schema at hand omits them, so a port without a protocol keys
+ * as {"containerPort":80,"protocol":"TCP"} as in Kubernetes.
+ */
+const knownKeyDefaults: Record<string, JsonValue> = { protocol: "TCP" };
+
 /** The path element naming one item of a set or map list. */
-function itemElement(schema: PatchSchema, shape: Extract<Shape, { kind: "list" }>, item: JsonValue, path: FieldPath): PathElement {
+function itemElement(schema: PatchSchema, shape: Extract<Shape, { kind: "list" }>, item: JsonValue, path: FieldPath, index: number): PathElement {
   if (shape.listType === "set") return valueElement(item);
   const fields: [string, JsonValue][] = [];
   for (const key of shape.keys) {
     let value = isJsonObject(item) && Object.hasOwn(item, key) ? item[key] : undefined;
-    if (value === undefined) value = childNode(schema, shape.item, key)?.default as JsonValue | undefined;
+    if (value === undefined) value = (childNode(schema, shape.item, key)?.default as JsonValue | undefined) ?? (Object.hasOwn(knownKeyDefaults, key) ? knownKeyDefaults[key] : undefined);
     if (value === undefined) {
       throw new PatchError(
-        `${pathText(path)}: associative list with keys has an element that omits key field ${JSON.stringify(key)} (and doesn't have default value)`,
+        `${pathToString(path)}: element ${index}: associative list with keys has an element that omits key field ${JSON.stringify(key)} (and doesn't have default value)`,
         422,
       );
     }
@@ -74,15 +81,11 @@ function itemElement(schema: PatchSchema, shape: Extract<Shape, { kind: "list" }
   return keyElement(fields);
 }
 
-function pathText(path: FieldPath): string {
-  return path.map((element) => (element.startsWith("f:") ? `.${element.slice(2)}` : `[${element.slice(2)}]`)).join("");
-}
-
 /** Items of a set/map list by path element (the first of duplicates wins, in list order). */
 function indexItems(schema: PatchSchema, shape: Extract<Shape, { kind: "list" }>, list: JsonValue[], path: FieldPath): Map<PathElement, JsonValue> {
   const items = new Map<PathElement, JsonValue>();
-  for (const item of list) {
-    const element = itemElement(schema, shape, item, path);
+  for (const [index, item] of list.entries()) {
+    const element = itemElement(schema, shape, item, path, index);
     if (!items.has(element)) items.set(element, item);
   }
   return items;
@@ -102,8 +105,8 @@ function walkFieldSet(schema: PatchSchema, node: SchemaNode | undefined, value: 
     return;
   }
   if (shape.kind === "list") {
-    for (const item of value as JsonValue[]) {
-      const itemPath = [...path, itemElement(schema, shape, item, path)];
+    for (const [index, item] of (value as JsonValue[]).entries()) {
+      const itemPath = [...path, itemElement(schema, shape, item, path, index)];
       walkFieldSet(schema, shape.item, item, itemPath, set);
       set.insert(itemPath);
     }
@@ -201,8 +204,8 @@ function walkMerge(schema: PatchSchema, node: SchemaNode | undefined, live: Json
  * come in its order, shared items where the applied list puts them.
  */
 function mergeList(schema: PatchSchema, shape: Extract<Shape, { kind: "list" }>, live: JsonValue[], applied: JsonValue[], path: FieldPath): JsonValue[] {
-  const liveElements = live.map((item) => itemElement(schema, shape, item, path));
-  const appliedElements = applied.map((item) => itemElement(schema, shape, item, path));
+  const liveElements = live.map((item, index) => itemElement(schema, shape, item, path, index));
+  const appliedElements = applied.map((item, index) => itemElement(schema, shape, item, path, index));
   const liveItems = indexItems(schema, shape, live, path);
   const appliedItems = indexItems(schema, shape, applied, path);
   const sharedOrder = appliedElements.filter((element) => liveItems.has(element));
@@ -260,8 +263,8 @@ function walkRemove(schema: PatchSchema, node: SchemaNode | undefined, value: Js
   if (shape.kind === "leaf") return value;
   if (shape.kind === "list") {
     const result: JsonValue[] = [];
-    for (const item of value as JsonValue[]) {
-      const element = itemElement(schema, shape, item, path);
+    for (const [index, item] of (value as JsonValue[]).entries()) {
+      const element = itemElement(schema, shape, item, path, index);
       if (set.members.has(element)) continue;
       const below = set.children.get(element);
       result.push(below === undefined ? item : walkRemove(schema, shape.item, item, below, [...path, element]));
