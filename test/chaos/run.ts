@@ -84,7 +84,7 @@ export const afterDurationBudgetMs = 90_000;
 /** History retained by the members' automatic compaction: compactions happen within a run, watchers keep up. */
 const autoCompactionRetentionRevisions = 2_000;
 /** With crash faults, the Raft log is compacted this often, so that members that fall behind get snapshots. */
-const crashRunSnapshotCount = 100;
+const crashRunSnapshotCount = 50;
 
 /** What the members' test hooks must do for this run (the KUBE_LITE_TEST_FAULTS value), and whether the final restart is a power loss. */
 export function memberTestFaults(options: Pick<ChaosOptions, "faults" | "serverBugs">): { env: Record<string, string>; finalPowerLoss: boolean } {

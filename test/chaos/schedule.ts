@@ -173,7 +173,7 @@ function makeFault(random: Prng, id: number, kind: FaultKind, atMs: number, memb
       // A snapshot point needs a member that fell behind the compacted log: cut it off first.
       // Snapshots and log compactions are rare (every 100 entries at most): crash at the first.
       const isolateMs = needsSnapshot(crashPoint) ? random.between(2_500, 4_000) : 0;
-      return { ...base, crashPoint, crashHits: isolateMs > 0 || crashPoint === "mid-log-compaction" ? 1 : random.between(1, 20), isolateMs, durationMs: isolateMs + random.between(1_500, 3_000) };
+      return { ...base, crashPoint, crashHits: isolateMs > 0 || crashPoint === "mid-log-compaction" ? 1 : random.between(1, 20), isolateMs, durationMs: isolateMs + (crashPoint === "mid-log-compaction" ? random.between(4_000, 8_000) : random.between(1_500, 3_000)) };
     }
     case "pause":
       // Longer than the election timeout, so the others notice and elect without it.
