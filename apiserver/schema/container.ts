@@ -1,6 +1,6 @@
 // core/v1 Container and everything in it (k8s.io/api/core/v1/types.go, Kubernetes 1.32).
 import {
-  atomicStruct, boolean, int32, int64, intOrString, list, mapList, quantity, resourceList, string, stringList, struct,
+  atomicStruct, boolean, int32, int64, intOrString, list, mapList, protocol, quantity, resourceList, string, stringList, struct,
 } from "./dsl.js";
 
 const coreV1 = "io.k8s.api.core.v1.";
@@ -24,7 +24,7 @@ const envFromSource = struct(`${coreV1}EnvFromSource`, {
 });
 
 export const containerPort = struct(`${coreV1}ContainerPort`, {
-  name: string, hostPort: int32, containerPort: int32, protocol: string, hostIP: string,
+  name: string, hostPort: int32, containerPort: int32, protocol, hostIP: string,
 }, ["containerPort"]);
 
 const resourceClaim = struct(`${coreV1}ResourceClaim`, { name: string, request: string }, ["name"]);

@@ -81,6 +81,9 @@ export function optionalWith(schema: Schema, extensions: Record<string, unknown>
 
 export const stringList = list(string);
 
+/** A protocol field: `+default="TCP"` upstream, which server-side apply needs to key ports. */
+export const protocol = z.string().meta({ default: "TCP" });
+
 /** Upstream's description of each kind, for `kubectl explain`. */
 const kindDescriptions: Record<string, string> = {
   Pod:

@@ -45,6 +45,7 @@ describe("openApiV3Document", () => {
     expect(containers).toMatchObject({ "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] });
     expect(at(schemas["io.k8s.api.core.v1.PodSpec"], "properties", "volumes")).toMatchObject({ "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge,retainKeys" });
     expect(at(schemas["io.k8s.api.core.v1.Container"], "properties", "ports")).toMatchObject({ "x-kubernetes-patch-merge-key": "containerPort", "x-kubernetes-list-map-keys": ["containerPort", "protocol"] });
+    expect(at(schemas["io.k8s.api.core.v1.ContainerPort"], "properties", "protocol")).toEqual({ type: "string", default: "TCP" });
     expect(at(schemas["io.k8s.api.core.v1.Container"], "properties", "env")).toMatchObject({ "x-kubernetes-patch-merge-key": "name" });
     expect(at(schemas["io.k8s.api.core.v1.Container"], "properties", "volumeMounts")).toMatchObject({ "x-kubernetes-patch-merge-key": "mountPath" });
     expect(at(schemas["io.k8s.api.core.v1.PodStatus"], "properties", "conditions")).toMatchObject({ "x-kubernetes-patch-merge-key": "type" });

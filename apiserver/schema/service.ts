@@ -1,12 +1,12 @@
 // core/v1 Service and Endpoints (Kubernetes 1.32).
 import { objectMeta, condition } from "./meta.js";
-import { boolean, int32, intOrString, kindStruct, list, mapList, string, stringMap, struct } from "./dsl.js";
+import { boolean, int32, intOrString, kindStruct, list, mapList, protocol, string, stringMap, struct } from "./dsl.js";
 import { objectReference } from "./pod.js";
 
 const coreV1 = "io.k8s.api.core.v1.";
 
 export const servicePort = struct(`${coreV1}ServicePort`, {
-  name: string, protocol: string, appProtocol: string, port: int32, targetPort: intOrString, nodePort: int32,
+  name: string, protocol, appProtocol: string, port: int32, targetPort: intOrString, nodePort: int32,
 }, ["port"]);
 
 const sessionAffinityConfig = struct(`${coreV1}SessionAffinityConfig`, {
@@ -41,7 +41,7 @@ const endpointAddress = struct(`${coreV1}EndpointAddress`, {
   ip: string, hostname: string, nodeName: string, targetRef: objectReference,
 }, ["ip"], { "x-kubernetes-map-type": "atomic" });
 const endpointPort = struct(`${coreV1}EndpointPort`, {
-  name: string, port: int32, protocol: string, appProtocol: string,
+  name: string, port: int32, protocol, appProtocol: string,
 }, ["port"], { "x-kubernetes-map-type": "atomic" });
 const endpointSubset = struct(`${coreV1}EndpointSubset`, {
   addresses: list(endpointAddress), notReadyAddresses: list(endpointAddress), ports: list(endpointPort),
