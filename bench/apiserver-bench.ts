@@ -42,7 +42,9 @@ Starts a 3-member kube-lite store and one apiserver as processes on ports the OS
                            --watch-writes 20 --watch-duration-s 3 (explicit flags still win)
   --profile DIR            run the apiserver under node --cpu-prof (profile in DIR) and report
                            where its time goes in the creates, LIST and watch phases
-  --bin PATH               kube-lite CLI (default dist/cluster/main.js)
+  --bin PATH               kube-lite CLI (default dist/cluster/main.js); on a shared checkout, copy
+                           dist/ (with package.json and a node_modules link) elsewhere and point
+                           here, so that someone's rebuild cannot change it mid-run
   --data-dir DIR           where the fresh data dirs go (default the OS temp dir)
   --out-dir DIR            results directory (default bench/results)
   --no-save                print only; write no result files`;
@@ -155,7 +157,10 @@ function commandOutput(command: string, args: string[], cwd = root): string {
 
 function machineFacts(options: Options, argv: string[]): ApiBenchMachine {
   const checkout = path.dirname(options.bin);
+  const commit = commandOutput("git", ["rev-parse", "--short", "HEAD"], checkout);
   const dirty = commandOutput("git", ["status", "--porcelain", "--untracked-files=no"], checkout);
+  // A bin copied out of the checkout (so that a rebuild cannot change it mid-run) has no git facts.
+  const tree = commit === "" ? "bin outside a git checkout: see where it was copied from" : dirty === "" ? "clean working tree" : `working tree has ${dirty.split("\n").length} changed file(s) of other engineers`;
   return {
     date: new Date().toISOString(),
     command: `npm run bench:apiserver${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`,
@@ -166,8 +171,8 @@ function machineFacts(options: Options, argv: string[]): ApiBenchMachine {
     node: process.version,
     uptimeAtStart: commandOutput("uptime", []),
     loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
-    kubeLiteCommit: commandOutput("git", ["rev-parse", "--short", "HEAD"], checkout) || "unknown",
-    kubeLiteWorkingTree: dirty === "" ? "clean working tree" : `working tree has ${dirty.split("\n").length} changed file(s) of other engineers`,
+    kubeLiteCommit: commit || "unknown",
+    kubeLiteWorkingTree: tree,
     bin: options.bin,
   };
 }
@@ -258,7 +263,8 @@ async function main(): Promise<void> {
     apiserver = await ApiServerProcess.start({
       bin: options.bin,
       etcdServers: store.endpoints,
-      dir: store.dataRoot,
+      // Outside the store's data root (removed at the end), so the log outlives a failed run.
+      dir: fs.mkdtempSync(path.join(options.dataDir, "kube-lite-apiserver-bench-")),
       nodeArgs: options.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`, "--cpu-prof-interval=1000"],
       readyTimeoutMs: 60_000,
     });
@@ -328,6 +334,9 @@ async function main(): Promise<void> {
     } else {
       process.stdout.write(markdown);
     }
+  } catch (error) {
+    if (apiserver !== undefined) log(`apiserver exit code ${apiserver.child.exitCode} signal ${apiserver.child.signalCode}; its log: ${apiserver.logPath}`);
+    throw error;
   } finally {
     client?.close();
     await apiserver?.stop();
