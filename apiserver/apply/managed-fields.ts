@@ -114,16 +114,12 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
       compareText(left.subresource ?? "", right.subresource ?? ""),
   );
   return records.map((record) => {
-    const entry: ManagedFieldsEntry = {
-      manager: record.manager,
-      operation: record.operation,
-      apiVersion: record.apiVersion,
-      time: record.time ?? "",
-      fieldsType: "FieldsV1",
-      fieldsV1: record.set.toFieldsV1(),
-    };
+    // An entry stored without a time keeps none: "" would not parse as a metav1.Time in clients.
+    const entry: Partial<ManagedFieldsEntry> = { manager: record.manager, operation: record.operation, apiVersion: record.apiVersion };
+    if (record.time !== undefined) entry.time = record.time;
+    Object.assign(entry, { fieldsType: "FieldsV1", fieldsV1: record.set.toFieldsV1() });
     if (record.subresource !== undefined) entry.subresource = record.subresource;
-    return entry;
+    return entry as ManagedFieldsEntry;
   });
 }
 
