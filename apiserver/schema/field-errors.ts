@@ -49,7 +49,7 @@ export function immutable(field: string, value: unknown): FieldCause {
   return invalid(field, value, "field is immutable");
 }
 
-export const nonNegative = "must be greater than or equal to 0";
+const nonNegative = "must be greater than or equal to 0";
 
 /** Checks an optional number: present and negative is invalid. */
 export function checkNonNegative(field: string, value: unknown): FieldCause[] {

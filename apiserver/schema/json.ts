@@ -28,11 +28,6 @@ export function stringAt(parent: JsonObject | undefined, key: string): string | 
   return typeof value === "string" ? value : undefined;
 }
 
-export function numberAt(parent: JsonObject | undefined, key: string): number | undefined {
-  const value = parent?.[key];
-  return typeof value === "number" ? value : undefined;
-}
-
 export function stringsAt(parent: JsonObject | undefined, key: string): string[] {
   const value = parent?.[key];
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];

@@ -41,7 +41,3 @@ export const kindEntries: readonly KindEntry[] = [
 export function findKind(key: KindKey): KindEntry | undefined {
   return kindEntries.find((entry) => entry.key.group === key.group && entry.key.version === key.version && entry.key.kind === key.kind);
 }
-
-export function sameKind(left: KindKey, group: string, kind: string): boolean {
-  return left.group === group && left.kind === kind;
-}

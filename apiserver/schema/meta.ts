@@ -56,6 +56,3 @@ export const deleteOptions = struct(`${metaV1}DeleteOptions`, {
   kind: string, apiVersion: string, gracePeriodSeconds: int64, preconditions, orphanDependents: boolean,
   propagationPolicy: string, dryRun: list(string), ignoreStoreReadErrorWithClusterBreakingPotential: boolean,
 });
-
-/** Fields every kind starts with (TypeMeta is inline and first, then ObjectMeta). */
-export const typeMeta = { kind: string, apiVersion: string };

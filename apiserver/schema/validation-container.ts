@@ -74,7 +74,7 @@ function isExtendedResource(name: string): boolean {
 }
 
 /** Quantities >= 0, valid resource names, requests <= limits; extended resources are not overcommitted. */
-export function validateResources(resources: JsonObject | undefined, field: string): FieldCause[] {
+function validateResources(resources: JsonObject | undefined, field: string): FieldCause[] {
   const causes: FieldCause[] = [];
   const parsed: Record<"limits" | "requests", Map<string, number>> = { limits: new Map(), requests: new Map() };
   for (const group of ["limits", "requests"] as const) {
