@@ -6,7 +6,7 @@ import {
   checkEnum, checkNonNegative, checkUnique, duplicate, forbidden, invalid, notSupported, required,
 } from "./field-errors.js";
 import { objectAt, objectsAt, stringAt, stringMapAt, jsonCopy } from "./json.js";
-import { dns1123Label, dns1123Subdomain, qualifiedName } from "./names.js";
+import { dns1123Label, dns1123Subdomain, ipAddress, qualifiedName } from "./names.js";
 import { validateContainer } from "./validation-container.js";
 import { validateLabels } from "./validation-meta.js";
 
@@ -163,6 +163,28 @@ export function validatePodSpecUpdate(spec: JsonObject | undefined, old: JsonObj
   comparable.schedulingGates = old.schedulingGates;
   for (const key of Object.keys(comparable)) if (comparable[key] === undefined) delete comparable[key];
   if (!isDeepStrictEqual(comparable, old)) causes.push(forbidden("spec", mutablePodFields));
+  return causes;
+}
+
+/** ValidatePodStatusUpdate: addresses are IPs, the nominated node a valid node name. */
+export function validatePodStatus(pod: JsonObject): FieldCause[] {
+  const status = objectAt(pod, "status");
+  const causes: FieldCause[] = [];
+  const nominated = stringAt(status, "nominatedNodeName") ?? "";
+  if (nominated !== "") for (const message of dns1123Subdomain(nominated)) causes.push(invalid("status.nominatedNodeName", nominated, message));
+  for (const key of ["podIP", "hostIP"]) {
+    const ip = stringAt(status, key) ?? "";
+    if (ip !== "") for (const message of ipAddress(ip)) causes.push(invalid(`status.${key}`, ip, message));
+  }
+  for (const key of ["podIPs", "hostIPs"]) {
+    const entries = objectsAt(status, key);
+    entries.forEach((entry, index) => {
+      const ip = stringAt(entry, "ip") ?? "";
+      for (const message of ipAddress(ip)) causes.push(invalid(`status.${key}[${index}].ip`, ip, message));
+    });
+    causes.push(...checkUnique(entries.map((entry, index) => ({ field: `status.${key}[${index}].ip`, value: entry.ip }))));
+  }
+  causes.push(...checkEnum("status.phase", status?.phase, ["Pending", "Running", "Succeeded", "Failed", "Unknown"]));
   return causes;
 }
 

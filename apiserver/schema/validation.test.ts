@@ -260,6 +260,10 @@ describe("validateObject on update", () => {
     expect(fields(validateObject(apps("Deployment"), scale, { operation: "update", old: validDeployment, subresource: "scale" }))).toEqual(["spec.replicas FieldValueInvalid"]);
     const binding = { metadata: { name: "demo", namespace: "default" }, target: { kind: "Pod" } };
     expect(fields(validateObject(core("Pod"), binding, { operation: "create", subresource: "binding" }))).toEqual(["target.kind FieldValueNotSupported", "target.name FieldValueRequired"]);
+    const podStatus = changed(validPod, (pod) => { set(pod, "status", { phase: "Lost", podIP: "10.0.0.300", podIPs: [{ ip: "10.0.0.1" }, { ip: "10.0.0.1" }], nominatedNodeName: "Node_1" }); });
+    expect(fields(validateObject(core("Pod"), podStatus, { operation: "update", old: validPod, subresource: "status" }))).toEqual([
+      "status.nominatedNodeName FieldValueInvalid", "status.podIP FieldValueInvalid", "status.podIPs[1].ip FieldValueDuplicate", "status.phase FieldValueNotSupported",
+    ]);
     const status = changed(validDeployment, (d) => { set(d, "status", { replicas: 1, readyReplicas: 2 }); });
     expect(fields(validateObject(apps("Deployment"), status, { operation: "update", old: validDeployment, subresource: "status" }))).toEqual(["status.readyReplicas FieldValueInvalid"]);
   });

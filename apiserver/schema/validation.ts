@@ -5,7 +5,7 @@ import { objectAt } from "./json.js";
 import type { NameCheck } from "./validation-meta.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "./validation-meta.js";
 import { dns1035Label, dns1123Label, dns1123Subdomain } from "./names.js";
-import { validateBinding, validatePodSpec, validatePodSpecUpdate } from "./validation-pod.js";
+import { validateBinding, validatePodSpec, validatePodSpecUpdate, validatePodStatus } from "./validation-pod.js";
 import { validateEndpoints, validateService, validateServiceUpdate } from "./validation-service.js";
 import { validateDeployment, validateReplicaSet, validateReplicatedStatus, validateScale, validateSelectorUpdate } from "./validation-apps.js";
 import { validateConfigMap, validateEvent, validateLease, validateNamespace, validateNode, validateSecret } from "./validation-core.js";
@@ -32,6 +32,7 @@ const rules: Record<string, KindRules> = {
     name: dns1123Subdomain, namespaced: true,
     object: (pod) => validatePodSpec(objectAt(pod, "spec"), "spec"),
     update: (pod, old) => validatePodSpecUpdate(objectAt(pod, "spec"), objectAt(old, "spec")),
+    status: validatePodStatus,
   },
   "/Binding": { name: dns1123Subdomain, namespaced: true, object: validateBinding },
   "/Namespace": { name: dns1123Label, namespaced: false, object: validateNamespace, status: validateNamespace },
