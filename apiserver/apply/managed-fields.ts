@@ -159,10 +159,27 @@ export function withManagedFields(value: JsonObject, managers: Managers): Record
 }
 
 /**
- * Upstream's Updater.update, first half: per manager other than `except`, the fields it owns
- * that the write added or modified (the conflicts of an apply).
+ * Upstream's Updater.update: the fields a write added or modified (outside `ignored`) that
+ * managers other than `except` own are conflicts; unless there are some and the write is not
+ * forced, those managers lose them, everyone loses removed fields, and empty managers go.
+ * Returns the conflicts that stopped the write (empty when it went through).
  */
-export function conflictingFields(managers: Managers, changed: FieldSet, except: string | undefined): Map<string, FieldSet> {
+export function settleOwnership(
+  managers: Managers,
+  comparison: { added: FieldSet; modified: FieldSet; removed: FieldSet },
+  ignored: FieldSet,
+  except: string | undefined,
+  force: boolean,
+): Map<string, FieldSet> {
+  const changed = comparison.added.union(comparison.modified).recursiveDifference(ignored);
+  const conflicts = conflictingFields(managers, changed, except);
+  if (!force && conflicts.size > 0) return conflicts;
+  dropFields(managers, conflicts, comparison.removed.recursiveDifference(ignored), except);
+  return new Map();
+}
+
+/** Per manager other than `except`, the fields it owns that the write added or modified. */
+function conflictingFields(managers: Managers, changed: FieldSet, except: string | undefined): Map<string, FieldSet> {
   const taken = new Map<string, FieldSet>();
   for (const [identifier, record] of managers) {
     if (identifier === except) continue;
@@ -172,8 +189,8 @@ export function conflictingFields(managers: Managers, changed: FieldSet, except:
   return taken;
 }
 
-/** Second half: managers lose the fields taken from them and the removed ones; empty managers go. */
-export function dropFields(managers: Managers, taken: Map<string, FieldSet>, removed: FieldSet, keep: string | undefined): void {
+/** Managers lose the fields taken from them and the removed ones; empty managers go. */
+function dropFields(managers: Managers, taken: Map<string, FieldSet>, removed: FieldSet, keep: string | undefined): void {
   for (const [identifier, record] of managers) {
     if (identifier === keep) continue;
     let set = record.set;

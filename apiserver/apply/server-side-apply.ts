@@ -9,10 +9,9 @@ import {
   ignoredFieldSet,
   managedFieldsOf,
   type FieldManagerWrite,
-  conflictingFields,
   decodeManagedFields,
-  dropFields,
   managerIdentifier,
+  settleOwnership,
   printManager,
   strippedFields,
   withManagedFields,
@@ -88,10 +87,8 @@ function applyOnce(input: ServerSideApplyInput, live: JsonObject, config: JsonOb
 
   const merged = prune(schema, merge(schema, live, config), managers, previous?.set);
   const comparison = compare(schema, live, merged);
-  const changed = comparison.added.union(comparison.modified).recursiveDifference(ignored);
-  const conflicts = conflictingFields(managers, changed, identifier);
-  if (!force && conflicts.size > 0) return { ok: false, conflicts, managers };
-  dropFields(managers, conflicts, comparison.removed.recursiveDifference(ignored), identifier);
+  const conflicts = settleOwnership(managers, comparison, ignored, identifier, force);
+  if (conflicts.size > 0) return { ok: false, conflicts, managers };
   capUpdateManagers(managers);
 
   // The entry's time moves when the apply changed the object or what the manager owns.

@@ -8,10 +8,9 @@ import {
   ignoredFieldSet,
   managedFieldsOf,
   type FieldManagerWrite,
-  conflictingFields,
   decodeManagedFields,
-  dropFields,
   managerIdentifier,
+  settleOwnership,
   strippedFields,
   withManagedFields,
   withoutManagedFields,
@@ -38,7 +37,7 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): Record<str
   const comparison = compare(schema, before, after);
   const changed = comparison.added.union(comparison.modified).recursiveDifference(ignored);
   // Upstream runs the write as a temporary manager, so every stored entry (the writer's too) is "another".
-  dropFields(managers, conflictingFields(managers, changed, undefined), comparison.removed.recursiveDifference(ignored), undefined);
+  settleOwnership(managers, comparison, ignored, undefined, true);
   const owned = changed.difference(strippedFields);
   // Upstream strips metadata paths after deciding the write changed something, so a write that
   // only sets e.g. metadata.name (a create with nothing else) still gets an (empty) entry;
