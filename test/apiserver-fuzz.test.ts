@@ -704,6 +704,16 @@ describe("known bugs (it.fails until the apiserver is fixed)", () => {
 });
 
 describe("afterwards", () => {
+  it("the comparison can fail: it sees a changed, a removed and an added key", () => {
+    const [key, entry] = [...before.entries()][0] ?? ["", { modRevision: 0, value: "" }];
+    const changed = new Map(before).set(key, { ...entry, modRevision: entry.modRevision + 1 });
+    const removed = new Map(before);
+    removed.delete(key);
+    const added = new Map(before).set("/registry/configmaps/x/y", { modRevision: 1, value: "{}" });
+    expect([snapshotDifferences(before, changed), snapshotDifferences(before, removed), snapshotDifferences(before, added)].map((d) => d.length)).toEqual([1, 1, 1]);
+  });
+
+
   it("every process alive, and every /registry key the suite did not write on purpose unchanged", async () => {
     await assertAlive();
     const after = await registrySnapshot(harness.store, isSuiteWrite);

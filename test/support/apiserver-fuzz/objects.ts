@@ -81,172 +81,94 @@ function template(): JsonObject {
 
 const core = "/api/v1";
 
+/** A resource whose objects are `build`'s fields under their apiVersion and kind. */
+function define(kind: string, groupVersionPath: string, plural: string, namespaced: boolean, build: (name: string, namespace: string) => JsonObject): FuzzResource {
+  const apiVersion = groupVersionPath === core ? "v1" : groupVersionPath.replace(/^\/apis\//, "");
+  return { kind, groupVersionPath, plural, namespaced, object: (name, namespace) => ({ apiVersion, kind, ...build(name, namespace) }) };
+}
+
 export const fuzzResources: readonly FuzzResource[] = [
-  {
-    kind: "Pod",
-    groupVersionPath: core,
-    plural: "pods",
-    namespaced: true,
-    object: (name, namespace) => ({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name, namespace, labels: { app: "web", tier: "frontend" }, annotations: { "example.com/owner": "team-a" } },
-      spec: podSpec(),
-    }),
-  },
-  {
-    kind: "Deployment",
-    groupVersionPath: "/apis/apps/v1",
-    plural: "deployments",
-    namespaced: true,
-    object: (name, namespace) => ({
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name, namespace, labels: { app: "web" } },
-      spec: {
-        replicas: 3,
-        revisionHistoryLimit: 5,
-        minReadySeconds: 2,
-        progressDeadlineSeconds: 600,
-        selector: { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["frontend"] }] },
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: "25%" } },
-        template: template(),
+  define("Pod", core, "pods", true, (name, namespace) => ({
+    metadata: { name, namespace, labels: { app: "web", tier: "frontend" }, annotations: { "example.com/owner": "team-a" } },
+    spec: podSpec(),
+  })),
+  define("Deployment", "/apis/apps/v1", "deployments", true, (name, namespace) => ({
+    metadata: { name, namespace, labels: { app: "web" } },
+    spec: {
+      replicas: 3,
+      revisionHistoryLimit: 5,
+      minReadySeconds: 2,
+      progressDeadlineSeconds: 600,
+      selector: { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["frontend"] }] },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: "25%" } },
+      template: template(),
+    },
+  })),
+  define("ReplicaSet", "/apis/apps/v1", "replicasets", true, (name, namespace) => ({
+    metadata: { name, namespace, labels: { app: "web", "pod-template-hash": "5d4f" }, annotations: { "deployment.kubernetes.io/revision": "1" } },
+    spec: { replicas: 2, minReadySeconds: 0, selector: { matchLabels: { app: "web", tier: "frontend" } }, template: template() },
+  })),
+  define("Service", core, "services", true, (name, namespace) => ({
+    metadata: { name, namespace, labels: { app: "web" } },
+    spec: {
+      type: "ClusterIP",
+      selector: { app: "web" },
+      ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }, { name: "metrics", port: 9090, targetPort: 9090, appProtocol: "http" }],
+      sessionAffinity: "None",
+      ipFamilyPolicy: "SingleStack",
+    },
+  })),
+  define("Endpoints", core, "endpoints", true, (name, namespace) => ({
+    metadata: { name, namespace, labels: { app: "web" } },
+    subsets: [{ addresses: [{ ip: "10.244.1.5", nodeName: "node-1", targetRef: { kind: "Pod", namespace, name: "web-1", uid: "u1" } }], notReadyAddresses: [{ ip: "10.244.2.7" }], ports: [{ name: "http", port: 8080, protocol: "TCP" }] }],
+  })),
+  define("ConfigMap", core, "configmaps", true, (name, namespace) => ({
+    metadata: { name, namespace, labels: { app: "web" } },
+    data: { color: "blue", "app.properties": "a=1\nb=2\n" },
+    binaryData: { blob: "AAEC" },
+  })),
+  define("Secret", core, "secrets", true, (name, namespace) => ({ metadata: { name, namespace }, type: "Opaque", data: { password: "czNjcjN0" } })),
+  define("Event", core, "events", true, (name, namespace) => ({
+    metadata: { name, namespace },
+    involvedObject: { kind: "Pod", namespace, name: "web-1", uid: "u", apiVersion: "v1", resourceVersion: "12", fieldPath: "spec.containers{web}" },
+    reason: "Pulled",
+    message: "Container image already present",
+    source: { component: "kubelet", host: "node-1" },
+    firstTimestamp: time,
+    lastTimestamp: time,
+    count: 1,
+    type: "Normal",
+    reportingComponent: "kubelet",
+    reportingInstance: "node-1",
+  })),
+  define("Lease", "/apis/coordination.k8s.io/v1", "leases", true, (name, namespace) => ({
+    metadata: { name, namespace },
+    spec: { holderIdentity: "node-1", leaseDurationSeconds: 40, renewTime: "2026-11-25T17:00:00.123456Z", acquireTime: "2026-11-25T16:00:00.000000Z", leaseTransitions: 0 },
+  })),
+  define("Node", core, "nodes", false, (name) => ({
+    metadata: { name, labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux" } },
+    spec: { podCIDR: "10.244.1.0/24", podCIDRs: ["10.244.1.0/24"], taints: [{ key: "dedicated", value: "web", effect: "NoSchedule" }] },
+    status: {
+      capacity: { cpu: "4", memory: "8Gi", pods: "110" },
+      allocatable: { cpu: "3900m", memory: "7680Mi", pods: "110" },
+      conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: time, lastTransitionTime: time, reason: "KubeletReady", message: "kubelet is posting ready status" }],
+      addresses: [{ type: "InternalIP", address: "10.0.0.11" }, { type: "Hostname", address: name }],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        machineID: "m",
+        systemUUID: "s",
+        bootID: "b",
+        kernelVersion: "6.1",
+        osImage: "Debian",
+        containerRuntimeVersion: "containerd://1.7",
+        kubeletVersion: "v1.32.0",
+        kubeProxyVersion: "v1.32.0",
+        operatingSystem: "linux",
+        architecture: "amd64",
       },
-    }),
-  },
-  {
-    kind: "ReplicaSet",
-    groupVersionPath: "/apis/apps/v1",
-    plural: "replicasets",
-    namespaced: true,
-    object: (name, namespace) => ({
-      apiVersion: "apps/v1",
-      kind: "ReplicaSet",
-      metadata: { name, namespace, labels: { app: "web", "pod-template-hash": "5d4f" }, annotations: { "deployment.kubernetes.io/revision": "1" } },
-      spec: { replicas: 2, minReadySeconds: 0, selector: { matchLabels: { app: "web", tier: "frontend" } }, template: template() },
-    }),
-  },
-  {
-    kind: "Service",
-    groupVersionPath: core,
-    plural: "services",
-    namespaced: true,
-    object: (name, namespace) => ({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name, namespace, labels: { app: "web" } },
-      spec: {
-        type: "ClusterIP",
-        selector: { app: "web" },
-        ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }, { name: "metrics", port: 9090, targetPort: 9090, appProtocol: "http" }],
-        sessionAffinity: "None",
-        ipFamilyPolicy: "SingleStack",
-      },
-    }),
-  },
-  {
-    kind: "Endpoints",
-    groupVersionPath: core,
-    plural: "endpoints",
-    namespaced: true,
-    object: (name, namespace) => ({
-      apiVersion: "v1",
-      kind: "Endpoints",
-      metadata: { name, namespace, labels: { app: "web" } },
-      subsets: [{ addresses: [{ ip: "10.244.1.5", nodeName: "node-1", targetRef: { kind: "Pod", namespace, name: "web-1", uid: "u1" } }], notReadyAddresses: [{ ip: "10.244.2.7" }], ports: [{ name: "http", port: 8080, protocol: "TCP" }] }],
-    }),
-  },
-  {
-    kind: "ConfigMap",
-    groupVersionPath: core,
-    plural: "configmaps",
-    namespaced: true,
-    object: (name, namespace) => ({
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name, namespace, labels: { app: "web" } },
-      data: { color: "blue", "app.properties": "a=1\nb=2\n" },
-      binaryData: { blob: "AAEC" },
-    }),
-  },
-  {
-    kind: "Secret",
-    groupVersionPath: core,
-    plural: "secrets",
-    namespaced: true,
-    object: (name, namespace) => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, type: "Opaque", data: { password: "czNjcjN0" } }),
-  },
-  {
-    kind: "Event",
-    groupVersionPath: core,
-    plural: "events",
-    namespaced: true,
-    object: (name, namespace) => ({
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { name, namespace },
-      involvedObject: { kind: "Pod", namespace, name: "web-1", uid: "u", apiVersion: "v1", resourceVersion: "12", fieldPath: "spec.containers{web}" },
-      reason: "Pulled",
-      message: "Container image already present",
-      source: { component: "kubelet", host: "node-1" },
-      firstTimestamp: time,
-      lastTimestamp: time,
-      count: 1,
-      type: "Normal",
-      reportingComponent: "kubelet",
-      reportingInstance: "node-1",
-    }),
-  },
-  {
-    kind: "Lease",
-    groupVersionPath: "/apis/coordination.k8s.io/v1",
-    plural: "leases",
-    namespaced: true,
-    object: (name, namespace) => ({
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: { name, namespace },
-      spec: { holderIdentity: "node-1", leaseDurationSeconds: 40, renewTime: "2026-11-25T17:00:00.123456Z", acquireTime: "2026-11-25T16:00:00.000000Z", leaseTransitions: 0 },
-    }),
-  },
-  {
-    kind: "Node",
-    groupVersionPath: core,
-    plural: "nodes",
-    namespaced: false,
-    object: (name) => ({
-      apiVersion: "v1",
-      kind: "Node",
-      metadata: { name, labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux" } },
-      spec: { podCIDR: "10.244.1.0/24", podCIDRs: ["10.244.1.0/24"], taints: [{ key: "dedicated", value: "web", effect: "NoSchedule" }] },
-      status: {
-        capacity: { cpu: "4", memory: "8Gi", pods: "110" },
-        allocatable: { cpu: "3900m", memory: "7680Mi", pods: "110" },
-        conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: time, lastTransitionTime: time, reason: "KubeletReady", message: "kubelet is posting ready status" }],
-        addresses: [{ type: "InternalIP", address: "10.0.0.11" }, { type: "Hostname", address: name }],
-        daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
-        nodeInfo: {
-          machineID: "m",
-          systemUUID: "s",
-          bootID: "b",
-          kernelVersion: "6.1",
-          osImage: "Debian",
-          containerRuntimeVersion: "containerd://1.7",
-          kubeletVersion: "v1.32.0",
-          kubeProxyVersion: "v1.32.0",
-          operatingSystem: "linux",
-          architecture: "amd64",
-        },
-      },
-    }),
-  },
-  {
-    kind: "Namespace",
-    groupVersionPath: core,
-    plural: "namespaces",
-    namespaced: false,
-    object: (name) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { team: "a" }, annotations: { "example.com/owner": "team-a" } } }),
-  },
+    },
+  })),
+  define("Namespace", core, "namespaces", false, (name) => ({ metadata: { name, labels: { team: "a" }, annotations: { "example.com/owner": "team-a" } } })),
 ];
 
 export function resourceOfKind(kind: string): FuzzResource {
