@@ -4,21 +4,8 @@
 // managers own (409) unless forced, in which case ownership moves to the applier.
 import { PatchError, isJsonObject, jsonEqual, type JsonObject, type JsonValue, type PatchSchema } from "../patch/index.js";
 import { pathToString, type FieldSet } from "./field-set.js";
-import {
-  capUpdateManagers,
-  ignoredFieldSet,
-  managedFieldsOf,
-  type FieldManagerWrite,
-  decodeManagedFields,
-  managerIdentifier,
-  settleOwnership,
-  printManager,
-  strippedFields,
-  withManagedFields,
-  withoutManagedFields,
-  type ManagerRecord,
-  type Managers,
-} from "./managed-fields.js";
+import { capUpdateManagers, ignoredFieldSet, managedFieldsOf, decodeManagedFields, managerIdentifier, settleOwnership, printManager, strippedFields, withManagedFields, withoutManagedFields } from "./managed-fields.js";
+import type { FieldManagerWrite, ManagerRecord, Managers } from "./managed-fields.js";
 import { compare, merge, removeItems, toFieldSet } from "./typed.js";
 
 export interface FieldConflict {

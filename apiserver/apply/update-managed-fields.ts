@@ -3,20 +3,8 @@
 // "Update" entry per manager, apiVersion and subresource), other managers lose them, and the
 // entry's time moves only when the write changed something.
 import { isJsonObject, rootSchema, fieldSchema, type JsonObject, type PatchSchema, type SchemaNode } from "../patch/index.js";
-import {
-  capUpdateManagers,
-  ignoredFieldSet,
-  managedFieldsOf,
-  type FieldManagerWrite,
-  decodeManagedFields,
-  managerIdentifier,
-  settleOwnership,
-  strippedFields,
-  withManagedFields,
-  withoutManagedFields,
-  type ManagerRecord,
-  type Managers,
-} from "./managed-fields.js";
+import { capUpdateManagers, ignoredFieldSet, managedFieldsOf, decodeManagedFields, managerIdentifier, settleOwnership, strippedFields, withManagedFields, withoutManagedFields } from "./managed-fields.js";
+import type { FieldManagerWrite, ManagerRecord, Managers } from "./managed-fields.js";
 import { compare } from "./typed.js";
 import { FieldSet, fieldElement } from "./field-set.js";
 
