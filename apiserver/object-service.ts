@@ -224,9 +224,9 @@ export class ObjectService {
       const key = registryKey(info, target.namespace, name);
       const current = await this.storage.get(key);
       const now = rfc3339(this.deps.nowMs());
-      const merged = serverSideApply({ live: current?.object, applied, manager: options.fieldManager, force: options.force === true, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now, ...(target.subresource === undefined ? {} : { subresource: target.subresource }) });
+      const merged = serverSideApply({ live: current?.object, applied, manager: options.fieldManager, force: options.force === true, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now, ignoredFields: resetFields(target.subresource), ...(target.subresource === undefined ? {} : { subresource: target.subresource }) });
       if (!merged.ok) {
-        throw new ApiError(409, "Conflict", merged.message, { causes: merged.conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with "${c.manager}"`, field: c.field })) });
+        throw new ApiError(409, "Conflict", merged.message, { causes: merged.conflicts.map((c) => ({ reason: "FieldManagerConflict", message: c.message, field: c.field })) });
       }
       if (current === undefined) {
         await this.checkNamespaceExists(target, name);
@@ -305,7 +305,7 @@ export class ObjectService {
     const causes = validate(info, object, { operation: "update", old, ...(subresource === undefined ? {} : { subresource }) });
     if (causes.length > 0) throw invalid(info.kind, info.group, name, causes);
     if (recordManager) {
-      object = updateManagedFields({ old, updated: object, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()), ...(subresource === undefined ? {} : { subresource }) });
+      object = updateManagedFields({ old, updated: object, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()), ignoredFields: resetFields(subresource), ...(subresource === undefined ? {} : { subresource }) });
     }
     object = orderTopLevel(object);
     const comparableOld = withoutVersion(old);
@@ -588,6 +588,11 @@ export class ObjectService {
   }
 }
 
+/** Fields a write through this endpoint cannot set (the strategy resets them): never owned by its manager. */
+function resetFields(subresource: string | undefined): string[][] {
+  return subresource === "status" ? [["spec"]] : [["status"]];
+}
+
 function requireName(target: RequestTarget): string {
   if (target.name === undefined) throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
   return target.name;
@@ -621,6 +626,10 @@ function applyPatch(info: ResourceInfo | undefined, patchType: PatchType, curren
     if (!isPlainObject(result)) throw badRequest("the patch did not produce an object");
     return result;
   } catch (error) {
+    if (error instanceof PatchError && patchType === "json" && error.status === 422) {
+      // As kube-apiserver words a JSON patch that does not apply (kubectl prints the cause).
+      throw new ApiError(422, "Invalid", "the server rejected our request due to an error in our request", { causes: [{ reason: "UnexpectedServerResponse", message: error.message }] });
+    }
     if (error instanceof PatchError) {
       throw error.status === 409 ? new ApiError(409, "Conflict", error.message) : error.status === 422 ? new ApiError(422, "Invalid", error.message) : badRequest(error.message);
     }
