@@ -9,6 +9,14 @@ import { LatencyHistogram, LineSplitter, monotonicUs } from "./support/watch-pro
 /** How long all watchers together may take to get their response headers. */
 const openTimeoutMs = 60_000;
 
+/** What one measured window counted; a reset starts a fresh one. */
+class WindowCounts {
+  readonly histogram = new LatencyHistogram();
+  events = 0;
+  otherLines = 0;
+  readonly cpuAtStart = process.cpuUsage();
+}
+
 interface Watcher {
   readonly request: http.ClientRequest;
   open: boolean;
@@ -22,12 +30,9 @@ const send = (message: FromWatchWorker): void => {
 class WatchWorker {
   private watchers: Watcher[] = [];
   private openCount = 0;
-  private histogram = new LatencyHistogram();
-  private events = 0;
-  private otherLines = 0;
+  private counts = new WindowCounts();
   private closedStreams = 0;
   private firstProblem: string | undefined;
-  private cpuAtReset = process.cpuUsage();
   private notify = false;
   /** seq → how many of this worker's watchers have its event (only while notifying). */
   private readonly arrivals = new Map<number, number>();
@@ -74,12 +79,12 @@ class WatchWorker {
   private onLine(watcher: Watcher, line: string, nowUs: number): void {
     const event = readPodEventLine(line);
     if (event.seq === undefined || event.sentUs === undefined || event.type === "ERROR" || event.type === "BOOKMARK") {
-      this.otherLines += 1;
+      this.counts.otherLines += 1;
       if (event.type === "ERROR") this.firstProblem ??= line.slice(0, 300);
       return;
     }
-    this.events += 1;
-    this.histogram.record(nowUs - event.sentUs);
+    this.counts.events += 1;
+    this.counts.histogram.record(nowUs - event.sentUs);
     if (event.seq > watcher.lastSeq) watcher.lastSeq = event.seq;
     if (!this.notify) return;
     const arrived = (this.arrivals.get(event.seq) ?? 0) + 1;
@@ -101,36 +106,35 @@ class WatchWorker {
   }
 
   reset(notify: boolean): void {
-    this.histogram = new LatencyHistogram();
-    this.events = 0;
-    this.otherLines = 0;
-    this.cpuAtReset = process.cpuUsage();
+    this.counts = new WindowCounts();
     this.notify = notify;
     this.arrivals.clear();
   }
 
   report(): WatchWorkerReport {
-    const cpu = process.cpuUsage(this.cpuAtReset);
-    let deliveredSeq = Number.POSITIVE_INFINITY;
-    for (const w of this.watchers) if (w.open) deliveredSeq = Math.min(deliveredSeq, w.lastSeq);
+    const { events, otherLines, histogram, cpuAtStart } = this.counts;
+    const cpu = process.cpuUsage(cpuAtStart);
+    const open = this.watchers.filter((w) => w.open);
     return {
-      events: this.events,
-      otherLines: this.otherLines,
+      events,
+      otherLines,
       closedStreams: this.closedStreams,
       firstProblem: this.firstProblem,
-      deliveredSeq: Number.isFinite(deliveredSeq) ? deliveredSeq : -1,
-      histogram: this.histogram.toJson(),
+      deliveredSeq: open.length === 0 ? -1 : Math.min(...open.map((w) => w.lastSeq)),
+      histogram: histogram.toJson(),
       cpuMs: (cpu.user + cpu.system) / 1000,
     };
   }
 
+  /** Destroys every stream; problem() then ignores their errors, since they are no longer open. */
   close(): void {
-    for (const w of this.watchers) {
-      w.open = false;
-      w.request.destroy();
-    }
+    const closing = this.watchers;
     this.watchers = [];
     this.openCount = 0;
+    closing.forEach((w) => {
+      w.open = false;
+      w.request.destroy();
+    });
   }
 }
 
