@@ -38,7 +38,7 @@ export function garbageJsonPatch(object: JsonObject): fc.Arbitrary<unknown> {
       { op: "replace", path: "/metadata/nope/x", value: "v" },
       { op: "add", path: "/metadata/labels/a/b/c", value: "v" },
       { op: "move", path: "/metadata/labels/x" },
-      { op: "copy", from: "/metadata/nope", path: "/metadata/labels/x" },
+      { op: "move", from: "/metadata/nope", path: "/metadata/labels/x" },
       { op: "test", path: "/metadata/name", value: `${name}-not` },
       { op: "add", path: "/metadata/finalizers/99", value: "x" },
       { op: "remove", path: "/metadata/labels/~2" },
