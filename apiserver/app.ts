@@ -9,7 +9,7 @@ import { listObject, listObjects, parseFilter } from "./list.js";
 import { ObjectService } from "./object-service.js";
 import { resources } from "./resources.js";
 import { openApiIndex, openApiDocument } from "./openapi.js";
-import { deleteOptionsOf, joinFieldSelector, listOptionsOf, parseQuery, watchStartRevision, writeOptionsOf, type RequestQuery } from "./query.js";
+import { checkWatchQuery, deleteOptionsOf, joinFieldSelector, listOptionsOf, parseQuery, watchStartRevision, watchTimeoutMs, writeOptionsOf, type RequestQuery } from "./query.js";
 import { parseResourcePath, type RequestTarget } from "./request-info.js";
 import { render, responseFormatOf, type ResponseFormat } from "./render.js";
 import { RegistryStorage, type KubeObject } from "./storage.js";
@@ -64,6 +64,10 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     bodyLimit: requestBytesMax,
     // Kubernetes' paths carry names with dots and colons; keep them as sent.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Errors fastify meets before routing (a malformed URL) are Statuses too.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as FastifyReply).code(400).type("application/json").send(badRequest(`the request could not be read: ${error.message}`).toStatus());
+    },
   });
   const nowMs = options.nowMs ?? Date.now;
   const random = options.random ?? Math.random;
@@ -180,6 +184,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
   };
 
   const watch = async (request: FastifyRequest, reply: FastifyReply, target: RequestTarget, query: RequestQuery, format: ResponseFormat): Promise<unknown> => {
+    checkWatchQuery(query);
     const filter = parseFilter(target.info, target.namespace, query.labelSelector, joinFieldSelector(query.fieldSelector, target.name));
     const fromRevision = watchStartRevision(query.resourceVersion);
     const cache = caches.for(target.info);
@@ -204,7 +209,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
       filter,
       bookmarks: query.allowWatchBookmarks === true,
       bookmarkIntervalMs,
-      timeoutMs: query.timeoutSeconds !== undefined && query.timeoutSeconds > 0 ? query.timeoutSeconds * 1000 : watchTimeoutDefaultMs,
+      timeoutMs: watchTimeoutMs(query.timeoutSeconds, watchTimeoutDefaultMs),
       ...(format.kind === "table" ? { render: (object, first) => render(target.info, object, format, query, nowMs(), !first) as KubeObject } : {}),
       log: (line, message) => app.log.info(line, message),
       ...(options.watchBytesBufferedMax === undefined ? {} : { bytesBufferedMax: options.watchBytesBufferedMax }),

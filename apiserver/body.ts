@@ -72,6 +72,7 @@ export function parseBody(text: string, format: "json" | "yaml" | "apply"): unkn
       throw badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
     }
   } else {
+    checkYamlDepth(text);
     const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
     if (document.errors.length > 0) throw badRequest(`the request body is not valid YAML: ${document.errors[0]?.message ?? "parse error"}`);
     try {
@@ -97,6 +98,45 @@ function checkJsonDepth(text: string): void {
     else if (c === 123 || c === 91) {
       if (++depth > bodyDepthMax) throw badRequest(`the request body nests deeper than ${bodyDepthMax} levels`);
     } else if (c === 125 || c === 93) depth--;
+  }
+}
+
+/** Leading whitespace of one YAML line past which a body is refused (block nesting). */
+const yamlIndentMax = 1000;
+
+/**
+ * The YAML parser recurses on nesting and a deep enough document overflows its stack (and,
+ * repeated, leaves V8 unable to allocate): flow brackets and block indentation are counted
+ * first. Brackets inside quoted scalars count too — a Kubernetes object never nests 100 deep,
+ * so refusing such text costs nothing real.
+ */
+function checkYamlDepth(text: string): void {
+  let flow = 0;
+  let lineStart = true;
+  let indent = 0;
+  let dashes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      lineStart = true;
+      indent = 0;
+      dashes = 0;
+      continue;
+    }
+    if (lineStart) {
+      if (c === 32 || c === 9) {
+        if (++indent > yamlIndentMax) throw badRequest(`the request body nests deeper than ${bodyDepthMax} levels`);
+        continue;
+      }
+      if (c === 45 && (text.charCodeAt(i + 1) === 32 || text.charCodeAt(i + 1) === 10)) {
+        if (++dashes > bodyDepthMax) throw badRequest(`the request body nests deeper than ${bodyDepthMax} levels`);
+        continue;
+      }
+      lineStart = false;
+    }
+    if (c === 91 || c === 123) {
+      if (++flow > bodyDepthMax) throw badRequest(`the request body nests deeper than ${bodyDepthMax} levels`);
+    } else if (c === 93 || c === 125) flow = Math.max(0, flow - 1);
   }
 }
 

@@ -27,6 +27,8 @@ export interface WriteOptions {
   readonly fieldValidation: FieldValidation;
   /** Server-side apply only. */
   readonly force?: boolean;
+  /** The client named the manager (apply requires it). */
+  readonly fieldManagerGiven?: boolean;
 }
 
 export interface WriteResult {
@@ -138,8 +140,13 @@ export class ObjectService {
     stampCreate(info, object, { uid: this.newUid(), nowMs: this.deps.nowMs() });
     if (info.resource === "pods") addDefaultTolerations(object, this.deps.tolerations);
     const causes = validate(info, object, { operation: "create" });
+    const generateNamePrefix = metadataOf(object).generateName;
+    if (typeof generateNamePrefix === "string" && generateNamePrefix !== "") {
+      // A generated name is invalid because its prefix is: name the field the client wrote.
+      for (const cause of causes) if (cause.field === "metadata.name") cause.field = "metadata.generateName";
+    }
     if (causes.length > 0) throw invalid(info.kind, info.group, nameOf(object), causes);
-    object = updateManagedFields({ old: undefined, updated: object, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()) });
+    object = withManagedFields(() => updateManagedFields({ old: undefined, updated: object, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()) }), object);
     return orderTopLevel(object);
   }
 
@@ -214,7 +221,14 @@ export class ObjectService {
     const name = requireName(target);
     if (!isPlainObject(body)) throw badRequest("the apply configuration must be an object");
     const warnings: string[] = [];
-    if (options.fieldManager === "" || options.fieldManager === undefined) throw badRequest("PATCH, application/apply-patch+yaml requires fieldManager to be set");
+    if (options.fieldManagerGiven === false || options.fieldManager === "") {
+      throw new ApiError(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
+        group: "meta.k8s.io",
+        kind: "PatchOptions",
+        causes: [{ reason: "FieldValueRequired", message: "Required value: is required for apply patch", field: "fieldManager" }],
+      });
+    }
+    if (isPlainObject(body.metadata) && body.metadata.managedFields !== undefined && body.metadata.managedFields !== null) throw badRequest("metadata.managedFields must be nil");
     const applied = this.decodeBody(info, body, options.fieldValidation, warnings);
     this.checkNamespace(target, applied);
     const appliedName = metadataOf(applied).name;
@@ -224,7 +238,7 @@ export class ObjectService {
       const key = registryKey(info, target.namespace, name);
       const current = await this.storage.get(key);
       const now = rfc3339(this.deps.nowMs());
-      const merged = serverSideApply({ live: current?.object, applied, manager: options.fieldManager, force: options.force === true, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now, ignoredFields: resetFields(target.subresource), ...(target.subresource === undefined ? {} : { subresource: target.subresource }) });
+      const merged = typedPatchError(() => serverSideApply({ live: current?.object, applied, manager: options.fieldManager, force: options.force === true, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now, ignoredFields: resetFields(target.subresource), ...(target.subresource === undefined ? {} : { subresource: target.subresource }) }));
       if (!merged.ok) {
         throw new ApiError(409, "Conflict", merged.message, { causes: merged.conflicts.map((c) => ({ reason: "FieldManagerConflict", message: c.message, field: c.field })) });
       }
@@ -305,7 +319,8 @@ export class ObjectService {
     const causes = validate(info, object, { operation: "update", old, ...(subresource === undefined ? {} : { subresource }) });
     if (causes.length > 0) throw invalid(info.kind, info.group, name, causes);
     if (recordManager) {
-      object = updateManagedFields({ old, updated: object, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()), ignoredFields: resetFields(subresource), ...(subresource === undefined ? {} : { subresource }) });
+      const updated = object;
+      object = withManagedFields(() => updateManagedFields({ old, updated, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()), ignoredFields: resetFields(subresource), ...(subresource === undefined ? {} : { subresource }) }), object);
     }
     object = orderTopLevel(object);
     const comparableOld = withoutVersion(old);
@@ -585,6 +600,31 @@ export class ObjectService {
     if (metadataOf(stored.object).deletionTimestamp !== undefined) {
       throw new ApiError(403, "Forbidden", `${target.info.resource} "${name}" is forbidden: unable to create new content in namespace ${target.namespace} because it is being terminated`);
     }
+  }
+}
+
+/**
+ * managedFields bookkeeping never fails a write (Kubernetes' FieldManager.UpdateNoErrors): an
+ * object the typed field sets cannot describe (a list item without its key, in a part validation
+ * does not check) is stored with its managedFields as they were.
+ */
+function withManagedFields(update: () => KubeObject, fallback: KubeObject): KubeObject {
+  try {
+    return update();
+  } catch (error) {
+    if (error instanceof PatchError || (error instanceof Error && /associative list|key field|duplicate/i.test(error.message))) return fallback;
+    throw error;
+  }
+}
+
+/** A server-side apply the typed field sets cannot describe is the client's mistake (400), not a 500. */
+function typedPatchError<T>(apply: () => T): T {
+  try {
+    return apply();
+  } catch (error) {
+    if (error instanceof PatchError) throw error.status === 409 ? new ApiError(409, "Conflict", error.message) : badRequest(error.message);
+    if (error instanceof Error && /associative list|key field|duplicate|must be nil/i.test(error.message)) throw badRequest(`failed to create typed patch object: ${error.message}`);
+    throw error;
   }
 }
 

@@ -1,17 +1,31 @@
 // Query parameters of Kubernetes requests, parsed with zod at the edge: a bad value is a 400
 // naming the parameter.
 import { z } from "zod";
-import { badRequest } from "./errors.js";
+import { ApiError, badRequest } from "./errors.js";
 import type { DeleteOptions, FieldValidation } from "./object-service.js";
 import type { ListOptions } from "./list.js";
 
 const boolText = z.enum(["true", "false", "1", "0", ""]).transform((v) => v === "true" || v === "1");
+/** int64 as Kubernetes parses it (ParseInt); values past what a JS number holds exactly are clamped. */
 const intText = (name: string) =>
-  z.string().regex(/^-?\d+$/, `${name} must be an integer`).transform(Number);
+  z
+    .string()
+    .regex(/^-?\d+$/, `${name} must be an integer`)
+    .refine((text) => {
+      // zod runs refinements after a failed regex too: only digits reach BigInt.
+      if (!/^-?\d+$/.test(text)) return true;
+      const value = BigInt(text);
+      return value >= -(2n ** 63n) && value < 2n ** 63n;
+    }, `${name} must be a 64-bit integer`)
+    .transform((text) => Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Number(text))));
 
 const querySchema = z.object({
   dryRun: z.union([z.literal("All"), z.array(z.literal("All"))]).optional(),
-  fieldManager: z.string().max(128, "fieldManager: Too long: may not be more than 128 bytes").optional(),
+  fieldManager: z
+    .string()
+    .max(128, "fieldManager: Too long: may not be more than 128 bytes")
+    .refine((text) => /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u.test(text), "fieldManager: Invalid value: must only contain printable characters")
+    .optional(),
   fieldValidation: z.enum(["Ignore", "Warn", "Strict"], { message: 'fieldValidation: Unsupported value: supported values: "Ignore", "Warn", "Strict"' }).optional(),
   force: boolText.optional(),
   labelSelector: z.string().optional(),
@@ -49,8 +63,9 @@ export function parseQuery(raw: unknown): RequestQuery {
   return result.data;
 }
 
-export function writeOptionsOf(query: RequestQuery, userAgent: string | undefined): { dryRun: boolean; fieldManager: string; fieldValidation: FieldValidation; force: boolean } {
+export function writeOptionsOf(query: RequestQuery, userAgent: string | undefined): { dryRun: boolean; fieldManager: string; fieldManagerGiven: boolean; fieldValidation: FieldValidation; force: boolean } {
   return {
+    fieldManagerGiven: query.fieldManager !== undefined && query.fieldManager !== "",
     dryRun: query.dryRun !== undefined,
     fieldManager: query.fieldManager ?? defaultFieldManager(userAgent),
     // Kubernetes' default since 1.27: unknown fields are dropped with a warning.
@@ -137,4 +152,22 @@ export function watchStartRevision(resourceVersion: string | undefined): number 
   if (resourceVersion === undefined || resourceVersion === "" || resourceVersion === "0") return undefined;
   if (!/^\d+$/.test(resourceVersion)) throw badRequest(`resourceVersion: Invalid value: "${resourceVersion}": must be a non-negative integer`);
   return Number(resourceVersion);
+}
+
+/** Node's timers hold at most 2^31 - 1 ms; a longer watch is as good as endless. */
+const timerMsMax = 2 ** 31 - 1;
+
+export function watchTimeoutMs(timeoutSeconds: number | undefined, defaultMs: number): number {
+  return timeoutSeconds !== undefined && timeoutSeconds > 0 ? Math.min(timeoutSeconds * 1000, timerMsMax) : defaultMs;
+}
+
+/** Kubernetes refuses resourceVersionMatch on a watch unless it streams initial events. */
+export function checkWatchQuery(query: RequestQuery): void {
+  if (query.resourceVersionMatch !== undefined && query.resourceVersionMatch !== "" && query.sendInitialEvents !== true) {
+    throw new ApiError(422, "Invalid", "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided", {
+      group: "meta.k8s.io",
+      kind: "ListOptions",
+      causes: [{ reason: "FieldValueForbidden", message: "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided", field: "resourceVersionMatch" }],
+    });
+  }
 }

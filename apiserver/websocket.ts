@@ -6,7 +6,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { ApiError, badRequest } from "./errors.js";
 import { parseFilter } from "./list.js";
-import { joinFieldSelector, parseQuery, watchStartRevision } from "./query.js";
+import { checkWatchQuery, joinFieldSelector, parseQuery, watchStartRevision, watchTimeoutMs } from "./query.js";
 import { parseResourcePath } from "./request-info.js";
 import { render, responseFormatOf } from "./render.js";
 import type { KubeObject } from "./storage.js";
@@ -59,7 +59,7 @@ export function attachWebSocketWatch(app: FastifyInstance, options: WebSocketWat
               filter: plan.filter,
               bookmarks: plan.query.allowWatchBookmarks === true,
               bookmarkIntervalMs: options.bookmarkIntervalMs,
-              timeoutMs: plan.query.timeoutSeconds !== undefined && plan.query.timeoutSeconds > 0 ? plan.query.timeoutSeconds * 1000 : options.watchTimeoutDefaultMs,
+              timeoutMs: watchTimeoutMs(plan.query.timeoutSeconds, options.watchTimeoutDefaultMs),
               ...(plan.format.kind === "table" ? { render: (object: KubeObject, first: boolean) => render(plan.target.info, object, plan.format, plan.query, options.nowMs(), !first) } : {}),
             },
           ),
@@ -82,6 +82,7 @@ function planWatch(request: IncomingMessage) {
   const target = parseResourcePath(group, version, (match[4] ?? "").split("/"));
   const query = parseQuery(Object.fromEntries(url.searchParams.entries()));
   if (query.watch !== true) throw badRequest("only watch requests (?watch=true) may upgrade to a WebSocket");
+  checkWatchQuery(query);
   const filter = parseFilter(target.info, target.namespace, query.labelSelector, joinFieldSelector(query.fieldSelector, target.name));
   const fromRevision = watchStartRevision(query.resourceVersion);
   return { target, query, filter, fromRevision, format: responseFormatOf(request.headers.accept) };
