@@ -142,8 +142,12 @@ export class ObjectService {
     const causes = validate(info, object, { operation: "create" });
     const generateNamePrefix = metadataOf(object).generateName;
     if (typeof generateNamePrefix === "string" && generateNamePrefix !== "") {
-      // A generated name is invalid because its prefix is: name the field the client wrote.
-      for (const cause of causes) if (cause.field === "metadata.name") cause.field = "metadata.generateName";
+      // generateName is validated itself, as a name with a trailing dash allowed (ValidateObjectMeta).
+      const prefixOnly = structuredClone(object);
+      metadataOf(prefixOnly).name = generateNamePrefix.replace(/-$/, "a");
+      for (const cause of validate(info, prefixOnly, { operation: "create" })) {
+        if (cause.field === "metadata.name") causes.push({ ...cause, field: "metadata.generateName", message: cause.message.replace(`"${String(metadataOf(prefixOnly).name)}"`, `"${generateNamePrefix}"`) });
+      }
     }
     if (causes.length > 0) throw invalid(info.kind, info.group, nameOf(object), causes);
     object = withManagedFields(() => updateManagedFields({ old: undefined, updated: object, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()) }), object);
