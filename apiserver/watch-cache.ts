@@ -231,14 +231,21 @@ export class WatchCache {
   }
 }
 
+const deletedStates = new WeakMap<CacheEvent, KubeObject>();
+
 /** What one subscriber sees of a change, given its filter (Kubernetes' cacher rules). */
 function toClientEvent(event: CacheEvent, filter: ObjectFilter): ClientEvent | undefined {
   const nowMatches = event.object !== undefined && matchesFilter(filter, event.object);
   const beforeMatched = event.previous !== undefined && matchesFilter(filter, event.previous);
   if (event.object !== undefined && nowMatches) return { type: beforeMatched ? "MODIFIED" : "ADDED", object: event.object };
   if (beforeMatched && event.previous !== undefined) {
-    // Deleted, or no longer selected: the last state the client saw, at this event's revision.
-    const object = withResourceVersion(structuredClone(event.previous), event.revision);
+    // Deleted, or no longer selected: the last state the client saw, at this event's revision
+    // (made once per event, shared by every watcher: serialized once too).
+    let object = deletedStates.get(event);
+    if (object === undefined) {
+      object = withResourceVersion(structuredClone(event.previous), event.revision);
+      deletedStates.set(event, object);
+    }
     return { type: "DELETED", object };
   }
   return undefined;

@@ -36,6 +36,27 @@ export interface WatchStreamOptions {
   readonly bytesBufferedMax?: number;
 }
 
+/**
+ * Every watcher of a resource is handed the same event objects by the cache: each is
+ * serialized once, however many watchers write it (a fan-out to 1000 watchers would otherwise
+ * stringify it 1000 times).
+ */
+const serialized = new WeakMap<KubeObject, Map<string, string>>();
+
+function serializedEvent(type: string, object: KubeObject): string {
+  let byType = serialized.get(object);
+  if (byType === undefined) {
+    byType = new Map();
+    serialized.set(object, byType);
+  }
+  let text = byType.get(type);
+  if (text === undefined) {
+    text = `${JSON.stringify({ type, object })}\n`;
+    byType.set(type, text);
+  }
+  return text;
+}
+
 /** Streams until timeout, client close, cut-off or cache reset. Resolves when done. */
 export function streamWatch(cache: WatchCache, transport: EventTransport, options: WatchStreamOptions): Promise<void> {
   return new Promise((resolve) => {
@@ -55,9 +76,12 @@ export function streamWatch(cache: WatchCache, transport: EventTransport, option
     };
     const write = (type: string, object: KubeObject): void => {
       if (finished) return;
-      const rendered = options.render === undefined || type === "BOOKMARK" || type === "ERROR" ? object : options.render(object, first);
-      if (type !== "BOOKMARK" && type !== "ERROR") first = false;
-      transport.send(`${JSON.stringify({ type, object: rendered })}\n`);
+      if (options.render === undefined || type === "BOOKMARK" || type === "ERROR") {
+        transport.send(serializedEvent(type, object));
+      } else {
+        transport.send(`${JSON.stringify({ type, object: options.render(object, first) })}\n`);
+        first = false;
+      }
       if (transport.bufferedBytes() > (options.bytesBufferedMax ?? watchBytesBufferedMaxDefault)) {
         options.log?.({ resource: cache.info.resource, bufferedBytes: transport.bufferedBytes() }, "watch client too slow: cut off");
         finish(true);
