@@ -174,8 +174,15 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     }
   };
 
-  const listObjectsFor = async (target: RequestTarget, query: RequestQuery): Promise<KubeObject> =>
-    listObject(target.info, await listObjects(storage, target.info, target.namespace, listOptionsOf(query)));
+  const listObjectsFor = async (target: RequestTarget, query: RequestQuery): Promise<KubeObject> => {
+    // resourceVersion=0 means "any version": served from the watch cache, as Kubernetes does
+    // (informers list that way), without a store read. Otherwise a consistent read of the store.
+    if (query.resourceVersion === "0" && (query.continue ?? "") === "" && (query.resourceVersionMatch ?? "") !== "Exact") {
+      const cached = caches.for(target.info).list(parseFilter(target.info, target.namespace, query.labelSelector, query.fieldSelector));
+      if (cached !== undefined) return listObject(target.info, { items: cached.items.map((item) => ({ ...item, modRevision: 0 })), revision: cached.revision });
+    }
+    return listObject(target.info, await listObjects(storage, target.info, target.namespace, listOptionsOf(query)));
+  };
 
   const send = (reply: FastifyReply, result: { code: number; body: KubeObject; warnings: string[] }, target: RequestTarget, format: ResponseFormat, query: RequestQuery): unknown => {
     if (result.warnings.length > 0) void reply.header("Warning", result.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", "));

@@ -219,6 +219,22 @@ export class WatchCache {
     };
   }
 
+  /**
+   * The cached objects the filter selects, in key order, and the revision they are current to:
+   * what a LIST with resourceVersion=0 ("any version") gets, as Kubernetes serves it from its
+   * watch cache. Undefined while the cache is not started.
+   */
+  list(filter: ObjectFilter): { items: { key: string; object: KubeObject }[]; revision: number } | undefined {
+    if (this.storeWatch === undefined) return undefined;
+    const keys = [...this.objects.keys()].sort();
+    const items: { key: string; object: KubeObject }[] = [];
+    for (const key of keys) {
+      const object = this.objects.get(key);
+      if (object !== undefined && matchesFilter(filter, object)) items.push({ key, object });
+    }
+    return { items, revision: this.currentRevision };
+  }
+
   get subscriberCount(): number {
     return this.subscribers.size;
   }

@@ -267,6 +267,19 @@ describe("list", () => {
     expect(all.body.items[0].kind).toBeUndefined();
   });
 
+  it("serves resourceVersion=0 lists from the watch cache, with selectors", async () => {
+    const fresh = await call("GET", "/api/v1/namespaces/paging/pods?labelSelector=parity%3Dodd");
+    // The cache follows the store's watch: wait until it has caught up with the last write.
+    let cached = await call("GET", "/api/v1/namespaces/paging/pods?labelSelector=parity%3Dodd&resourceVersion=0");
+    for (let i = 0; i < 100 && cached.body.items.length !== fresh.body.items.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      cached = await call("GET", "/api/v1/namespaces/paging/pods?labelSelector=parity%3Dodd&resourceVersion=0");
+    }
+    expect((cached.body.items as Json[]).map((p) => p.metadata.name)).toEqual((fresh.body.items as Json[]).map((p) => p.metadata.name));
+    expect(cached.body.items[0].kind).toBeUndefined();
+    expect(Number(cached.body.metadata.resourceVersion)).toBeGreaterThan(0);
+  });
+
   it("serves Tables when kubectl asks for them", async () => {
     const table = await call("GET", "/api/v1/namespaces/paging/pods", undefined, undefined, { accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json" });
     expect(table.body.kind).toBe("Table");
