@@ -98,3 +98,20 @@ describe("applyJsonPatch on the whole document", () => {
     expect(patchError({ a: 1 }, [{ op: "replace", path: "", value: 3 }]).message).toBe("replace operation value must be object or array");
   });
 });
+
+// evanphx/json-patch v4 (what Kubernetes 1.32 vendors): partialDoc.get of a missing member is
+// (nil, nil), so a copy from it adds null; the remove half of a move does fail.
+describe("applyJsonPatch: a from path whose last member is missing", () => {
+  it("copies null (the apiserver then decodes a null label value as \"\")", () => {
+    const result = applyJsonPatch(pod, [{ op: "copy", from: "/metadata/nope", path: "/metadata/labels/x" }]) as typeof pod;
+    expect(result.metadata.labels).toEqual({ app: "web", x: null });
+  });
+
+  it("refuses a move (422) and leaves the input alone", () => {
+    const before = structuredClone(pod);
+    const error = patchError(pod, [{ op: "move", from: "/metadata/nope", path: "/metadata/labels/x" }]);
+    expect(error.status).toBe(422);
+    expect(error.message).toBe("error in move for path: 'nope': Unable to remove nonexistent key: nope: missing value");
+    expect(pod).toEqual(before);
+  });
+});

@@ -255,3 +255,26 @@ describe("applyStrategicMergePatch on long lists", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
+
+// The fuzz suite expected refusals for these three; upstream's mergeMap (apimachinery
+// strategicpatch, the apply half the apiserver runs) accepts them, and so does this port.
+describe("applyStrategicMergePatch: malformed directives upstream lets through", () => {
+  it("ignores a $deleteFromPrimitiveList value that is not a list (only sortMergeListsByNameMap, a test helper upstream, checks it)", () => {
+    const live = pod({}, { name: "web", finalizers: ["a"] });
+    expect(patchPod(live, { metadata: { "$deleteFromPrimitiveList/finalizers": 5 } })).toEqual(live);
+    expect(patchPod(pod({}), { metadata: { "$deleteFromPrimitiveList/finalizers": 5 } })).toEqual(pod({}));
+  });
+
+  it("refuses a $patch that is not a string on an existing map, and drops the map where the object has none (removeDirectives)", () => {
+    const live = pod({}, { name: "web", labels: { app: "web" } });
+    expect(patchError(() => patchPod(live, { metadata: { labels: { $patch: 5 } } })).status).toBe(422);
+    expect(patchPod(pod({}), { metadata: { labels: { $patch: 5 } } })).toEqual(pod({}));
+  });
+
+  it("refuses a {$patch: delete} list item without its merge key only when the live list exists", () => {
+    const error = patchError(() => patchPod(twoContainers, { spec: { containers: [{ $patch: "delete" }] } }));
+    expect(error.message).toBe("map: map[$patch:delete] does not contain declared merge key: name");
+    const result = patchPod(pod({}), { spec: { containers: [{ $patch: "delete" }] } });
+    expect(specOf(result).containers).toEqual([]);
+  });
+});

@@ -7,7 +7,7 @@ import {
   SelectorError,
   type LabelRequirement,
 } from "./index.js";
-import { requirementString } from "./label-requirement.js";
+import { newRequirement, requirementString } from "./label-requirement.js";
 
 /** The selector's string form, as labels.Selector.String() prints it: the parse round-trips. */
 function reprint(text: string): string {
@@ -237,5 +237,22 @@ describe("formatLabelSelector (FormatLabelSelector)", () => {
   it("what it prints parses back to the same requirements", () => {
     const selector = { matchLabels: { app: "web" }, matchExpressions: [{ key: "env", operator: "NotIn", values: ["a", "b"] }] };
     expect(parseLabelSelector(formatLabelSelector(selector))).toEqual(labelSelectorRequirements(selector));
+  });
+});
+
+// The fuzz suite expected "a in ()" to be refused; upstream's parseValues reads "()" as the set
+// {""} (its own doc example is "z notin ()"), so only NewRequirement with no values is refused.
+describe("an empty value set", () => {
+  it("parses \"()\" as {\"\"}: `a in ()` selects a=\"\", `a notin ()` the rest", () => {
+    expect(matchesLabels(parseLabelSelector("a in ()"), { a: "" })).toBe(true);
+    expect(matchesLabels(parseLabelSelector("a in ()"), { a: "x" })).toBe(false);
+    expect(matchesLabels(parseLabelSelector("a notin ()"), { a: "x" })).toBe(true);
+    expect(matchesLabels(parseLabelSelector("a notin ()"), { a: "" })).toBe(false);
+  });
+
+  it("refuses in and notin with no values at all (labels.NewRequirement)", () => {
+    for (const operator of ["in", "notin"] as const) {
+      expect(() => newRequirement("a", operator, [])).toThrow("for 'in', 'notin' operators, values set can't be empty");
+    }
   });
 });
