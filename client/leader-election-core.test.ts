@@ -421,13 +421,19 @@ function tryAcquireOrRenew(store: FakeLeaseStore, candidate: { identity: string;
   return outcome.leading;
 }
 
+/** Two candidates: "a" created the Lease at 0, "b" first saw it at 1000. */
+function aLeadsBWaits() {
+  const store = new FakeLeaseStore();
+  const a = { identity: "a", observed: undefined as ObservedLease | undefined };
+  const b = { identity: "b", observed: undefined as ObservedLease | undefined };
+  expect(tryAcquireOrRenew(store, a, 0)).toBe(true);
+  expect(tryAcquireOrRenew(store, b, 1_000)).toBe(false);
+  return { store, a, b };
+}
+
 describe("a pair of candidates, step by step", () => {
   it("takes over a crashed leader's Lease only a lease duration after last seeing it change", () => {
-    const store = new FakeLeaseStore();
-    const a = { identity: "a", observed: undefined as ObservedLease | undefined };
-    const b = { identity: "b", observed: undefined as ObservedLease | undefined };
-    expect(tryAcquireOrRenew(store, a, 0)).toBe(true);
-    expect(tryAcquireOrRenew(store, b, 1_000)).toBe(false);
+    const { store, a, b } = aLeadsBWaits();
     expect(tryAcquireOrRenew(store, a, 2_000)).toBe(true); // last renew, then a crashes
     expect(tryAcquireOrRenew(store, b, 3_000)).toBe(false); // b sees the renew at 3000
     expect(tryAcquireOrRenew(store, b, 17_999)).toBe(false);
@@ -439,12 +445,8 @@ describe("a pair of candidates, step by step", () => {
   });
 
   it("lets the other take over at once after a release", () => {
-    const store = new FakeLeaseStore();
-    const a = { identity: "a", observed: undefined as ObservedLease | undefined };
-    const b = { identity: "b", observed: undefined as ObservedLease | undefined };
-    expect(tryAcquireOrRenew(store, a, 0)).toBe(true);
-    expect(tryAcquireOrRenew(store, b, 1_000)).toBe(false);
-    const release = planRelease(store.lease, "a", 1_500);
+    const { store, a, b } = aLeadsBWaits();
+    const release = planRelease(store.lease, a.identity, 1_500);
     if (release === undefined) throw new Error("a holds the Lease and may release it");
     expect(store.handle({ kind: "write", decision: release }).kind).toBe("written");
     expect(tryAcquireOrRenew(store, b, 1_600)).toBe(true);
