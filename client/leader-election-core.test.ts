@@ -227,6 +227,8 @@ class FakeLeaseStore {
 interface Candidate {
   readonly identity: string;
   readonly clockOffsetMs: number;
+  /** Local milliseconds per true millisecond: clocks drift a little, as real ones do. */
+  readonly clockRate: number;
   observed: ObservedLease | undefined;
   leading: boolean;
   lastSuccessfulRenewMs: number;
@@ -265,6 +267,7 @@ function simulate(seed: number, options: SimulationOptions): SimulationResult {
   const candidates: Candidate[] = Array.from({ length: options.candidates }, (_, index) => ({
     identity: `candidate-${index}`,
     clockOffsetMs: Math.floor((random() - 0.5) * 7_200_000), // clocks an hour apart: must not matter
+    clockRate: 1 + (random() - 0.5) * 0.04,
     observed: undefined,
     leading: false,
     lastSuccessfulRenewMs: 0,
@@ -272,7 +275,7 @@ function simulate(seed: number, options: SimulationOptions): SimulationResult {
     alive: true,
     slowPathNext: false,
   }));
-  const localMs = (candidate: Candidate) => trueTimeMs + candidate.clockOffsetMs;
+  const localMs = (candidate: Candidate) => candidate.clockOffsetMs + trueTimeMs * candidate.clockRate;
 
   const startLeading = (candidate: Candidate) => {
     const others = candidates.filter((other) => other !== candidate && other.leading);
@@ -280,10 +283,16 @@ function simulate(seed: number, options: SimulationOptions): SimulationResult {
     candidate.leading = true;
     terms += 1;
   };
-  const scheduleStopCheck = (candidate: Candidate) => {
+  // The shell's timer: fires when the local clock reaches the renew deadline (again 1 ms later if
+  // rounding made it early), so a leader cut off from the store stops on time.
+  const scheduleStopCheck = (candidate: Candidate, atMs?: number) => {
     const epoch = candidate.epoch;
-    at(candidate.lastSuccessfulRenewMs + config.renewDeadlineMs - candidate.clockOffsetMs, () => {
-      if (candidate.alive && candidate.epoch >= epoch) checkDeadline(candidate);
+    const renewMs = candidate.lastSuccessfulRenewMs;
+    const deadlineMs = (renewMs + config.renewDeadlineMs - candidate.clockOffsetMs) / candidate.clockRate;
+    at(atMs ?? deadlineMs, () => {
+      if (!candidate.alive || candidate.epoch < epoch || candidate.lastSuccessfulRenewMs !== renewMs) return;
+      checkDeadline(candidate);
+      if (candidate.leading) scheduleStopCheck(candidate, trueTimeMs + 1);
     });
   };
   const checkDeadline = (candidate: Candidate) => {
