@@ -4,12 +4,12 @@ import type { StoreClient } from "../store/client/index.js";
 import { ServiceIpRange, type TolerationDefaults } from "./admission.js";
 import { parseBody, parseObjectBody, patchTypeOf, requestBytesMax } from "./body.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from "./discovery.js";
-import { ApiError, badRequest, fromStoreError, methodNotAllowed, unavailable } from "./errors.js";
+import { ApiError, badRequest, fromStoreError, methodNotAllowed, noSuchPath, unavailable } from "./errors.js";
 import { listObject, listObjects, parseFilter } from "./list.js";
 import { ObjectService } from "./object-service.js";
 import { resources } from "./resources.js";
 import { openApiIndex, openApiDocument } from "./openapi.js";
-import { checkWatchQuery, deleteOptionsOf, joinFieldSelector, listOptionsOf, parseQuery, watchStartRevision, watchTimeoutMs, writeOptionsOf, type RequestQuery } from "./query.js";
+import { deleteOptionsOf, listOptionsOf, parseQuery, writeOptionsOf, type RequestQuery } from "./query.js";
 import { parseResourcePath, type RequestTarget } from "./request-info.js";
 import { render, responseFormatOf, type ResponseFormat } from "./render.js";
 import { RegistryStorage, type KubeObject } from "./storage.js";
@@ -18,6 +18,7 @@ import { EventLeases } from "./event-leases.js";
 import { streamWatch, type EventTransport } from "./watch-stream.js";
 import { WatchCaches } from "./watch-cache.js";
 import { attachWebSocketWatch } from "./websocket.js";
+import { watchCacheReadyTimeoutMs, watchStreamOptions, type WatchSettings } from "./watch-request.js";
 
 export interface ApiServerOptions {
   readonly store: StoreClient;
@@ -49,9 +50,6 @@ export interface ApiServer {
   /** Resolves once the default namespaces exist (retried until the store answers). */
   readonly bootstrapped: Promise<void>;
 }
-
-/** How long a watch waits for its resource's cache to start before answering 503. */
-const watchCacheReadyTimeoutMs = 5_000;
 
 /** Kubernetes' default watch length is min-request-timeout (30 min) times 1–2; long enough. */
 const watchTimeoutDefaultMs = 30 * 60 * 1000;
@@ -85,7 +83,13 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     eventsWindowMax: options.watchCacheEventsMax ?? 10_000,
     log: (line, message) => app.log.warn(line, message),
   });
-  const bookmarkIntervalMs = options.bookmarkIntervalMs ?? 60_000;
+  const watchSettings: WatchSettings = {
+    nowMs,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+    watchTimeoutDefaultMs,
+    log: (line, message) => app.log.info(line, message),
+    ...(options.watchBytesBufferedMax === undefined ? {} : { bytesBufferedMax: options.watchBytesBufferedMax }),
+  };
 
   // Bodies stay text until the verb knows how to read them (JSON, YAML, a patch type).
   app.removeAllContentTypeParsers();
@@ -102,7 +106,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     void reply.code(apiError.code).type("application/json").send(apiError.toStatus());
   });
   app.setNotFoundHandler((_request, reply) => {
-    void reply.code(404).type("application/json").send(new ApiError(404, "NotFound", "the server could not find the requested resource").toStatus());
+    void reply.code(404).type("application/json").send(noSuchPath().toStatus());
   });
 
   app.get("/version", async () => serverVersion);
@@ -130,7 +134,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     if (segments.length === 0) {
       if (request.method !== "GET") throw methodNotAllowed(`${request.method} is not allowed on the discovery document`);
       const list = apiResourceList(group, version);
-      if (list === undefined) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+      if (list === undefined) throw noSuchPath();
       return list;
     }
     const target = parseResourcePath(group, version, segments);
@@ -139,10 +143,10 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     switch (request.method) {
       case "GET":
         if (target.name === undefined) {
-          if (query.watch === true) return watch(request, reply, target, query, format);
+          if (query.watch === true) return watch(reply, target, query, format);
           return render(target.info, await listObjectsFor(target, query), format, query, nowMs());
         }
-        if (query.watch === true) return watch(request, reply, target, query, format);
+        if (query.watch === true) return watch(reply, target, query, format);
         return render(target.info, await objects.get(target), format, query, nowMs());
       case "POST": {
         const body = parseObjectBody(request.body, request.headers["content-type"]);
@@ -190,10 +194,8 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     return result.body.kind === "Status" ? result.body : render(target.info, result.body, format, query, nowMs());
   };
 
-  const watch = async (request: FastifyRequest, reply: FastifyReply, target: RequestTarget, query: RequestQuery, format: ResponseFormat): Promise<unknown> => {
-    checkWatchQuery(query);
-    const filter = parseFilter(target.info, target.namespace, query.labelSelector, joinFieldSelector(query.fieldSelector, target.name));
-    const fromRevision = watchStartRevision(query.resourceVersion);
+  const watch = async (reply: FastifyReply, target: RequestTarget, query: RequestQuery, format: ResponseFormat): Promise<unknown> => {
+    const streamOptions = watchStreamOptions(target, query, format, watchSettings);
     const cache = caches.for(target.info);
     if (!(await cache.readyWithin(watchCacheReadyTimeoutMs))) throw unavailable(`the watch cache of ${target.info.resource} is not ready: the store does not answer`);
     reply.hijack();
@@ -210,29 +212,19 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
       // Node 20: the request's 'close' fires once the body is read; the response's when the client leaves.
       onClose: (listener) => raw.on("close", listener),
     };
-    void request;
-    await streamWatch(cache, transport, {
-      fromRevision,
-      filter,
-      bookmarks: query.allowWatchBookmarks === true,
-      bookmarkIntervalMs,
-      timeoutMs: watchTimeoutMs(query.timeoutSeconds, watchTimeoutDefaultMs),
-      ...(format.kind === "table" ? { render: (object, first) => render(target.info, object, format, query, nowMs(), !first) as KubeObject } : {}),
-      log: (line, message) => app.log.info(line, message),
-      ...(options.watchBytesBufferedMax === undefined ? {} : { bytesBufferedMax: options.watchBytesBufferedMax }),
-    });
+    await streamWatch(cache, transport, streamOptions);
     return reply;
   };
 
   app.route({
     method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
     url: "/api/v1/*",
-    handler: (request, reply) => handle(request, reply, "", "v1", (request.params as { "*": string })["*"].replace(/\/$/, "")),
+    handler: (request, reply) => handle(request, reply, "", "v1", encodedRest(request, 3)),
   });
   app.route({ method: ["GET"], url: "/api/v1", handler: (request, reply) => handle(request, reply, "", "v1", "") });
   app.get("/apis/:group", async (request) => {
     const found = apiGroup((request.params as { group: string }).group);
-    if (found === undefined) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+    if (found === undefined) throw noSuchPath();
     return found;
   });
   app.route({
@@ -240,7 +232,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     url: "/apis/:group/:version/*",
     handler: (request, reply) => {
       const params = request.params as { group: string; version: string; "*": string };
-      return handle(request, reply, params.group, params.version, params["*"].replace(/\/$/, ""));
+      return handle(request, reply, params.group, params.version, encodedRest(request, 4));
     },
   });
   app.route({
@@ -252,12 +244,22 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     },
   });
 
-  attachWebSocketWatch(app, { caches, nowMs, bookmarkIntervalMs, watchTimeoutDefaultMs, ...(options.watchBytesBufferedMax === undefined ? {} : { bytesBufferedMax: options.watchBytesBufferedMax }) });
+  attachWebSocketWatch(app, caches, watchSettings);
   app.addHook("onClose", async () => caches.close());
 
   if (options.startWatchCaches !== false) caches.startAll(resources);
   const bootstrapped = options.bootstrap === false ? Promise.resolve() : bootstrapCluster(objects, app.log);
   return { app, objects, caches, bootstrapped };
+}
+
+/**
+ * The path after its first `skip` segments ("/api/v1" is 3: "", "api", "v1"), still
+ * percent-encoded: parseResourcePath decodes each segment once, so "%2F" stays inside a segment
+ * instead of splitting it, and nothing is decoded twice.
+ */
+function encodedRest(request: FastifyRequest, skip: number): string {
+  const path = (request.raw.url ?? "").split("?")[0] ?? "";
+  return path.split("/").slice(skip).join("/").replace(/\/$/, "");
 }
 
 function textBody(request: FastifyRequest): string {

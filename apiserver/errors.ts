@@ -73,6 +73,11 @@ export function notFound(resource: string, group: string, name: string): ApiErro
   return new ApiError(404, "NotFound", `${qualifiedResource(resource, group)} "${name}" not found`, { name, group: group || undefined, kind: resource });
 }
 
+/** A path that names no resource (kube-apiserver's wording). */
+export function noSuchPath(): ApiError {
+  return new ApiError(404, "NotFound", "the server could not find the requested resource");
+}
+
 export function alreadyExists(resource: string, group: string, name: string): ApiError {
   return new ApiError(409, "AlreadyExists", `${qualifiedResource(resource, group)} "${name}" already exists`, { name, group: group || undefined, kind: resource });
 }

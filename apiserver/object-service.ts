@@ -14,6 +14,7 @@ import { generateName, nameOf, orderTopLevel, rfc3339, stampCreate, stampUpdate,
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, type JsonValue } from "./patch/index.js";
 import { serverSideApply, updateManagedFields } from "./apply/index.js";
 import type { EventLeases } from "./event-leases.js";
+import { formatLabelSelector } from "./selectors/index.js";
 import { findResource, groupVersionOf, registryKey, registryPrefix, resources, type ResourceInfo } from "./resources.js";
 import type { RequestTarget } from "./request-info.js";
 import type { RegistryStorage} from "./storage.js";
@@ -84,7 +85,7 @@ export class ObjectService {
 
   async get(target: RequestTarget): Promise<KubeObject> {
     const stored = await this.read(target);
-    return target.subresource === "scale" ? scaleOf(target.info, stored.object) : stored.object;
+    return target.subresource === "scale" ? scaleOf(stored.object) : stored.object;
   }
 
   async read(target: RequestTarget): Promise<StoredObject> {
@@ -375,7 +376,7 @@ export class ObjectService {
     const name = requireName(target);
     for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
       const current = await this.read(target);
-      const scale = scaleOf(info, current.object);
+      const scale = scaleOf(current.object);
       const next = compute(structuredClone(scale));
       if (!isPlainObject(next)) throw badRequest("the body must be an autoscaling/v1 Scale object");
       const spec = next.spec;
@@ -393,7 +394,7 @@ export class ObjectService {
       objectSpec.replicas = typeof replicas === "number" ? replicas : 0;
       object.spec = objectSpec;
       const result = await this.finishUpdate({ info, ...(target.namespace === undefined ? {} : { namespace: target.namespace }), name }, current, object, options, [], true);
-      if (result !== undefined) return { ...result, body: scaleOf(info, result.body) };
+      if (result !== undefined) return { ...result, body: scaleOf(result.body) };
       if (pinned !== undefined) throw conflict(info.resource, info.group, name);
     }
     throw conflict(info.resource, info.group, name, "too many concurrent writers, try again");
@@ -682,7 +683,7 @@ function applyPatch(info: ResourceInfo | undefined, patchType: PatchType, curren
 }
 
 /** autoscaling/v1 Scale of a Deployment or ReplicaSet. */
-export function scaleOf(info: ResourceInfo, object: KubeObject): KubeObject {
+export function scaleOf(object: KubeObject): KubeObject {
   const metadata = metadataOf(object);
   const spec = (isPlainObject(object.spec) ? object.spec : {}) as Record<string, unknown>;
   const status = (isPlainObject(object.status) ? object.status : {}) as Record<string, unknown>;
@@ -699,26 +700,15 @@ export function scaleOf(info: ResourceInfo, object: KubeObject): KubeObject {
     spec: { replicas: typeof spec.replicas === "number" ? spec.replicas : 0 },
     status: { replicas: typeof status.replicas === "number" ? status.replicas : 0, selector: selectorText(spec.selector) },
   };
-  void info;
 }
 
-/** metav1.LabelSelector as the string Scale.status.selector carries. */
+/**
+ * metav1.LabelSelector as the string Scale.status.selector carries (the selectors module's
+ * upstream formatting; Scale has "" where kubectl's printers write <none>).
+ */
 function selectorText(selector: unknown): string {
-  if (!isPlainObject(selector)) return "";
-  const parts: string[] = [];
-  const matchLabels = isPlainObject(selector.matchLabels) ? selector.matchLabels : {};
-  for (const key of Object.keys(matchLabels).sort()) parts.push(`${key}=${String(matchLabels[key])}`);
-  const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
-  for (const expression of expressions) {
-    if (!isPlainObject(expression)) continue;
-    const values = Array.isArray(expression.values) ? [...(expression.values as unknown[])].map(String).sort() : [];
-    const key = String(expression.key);
-    if (expression.operator === "In") parts.push(`${key} in (${values.join(",")})`);
-    else if (expression.operator === "NotIn") parts.push(`${key} notin (${values.join(",")})`);
-    else if (expression.operator === "Exists") parts.push(key);
-    else if (expression.operator === "DoesNotExist") parts.push(`!${key}`);
-  }
-  return parts.join(",");
+  const text = formatLabelSelector(selector);
+  return text === "<none>" || text === "<error>" ? "" : text;
 }
 
 function keepClusterIp(object: KubeObject, old: KubeObject): void {

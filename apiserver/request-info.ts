@@ -1,6 +1,6 @@
 // What a Kubernetes API path asks for: /api/v1/namespaces/NS/pods/NAME/status and friends,
 // parsed the way kube-apiserver's RequestInfoFactory does.
-import { badRequest, ApiError } from "./errors.js";
+import { badRequest, noSuchPath } from "./errors.js";
 import { findResource, type ResourceInfo, type Subresource } from "./resources.js";
 
 export interface RequestTarget {
@@ -18,7 +18,7 @@ const subresourceNames = new Set<string>(["status", "scale", "binding"]);
  */
 export function parseResourcePath(group: string, version: string, segments: readonly string[]): RequestTarget {
   const [first, second, third, fourth, fifth, ...rest] = segments.map(decodeSegment);
-  if (first === undefined || first === "") throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+  if (first === undefined || first === "") throw noSuchPath();
   let namespace: string | undefined;
   let parts: (string | undefined)[];
   if (first === "namespaces" && third !== undefined && third !== "status" && third !== "finalize") {
@@ -29,13 +29,13 @@ export function parseResourcePath(group: string, version: string, segments: read
   }
   const [plural, name, subresource, extra] = parts;
   const info = plural === undefined ? undefined : findResource(group, version, plural);
-  if (info === undefined) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
-  if (extra !== undefined) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
-  if (namespace !== undefined && !info.namespaced) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+  if (info === undefined) throw noSuchPath();
+  if (extra !== undefined) throw noSuchPath();
+  if (namespace !== undefined && !info.namespaced) throw noSuchPath();
   if (namespace === "") throw badRequest("namespace must not be empty");
-  if (name === "") throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+  if (name === "") throw noSuchPath();
   if (subresource !== undefined && (!subresourceNames.has(subresource) || !info.subresources.includes(subresource as Subresource))) {
-    throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+    throw noSuchPath();
   }
   return {
     info,

@@ -4,30 +4,21 @@ import type { FastifyInstance } from "fastify";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { ApiError, badRequest } from "./errors.js";
-import { parseFilter } from "./list.js";
-import { checkWatchQuery, joinFieldSelector, parseQuery, watchStartRevision, watchTimeoutMs } from "./query.js";
-import { parseResourcePath } from "./request-info.js";
-import { render, responseFormatOf } from "./render.js";
-import type { KubeObject } from "./storage.js";
+import { ApiError, badRequest, noSuchPath } from "./errors.js";
+import { parseQuery } from "./query.js";
+import { parseResourcePath, type RequestTarget } from "./request-info.js";
+import { responseFormatOf } from "./render.js";
 import type { WatchCaches } from "./watch-cache.js";
-import { streamWatch } from "./watch-stream.js";
+import { watchCacheReadyTimeoutMs, watchStreamOptions, type WatchSettings } from "./watch-request.js";
+import { streamWatch, type WatchStreamOptions } from "./watch-stream.js";
 
-export interface WebSocketWatchOptions {
-  readonly caches: WatchCaches;
-  readonly nowMs: () => number;
-  readonly bookmarkIntervalMs: number;
-  readonly watchTimeoutDefaultMs: number;
-  readonly bytesBufferedMax?: number;
-}
-
-export function attachWebSocketWatch(app: FastifyInstance, options: WebSocketWatchOptions): void {
+export function attachWebSocketWatch(app: FastifyInstance, caches: WatchCaches, settings: WatchSettings): void {
   const server = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const sockets = new Set<WebSocket>();
   app.server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     let plan: ReturnType<typeof planWatch>;
     try {
-      plan = planWatch(request);
+      plan = planWatch(request, settings);
     } catch (error) {
       const status = error instanceof ApiError ? error : badRequest(String(error));
       socket.end(`HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(status.toStatus())}`);
@@ -37,9 +28,9 @@ export function attachWebSocketWatch(app: FastifyInstance, options: WebSocketWat
       sockets.add(ws);
       ws.on("close", () => sockets.delete(ws));
       ws.on("error", () => ws.terminate());
-      const cache = options.caches.for(plan.target.info);
+      const cache = caches.for(plan.target.info);
       void cache
-        .readyWithin(5_000)
+        .readyWithin(watchCacheReadyTimeoutMs)
         .then((ready) => {
           if (!ready) throw new Error("the store does not answer");
         })
@@ -53,15 +44,7 @@ export function attachWebSocketWatch(app: FastifyInstance, options: WebSocketWat
               abort: () => ws.terminate(),
               onClose: (listener) => ws.on("close", listener),
             },
-            {
-              fromRevision: plan.fromRevision,
-              ...(options.bytesBufferedMax === undefined ? {} : { bytesBufferedMax: options.bytesBufferedMax }),
-              filter: plan.filter,
-              bookmarks: plan.query.allowWatchBookmarks === true,
-              bookmarkIntervalMs: options.bookmarkIntervalMs,
-              timeoutMs: watchTimeoutMs(plan.query.timeoutSeconds, options.watchTimeoutDefaultMs),
-              ...(plan.format.kind === "table" ? { render: (object: KubeObject, first: boolean) => render(plan.target.info, object, plan.format, plan.query, options.nowMs(), !first) } : {}),
-            },
+            plan.options,
           ),
         )
         .catch(() => ws.close(1011, "the store is unavailable"));
@@ -73,17 +56,14 @@ export function attachWebSocketWatch(app: FastifyInstance, options: WebSocketWat
   });
 }
 
-function planWatch(request: IncomingMessage) {
+function planWatch(request: IncomingMessage, settings: WatchSettings): { target: RequestTarget; options: WatchStreamOptions } {
   const url = new URL(request.url ?? "/", "http://localhost");
   const match = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/(.+)$/.exec(url.pathname.replace(/\/$/, ""));
-  if (match === null) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+  if (match === null) throw noSuchPath();
   const group = match[1] === undefined ? (match[2] ?? "") : "";
   const version = match[1] ?? match[3] ?? "";
   const target = parseResourcePath(group, version, (match[4] ?? "").split("/"));
   const query = parseQuery(Object.fromEntries(url.searchParams.entries()));
   if (query.watch !== true) throw badRequest("only watch requests (?watch=true) may upgrade to a WebSocket");
-  checkWatchQuery(query);
-  const filter = parseFilter(target.info, target.namespace, query.labelSelector, joinFieldSelector(query.fieldSelector, target.name));
-  const fromRevision = watchStartRevision(query.resourceVersion);
-  return { target, query, filter, fromRevision, format: responseFormatOf(request.headers.accept) };
+  return { target, options: watchStreamOptions(target, query, responseFormatOf(request.headers.accept), settings) };
 }

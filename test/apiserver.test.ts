@@ -160,6 +160,15 @@ describe("create and get", () => {
     expect((await call("POST", "/api/v1/namespaces/default/pods", deep)).status).toBe(400);
   });
 
+  it("decodes each path segment once: an encoded slash is no path separator", async () => {
+    expect((await call("GET", "/api/v1/%2F")).status).toBe(404);
+    expect((await call("GET", "/api/v1/namespaces/default/configmaps/a%2Fb")).status).toBe(404);
+    // "%2541" is the name "%41", not "A".
+    await call("POST", "/api/v1/namespaces/default/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" } });
+    expect((await call("GET", "/api/v1/namespaces/default/configmaps/%2561")).status).toBe(404);
+    expect((await call("GET", "/api/v1/namespaces/default/configmaps/%61")).status).toBe(200);
+  });
+
   it("accepts YAML bodies", async () => {
     const yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  a: b\n";
     const created = await call("POST", "/api/v1/namespaces/default/configmaps", yaml, "application/yaml");
