@@ -1,0 +1,344 @@
+// The REST client every kube-lite component uses to reach the API server (client-go's rest +
+// typed clients in one small class).
+//
+// Several apiserver URLs may be given (`--server URL,URL`); the client sticks to the one that
+// last answered and moves to the next when it cannot be reached. Retries follow client-go:
+// - a request that never left (connection refused) is retried on the next server, whatever its verb;
+// - an answer carrying Retry-After (429, or a 5xx such as the apiserver's 503 while the store is
+//   unavailable) is retried after the pause the server asked for: the server says it did nothing;
+// - a read that failed mid-way (reset, timeout) is retried; a write that failed mid-way is NOT,
+//   because it may have been applied: the caller gets KubeUnavailableError with outcomeUnknown.
+// Every retry stays within an overall deadline (`retryBudgetMs`).
+import type { Logger } from "pino";
+import { KubeApiError, KubeUnavailableError } from "./errors.js";
+import { collectionPath, objectPath, type ResourceType } from "./resources.js";
+import type { KubeList, KubeObject, Status, WatchEvent } from "./types.js";
+
+export interface KubeClientOptions {
+  /** apiserver base URLs, e.g. ["http://127.0.0.1:8080", "http://127.0.0.1:8081"]. */
+  readonly servers: readonly string[];
+  readonly userAgent?: string;
+  /** One attempt's limit (default 10 s). */
+  readonly requestTimeoutMs?: number;
+  /** All attempts of one request together (default 30 s). */
+  readonly retryBudgetMs?: number;
+  readonly logger?: Logger;
+  /** For tests: a replacement for the global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+export interface ListOptions {
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly resourceVersion?: string;
+  readonly resourceVersionMatch?: "Exact" | "NotOlderThan";
+  readonly limit?: number;
+  readonly continue?: string;
+}
+
+export interface WatchOptions {
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly resourceVersion: string;
+  readonly allowWatchBookmarks?: boolean;
+  readonly timeoutSeconds?: number;
+}
+
+export type PatchType = "merge" | "strategic" | "json" | "apply";
+
+export interface PatchOptions {
+  readonly namespace?: string;
+  readonly patchType?: PatchType;
+  readonly subresource?: string;
+  /** Server-side apply: the manager's name, and whether to take over conflicting fields. */
+  readonly fieldManager?: string;
+  readonly force?: boolean;
+}
+
+export interface DeleteOptions {
+  readonly namespace?: string;
+  readonly gracePeriodSeconds?: number;
+  readonly propagationPolicy?: "Foreground" | "Background" | "Orphan";
+  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+}
+
+const patchContentTypes: Record<PatchType, string> = {
+  merge: "application/merge-patch+json",
+  strategic: "application/strategic-merge-patch+json",
+  json: "application/json-patch+json",
+  apply: "application/apply-patch+yaml",
+};
+
+interface RequestSpec {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | undefined>>;
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+  /** Streams (watch) have no per-attempt timeout once the answer has started. */
+  readonly streaming?: boolean;
+}
+
+const retryBackoffMinMs = 100;
+const retryBackoffMaxMs = 2_000;
+/** A watch line longer than this is a broken stream, not an object (objects are ≤ 1.5 MiB). */
+const watchLineBytesMax = 8 * 1024 * 1024;
+
+/** Node's fetch wraps socket errors: "fetch failed" with the system error as its cause. */
+function connectionRefused(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+  return cause?.code === "ECONNREFUSED" || cause?.code === "ENOTFOUND" || cause?.code === "EADDRNOTAVAIL";
+}
+
+function retryAfterSeconds(response: Response): number | undefined {
+  const header = response.headers.get("retry-after");
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function toStatus(body: unknown, code: number, fallback: string): Status {
+  if (typeof body === "object" && body !== null && (body as { kind?: unknown }).kind === "Status") return body as Status;
+  return { kind: "Status", status: "Failure", code, message: fallback || `the server answered ${code}`, reason: code === 404 ? "NotFound" : "" };
+}
+
+export class KubeClient {
+  readonly servers: readonly string[];
+  /** HTTP requests sent (attempts, not calls): for "requests per second" reports. */
+  requestCount = 0;
+  private current = 0;
+  private readonly userAgent: string;
+  private readonly requestTimeoutMs: number;
+  private readonly retryBudgetMs: number;
+  private readonly logger: Logger | undefined;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(options: KubeClientOptions) {
+    const servers = options.servers.map((s) => s.replace(/\/+$/, "")).filter((s) => s !== "");
+    if (servers.length === 0) throw new Error("KubeClient needs at least one apiserver URL");
+    this.servers = servers;
+    this.userAgent = options.userAgent ?? "kube-lite";
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.retryBudgetMs = options.retryBudgetMs ?? 30_000;
+    this.logger = options.logger;
+    this.fetchFn = options.fetch ?? fetch;
+  }
+
+  /** The apiserver requests go to now. */
+  get currentServer(): string {
+    return this.servers[this.current] as string;
+  }
+
+  async get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T> {
+    return (await this.request({ method: "GET", path: objectPath(type, name, namespace) })) as T;
+  }
+
+  async list<T extends KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<KubeList<T>> {
+    const { namespace, limit, ...rest } = options;
+    const query = { ...rest, limit: limit === undefined ? undefined : String(limit) };
+    return (await this.request({ method: "GET", path: collectionPath(type, namespace), query })) as KubeList<T>;
+  }
+
+  async create<T extends KubeObject>(type: ResourceType, object: T, options: { namespace?: string } = {}): Promise<T> {
+    const namespace = options.namespace ?? object.metadata.namespace;
+    const body = { apiVersion: type.apiVersion, kind: type.kind, ...object };
+    return (await this.request({ method: "POST", path: collectionPath(type, type.namespaced ? (namespace ?? "default") : undefined), body })) as T;
+  }
+
+  /** PUT: the object's metadata.resourceVersion is the precondition (409 when stale). */
+  async update<T extends KubeObject>(type: ResourceType, object: T, options: { subresource?: string } = {}): Promise<T> {
+    const { name, namespace } = object.metadata;
+    if (name === undefined) throw new Error(`update of a ${type.kind} needs metadata.name`);
+    const body = { apiVersion: type.apiVersion, kind: type.kind, ...object };
+    return (await this.request({ method: "PUT", path: objectPath(type, name, namespace, options.subresource), body })) as T;
+  }
+
+  async patch<T extends KubeObject>(type: ResourceType, name: string, patch: unknown, options: PatchOptions = {}): Promise<T> {
+    const patchType = options.patchType ?? "merge";
+    const query = {
+      fieldManager: options.fieldManager,
+      force: options.force === undefined ? undefined : String(options.force),
+    };
+    const path = objectPath(type, name, options.namespace, options.subresource);
+    return (await this.request({ method: "PATCH", path, query, body: patch, contentType: patchContentTypes[patchType] })) as T;
+  }
+
+  /** Resolves with the server's answer: the object (still present with finalizers) or a Status. */
+  async delete(type: ResourceType, name: string, options: DeleteOptions = {}): Promise<unknown> {
+    const { namespace, ...deleteOptions } = options;
+    const body = { kind: "DeleteOptions", apiVersion: "v1", ...deleteOptions };
+    return this.request({ method: "DELETE", path: objectPath(type, name, namespace), body });
+  }
+
+  /** POST pods/<name>/binding: assigns the pod to a node (409 when it is already bound). */
+  async bind(namespace: string, podName: string, nodeName: string, podUid?: string): Promise<void> {
+    const body = {
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name: podName, namespace, ...(podUid === undefined ? {} : { uid: podUid }) },
+      target: { apiVersion: "v1", kind: "Node", name: nodeName },
+    };
+    await this.request({ method: "POST", path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(podName)}/binding`, body });
+  }
+
+  /**
+   * A watch stream: yields events until the server ends it (timeoutSeconds), `signal` aborts, or
+   * an ERROR event arrives (thrown as KubeApiError: 410 Gone means relist). Connection failures
+   * are thrown; resuming is the caller's (the informer's) job.
+   */
+  async *watch<T extends KubeObject>(type: ResourceType, options: WatchOptions, signal: AbortSignal): AsyncGenerator<WatchEvent<T>> {
+    const { namespace, timeoutSeconds, allowWatchBookmarks, ...rest } = options;
+    const query = {
+      ...rest,
+      watch: "true",
+      allowWatchBookmarks: allowWatchBookmarks === undefined ? undefined : String(allowWatchBookmarks),
+      timeoutSeconds: timeoutSeconds === undefined ? undefined : String(timeoutSeconds),
+    };
+    const response = await this.send({ method: "GET", path: collectionPath(type, namespace), query, signal, streaming: true });
+    const body = response.body;
+    if (body === null) return;
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = "";
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffered += decoder.decode(value, { stream: true });
+        let newline = buffered.indexOf("\n");
+        while (newline >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          newline = buffered.indexOf("\n");
+          if (line === "") continue;
+          const event = JSON.parse(line) as WatchEvent<T>;
+          if (event.type === "ERROR") {
+            const status = event.object as unknown as Status;
+            throw new KubeApiError(status, status.code ?? 500);
+          }
+          yield event;
+        }
+        if (buffered.length > watchLineBytesMax) throw new Error("watch stream line too long: broken stream");
+      }
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+
+  /** Any request; resolves with the decoded JSON answer, or throws KubeApiError / KubeUnavailableError. */
+  async request(spec: RequestSpec): Promise<unknown> {
+    const response = await this.send(spec);
+    const text = await response.text();
+    return text === "" ? undefined : (JSON.parse(text) as unknown);
+  }
+
+  /** Sends with fail-over and retries; resolves with a 2xx response, throws otherwise. */
+  private async send(spec: RequestSpec): Promise<Response> {
+    const deadline = performance.now() + this.retryBudgetMs;
+    const idempotent = spec.method === "GET";
+    let failuresInRound = 0;
+    let backoffMs = retryBackoffMinMs;
+    let lastProblem = "";
+    for (;;) {
+      const server = this.currentServer;
+      let response: Response;
+      try {
+        response = await this.attempt(server, spec, deadline);
+      } catch (error) {
+        if (spec.signal?.aborted === true) throw error;
+        const neverSent = connectionRefused(error);
+        lastProblem = `${server}: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`;
+        if (!neverSent && !idempotent) {
+          throw new KubeUnavailableError(`${spec.method} ${spec.path} failed after it was sent (${lastProblem}); it may or may not have been applied`, true, { cause: error });
+        }
+        this.logger?.debug({ server, error: lastProblem }, "apiserver unreachable; trying the next");
+        this.rotate();
+        failuresInRound += 1;
+        if (failuresInRound >= this.servers.length) {
+          failuresInRound = 0;
+          backoffMs = await this.pause(backoffMs, deadline, spec, lastProblem);
+        }
+        continue;
+      }
+      if (response.ok) return response;
+      const waitSeconds = retryAfterSeconds(response);
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      const status = toStatus(body, response.status, text.slice(0, 200));
+      const retryable = waitSeconds !== undefined && (response.status === 429 || response.status >= 500);
+      if (!retryable) throw new KubeApiError(status, response.status, waitSeconds);
+      lastProblem = `${server}: ${response.status} ${status.message ?? ""}`;
+      if (response.status >= 500) this.rotate();
+      const pauseMs = Math.max(waitSeconds * 1000, retryBackoffMinMs);
+      if (performance.now() + pauseMs > deadline) throw new KubeApiError(status, response.status, waitSeconds);
+      await sleep(pauseMs, spec.signal);
+    }
+  }
+
+  private async attempt(server: string, spec: RequestSpec, deadline: number): Promise<Response> {
+    const url = new URL(server + spec.path);
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined && value !== "") url.searchParams.set(key, value);
+    }
+    const headers: Record<string, string> = { accept: "application/json", "user-agent": this.userAgent };
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      body = JSON.stringify(spec.body);
+      headers["content-type"] = spec.contentType ?? "application/json";
+    }
+    const limitMs = Math.max(1, Math.min(this.requestTimeoutMs, deadline - performance.now()));
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${Math.round(limitMs)} ms`)), limitMs);
+    const signals = spec.signal === undefined ? [timeout.signal] : [timeout.signal, spec.signal];
+    this.requestCount += 1;
+    try {
+      const response = await this.fetchFn(url, { method: spec.method, headers, body, signal: AbortSignal.any(signals) });
+      if (!spec.streaming) {
+        // Read the body under the same timeout (send() reads it right after).
+        const text = await response.text();
+        const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
+        return new Response(nullBody ? null : text, { status: response.status, statusText: response.statusText, headers: response.headers });
+      }
+      return response;
+    } finally {
+      // A stream, once answered, lives until the server ends it or the caller aborts.
+      clearTimeout(timer);
+    }
+  }
+
+  private rotate(): void {
+    this.current = (this.current + 1) % this.servers.length;
+  }
+
+  /** Waits `backoffMs` (within the deadline) and returns the next back-off; throws when out of time. */
+  private async pause(backoffMs: number, deadline: number, spec: RequestSpec, lastProblem: string): Promise<number> {
+    if (performance.now() + backoffMs > deadline) {
+      throw new KubeUnavailableError(`no apiserver answered ${spec.method} ${spec.path} within ${this.retryBudgetMs} ms (last: ${lastProblem})`, false);
+    }
+    await sleep(backoffMs, spec.signal);
+    return Math.min(backoffMs * 2, retryBackoffMaxMs);
+  }
+}
