@@ -1,0 +1,158 @@
+// `kube-lite scheduler`: kube-scheduler's flag names where they exist.
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { KubeClient, LeaderElector, parseDurationMs, parseServerList, type LeaderElectionConfig } from "../client/index.js";
+import { defaultSchedulerName } from "./queueing.js";
+import { Scheduler } from "./scheduler.js";
+
+export const schedulerUsage = `Usage: kube-lite scheduler --server URL[,URL...] [flags]
+
+  --server URLS                          apiservers, comma-separated (the client fails over)
+  --leader-elect[=true|false]            campaign for the Lease before scheduling (default true)
+  --leader-elect-lease-duration D        how long a lease holds without renewal (default 15s)
+  --leader-elect-renew-deadline D        the leader stops if it cannot renew this long (default 10s)
+  --leader-elect-retry-period D          how often to try to acquire or renew (default 2s)
+  --leader-elect-resource-name NAME      the Lease's name (default kube-scheduler)
+  --leader-elect-resource-namespace NS   the Lease's namespace (default kube-system)
+  --identity ID                          this candidate's holder identity (default hostname_uuid)
+  --scheduler-name NAME                  schedule pods with this spec.schedulerName (default default-scheduler)
+  --percentage-of-nodes-to-score N       0 = adaptive, as kube-scheduler (default 0)
+  --log-level LEVEL                      pino level (default info)`;
+
+class UsageError extends Error {}
+
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export interface SchedulerFlags {
+  readonly servers: string[];
+  readonly leaderElect: boolean;
+  readonly leaderElection: LeaderElectionConfig;
+  readonly leaseName: string;
+  readonly leaseNamespace: string;
+  readonly identity: string;
+  readonly schedulerName: string;
+  readonly percentageOfNodesToScore: number;
+  readonly logLevel: string;
+}
+
+function usageError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
+  // "--leader-elect" alone means true, as Go's boolean flags; parseArgs wants a value for strings.
+  const args = argv.map((argument) => (argument === "--leader-elect" ? "--leader-elect=true" : argument));
+  const { values } = usageError(() =>
+    parseArgs({
+      args,
+      options: {
+        server: { type: "string" },
+        "leader-elect": { type: "string", default: "true" },
+        "leader-elect-lease-duration": { type: "string", default: "15s" },
+        "leader-elect-renew-deadline": { type: "string", default: "10s" },
+        "leader-elect-retry-period": { type: "string", default: "2s" },
+        "leader-elect-resource-name": { type: "string", default: "kube-scheduler" },
+        "leader-elect-resource-namespace": { type: "string", default: "kube-system" },
+        identity: { type: "string" },
+        "scheduler-name": { type: "string", default: defaultSchedulerName },
+        "percentage-of-nodes-to-score": { type: "string", default: "0" },
+        "log-level": { type: "string", default: "info" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }),
+  );
+  const leaderElect = values["leader-elect"];
+  if (leaderElect !== "true" && leaderElect !== "false") throw new UsageError(`--leader-elect must be true or false, not '${leaderElect}'`);
+  const percentage = Number(values["percentage-of-nodes-to-score"]);
+  if (!Number.isInteger(percentage) || percentage < 0 || percentage > 100) {
+    throw new UsageError(`--percentage-of-nodes-to-score must be an integer from 0 to 100, not '${values["percentage-of-nodes-to-score"]}'`);
+  }
+  return {
+    servers: usageError(() => parseServerList(values.server)),
+    leaderElect: leaderElect === "true",
+    leaderElection: usageError(() => ({
+      leaseDurationMs: parseDurationMs(values["leader-elect-lease-duration"], "--leader-elect-lease-duration"),
+      renewDeadlineMs: parseDurationMs(values["leader-elect-renew-deadline"], "--leader-elect-renew-deadline"),
+      retryPeriodMs: parseDurationMs(values["leader-elect-retry-period"], "--leader-elect-retry-period"),
+    })),
+    leaseName: values["leader-elect-resource-name"],
+    leaseNamespace: values["leader-elect-resource-namespace"],
+    identity: values.identity ?? `${os.hostname()}_${randomUUID()}`,
+    schedulerName: values["scheduler-name"],
+    percentageOfNodesToScore: percentage,
+    logLevel: values["log-level"],
+  };
+}
+
+/** Runs the scheduler in this process until SIGTERM/SIGINT; resolves 0 once running, 2 on a usage error. */
+export async function runScheduler(argv: readonly string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(schedulerUsage);
+    return 0;
+  }
+  let flags: SchedulerFlags;
+  try {
+    flags = parseSchedulerFlags(argv);
+    if (!logLevels.includes(flags.logLevel)) throw new UsageError(`--log-level must be one of ${logLevels.join(", ")}, not '${flags.logLevel}'`);
+  } catch (error) {
+    console.error(`kube-lite scheduler: ${(error as Error).message}\n\n${schedulerUsage}`);
+    return 2;
+  }
+  const logger = pino({ level: flags.logLevel, base: { component: "scheduler", identity: flags.identity, pid: process.pid } });
+  const client = new KubeClient({ servers: flags.servers, userAgent: `kube-lite-scheduler/${flags.identity}`, logger });
+  const scheduler = new Scheduler({ client, logger, schedulerName: flags.schedulerName, percentageOfNodesToScore: flags.percentageOfNodesToScore });
+  let elector: LeaderElector | undefined;
+  try {
+    elector = flags.leaderElect
+      ? new LeaderElector(client, {
+          namespace: flags.leaseNamespace,
+          name: flags.leaseName,
+          identity: flags.identity,
+          config: flags.leaderElection,
+          logger,
+          onStartedLeading: (signal) => {
+            logger.info("started leading");
+            return scheduler.run(signal);
+          },
+          onStoppedLeading: () => logger.info("stopped leading"),
+          onNewLeader: (identity) => logger.info({ leader: identity }, "new leader"),
+        })
+      : undefined;
+  } catch (error) {
+    console.error(`kube-lite scheduler: ${(error as Error).message}\n\n${schedulerUsage}`);
+    return 2;
+  }
+  scheduler.start();
+  const standalone = new AbortController();
+  if (elector !== undefined) void elector.run();
+  else void scheduler.run(standalone.signal);
+  logger.info({ servers: flags.servers, leaderElect: flags.leaderElect, schedulerName: flags.schedulerName }, "scheduler started");
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    // Stop deciding and release the Lease first, so the other replica takes over at once.
+    standalone.abort();
+    void (elector?.stop() ?? Promise.resolve())
+      .then(() => scheduler.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "unclean shutdown");
+          process.exit(1);
+        },
+      );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  return 0;
+}
