@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assignPodCidrs, nodeInternalIp, PodIpPool, preferredSubnet, subnetCidr } from "./addresses.js";
+import { assignPodCidrs, claimPodCidrs, nodeInternalIp, PodIpPool, preferredSubnet, subnetCidr } from "./addresses.js";
 
 describe("pod ranges", () => {
   it("numbers nodes from 10.244.0.0/24 by their trailing digits", () => {
@@ -49,5 +49,19 @@ describe("PodIpPool", () => {
   it("refuses a range that is not IPv4 /8‥/30", () => {
     expect(() => new PodIpPool("10.244.1.0/31")).toThrow(/pod CIDR/);
     expect(() => new PodIpPool("fd00::/64")).toThrow(/pod CIDR/);
+  });
+});
+
+describe("claimPodCidrs", () => {
+  it("keeps a Node's own range and earlier claims, and claims free ranges past everyone's", () => {
+    const claims = { "node-1": "10.244.1.0/24", "kn-1": "10.244.2.0/24" };
+    const next = claimPodCidrs(claims, ["kn-1", "ks-1", "ks-2", "ks-3"], new Map([["ks-3", "10.9.9.0/24"]]));
+    expect(next).toEqual({
+      "node-1": "10.244.1.0/24",
+      "kn-1": "10.244.2.0/24",
+      "ks-1": "10.244.3.0/24",
+      "ks-2": "10.244.4.0/24",
+      "ks-3": "10.9.9.0/24",
+    });
   });
 });

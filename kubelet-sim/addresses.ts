@@ -54,6 +54,25 @@ export function assignPodCidrs(nodeNames: readonly string[], taken: ReadonlySet<
   return assigned;
 }
 
+/**
+ * The shared claims table (node name → pod range, kept in one ConfigMap that processes update
+ * with a resourceVersion precondition, so concurrent kubelet-sims never pick the same range)
+ * after claiming ranges for `nodeNames`: a Node's existing podCIDR wins, then its earlier claim,
+ * else a free range.
+ */
+export function claimPodCidrs(claims: Readonly<Record<string, string>>, nodeNames: readonly string[], nodeCidrs: ReadonlyMap<string, string>): Record<string, string> {
+  const next: Record<string, string> = { ...claims };
+  const needing: string[] = [];
+  for (const name of nodeNames) {
+    const own = nodeCidrs.get(name) ?? claims[name];
+    if (own === undefined) needing.push(name);
+    else next[name] = own;
+  }
+  const taken = new Set([...Object.values(next), ...nodeCidrs.values()]);
+  for (const [name, cidr] of assignPodCidrs(needing, taken)) next[name] = cidr;
+  return next;
+}
+
 /** The node's own address, one per pod range: 10.244.1.0/24 → 172.18.0.2 (kind's node network). */
 export function nodeInternalIp(podCidr: string): string {
   const network = ipv4ToNumber(podCidr.split("/")[0] ?? "") ?? 0;
