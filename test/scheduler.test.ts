@@ -172,8 +172,13 @@ describe("scheduler processes", () => {
     }
   });
 
+  it("retries a waiting pod when a node joins (move to active on a cluster event)", async () => {
+    await createNode("node-huge", "128");
+    expect(await boundNode("oversize")).toBe("node-huge");
+  });
+
   it("only the leader binds; kill -9 of the leader → the follower takes over within one lease duration and schedules", async () => {
-    expect(boundLines(first).length).toBeGreaterThanOrEqual(3);
+    expect(boundLines(first).length).toBeGreaterThanOrEqual(4);
     expect(boundLines(second)).toEqual([]);
     expect(second.output()).not.toContain("started leading");
 
@@ -185,6 +190,7 @@ describe("scheduler processes", () => {
     expect(takeoverMs).toBeLessThan(leaseDurationMs + 2 * retryPeriodMs + 500);
 
     await createPod("after-failover", "100m");
+    // node-huge is nearly full of "oversize"; node-big is cordoned.
     expect(await boundNode("after-failover")).toBe("node-small");
     expect(boundLines(second).some((line) => line.includes("default/after-failover"))).toBe(true);
   });
