@@ -84,7 +84,7 @@ export class Scheduler {
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? systemClock;
     this.now = options.now ?? Date.now;
-    this.bindConcurrency = options.bindConcurrency ?? 32;
+    this.bindConcurrency = options.bindConcurrency ?? 128;
     this.recorder = new EventRecorder(this.client, { component: this.schedulerName, logger: this.logger });
     this.queue = new WorkQueue({ clock: this.clock });
     this.nodes = new Informer<Node>(this.client, resourceTypes.nodes, { logger: this.logger });
