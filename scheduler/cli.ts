@@ -1,9 +1,11 @@
 // `kube-lite scheduler`: kube-scheduler's flag names where they exist.
 import { randomUUID } from "node:crypto";
+import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { KubeClient, LeaderElector, parseDurationMs, parseServerList, type LeaderElectionConfig } from "../client/index.js";
+import { startHealthServer, type HealthServer } from "./health-server.js";
 import { defaultSchedulerName } from "./queueing.js";
 import { Scheduler } from "./scheduler.js";
 
@@ -19,6 +21,9 @@ export const schedulerUsage = `Usage: kube-lite scheduler --server URL[,URL...] 
   --identity ID                          this candidate's holder identity (default hostname_uuid)
   --scheduler-name NAME                  schedule pods with this spec.schedulerName (default default-scheduler)
   --percentage-of-nodes-to-score N       0 = adaptive, as kube-scheduler (default 0)
+  --port N                               serve /healthz, /livez, /readyz and /status here (0: any free port; default: none)
+  --bind-address ADDR                    address for --port (default 127.0.0.1)
+  --url-file PATH                        with --port: write {"url", "pid"} here once listening (for launchers)
   --log-level LEVEL                      pino level (default info)`;
 
 class UsageError extends Error {}
@@ -34,6 +39,9 @@ export interface SchedulerFlags {
   readonly identity: string;
   readonly schedulerName: string;
   readonly percentageOfNodesToScore: number;
+  readonly port: number | undefined;
+  readonly bindAddress: string;
+  readonly urlFile: string | undefined;
   readonly logLevel: string;
 }
 
@@ -62,6 +70,9 @@ export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
         identity: { type: "string" },
         "scheduler-name": { type: "string", default: defaultSchedulerName },
         "percentage-of-nodes-to-score": { type: "string", default: "0" },
+        port: { type: "string" },
+        "bind-address": { type: "string", default: "127.0.0.1" },
+        "url-file": { type: "string" },
         "log-level": { type: "string", default: "info" },
       },
       strict: true,
@@ -74,6 +85,8 @@ export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
   if (!Number.isInteger(percentage) || percentage < 0 || percentage > 100) {
     throw new UsageError(`--percentage-of-nodes-to-score must be an integer from 0 to 100, not '${values["percentage-of-nodes-to-score"]}'`);
   }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be an integer from 0 to 65535, not '${values.port}'`);
   return {
     servers: usageError(() => parseServerList(values.server)),
     leaderElect: leaderElect === "true",
@@ -87,6 +100,9 @@ export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
     identity: values.identity ?? `${os.hostname()}_${randomUUID()}`,
     schedulerName: values["scheduler-name"],
     percentageOfNodesToScore: percentage,
+    port,
+    bindAddress: values["bind-address"],
+    urlFile: values["url-file"],
     logLevel: values["log-level"],
   };
 }
@@ -129,6 +145,17 @@ export async function runScheduler(argv: readonly string[]): Promise<number> {
     console.error(`kube-lite scheduler: ${(error as Error).message}\n\n${schedulerUsage}`);
     return 2;
   }
+  let health: HealthServer | undefined;
+  if (flags.port !== undefined) {
+    const leading = () => (elector === undefined ? true : elector.isLeader());
+    health = await startHealthServer(
+      { synced: () => scheduler.hasSynced(), status: () => ({ identity: flags.identity, leading: leading(), leader: elector?.leaderIdentity ?? flags.identity, ...scheduler.status() }) },
+      flags.port,
+      flags.bindAddress,
+    );
+    if (flags.urlFile !== undefined) fs.writeFileSync(flags.urlFile, `${JSON.stringify({ url: health.url, pid: process.pid })}\n`);
+    logger.info({ url: health.url }, "serving health");
+  }
   scheduler.start();
   const standalone = new AbortController();
   if (elector !== undefined) void elector.run();
@@ -144,6 +171,7 @@ export async function runScheduler(argv: readonly string[]): Promise<number> {
     standalone.abort();
     void (elector?.stop() ?? Promise.resolve())
       .then(() => scheduler.stop())
+      .then(() => health?.close())
       .then(
         () => process.exit(0),
         (error: unknown) => {

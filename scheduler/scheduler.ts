@@ -106,6 +106,10 @@ export class Scheduler {
     this.pods.start();
   }
 
+  hasSynced(): boolean {
+    return this.nodes.hasSynced() && this.pods.hasSynced();
+  }
+
   async waitForSync(): Promise<void> {
     await Promise.all([this.nodes.waitForSync(), this.pods.waitForSync()]);
   }
@@ -272,6 +276,18 @@ export class Scheduler {
   private waitForBinds(): Promise<void> {
     if (this.bindsInFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.bindsIdleWaiters.push(resolve));
+  }
+
+  /** What /status reports. */
+  status(): Record<string, unknown> {
+    return {
+      ...this.stats,
+      nodes: this.cache.nodes().length,
+      placedPods: this.cache.placedCount(),
+      waiting: this.unschedulable.size,
+      queued: this.queue.len(),
+      bindsInFlight: this.bindsInFlight,
+    };
   }
 
   /** The number of pods waiting after a failed attempt. */

@@ -3,6 +3,8 @@
 // node, and of two replicas only the leader schedules — until it is killed with -9 and the
 // other takes over within one lease duration.
 import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreEvent, KubeList, Lease, Pod } from "../client/index.js";
@@ -24,8 +26,9 @@ interface SchedulerProcess {
 }
 
 const schedulers: SchedulerProcess[] = [];
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kube-lite-scheduler-"));
 
-function startScheduler(identity: string): SchedulerProcess {
+function startScheduler(identity: string, extraArgs: readonly string[] = []): SchedulerProcess {
   // `kube-lite scheduler` once cluster/ wires it; until then the scheduler's own entry, in-process (no wrapper).
   const child = spawn(
     process.execPath,
@@ -43,6 +46,7 @@ function startScheduler(identity: string): SchedulerProcess {
       "1500ms",
       "--leader-elect-retry-period",
       `${retryPeriodMs}ms`,
+      ...extraArgs,
     ],
     { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -132,15 +136,24 @@ afterAll(async () => {
   }
   await apiserver?.stop();
   await store?.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
 });
 
 describe("scheduler processes", () => {
   let first: SchedulerProcess;
   let second: SchedulerProcess;
 
-  it("the first replica takes the Lease, the second follows", async () => {
-    first = startScheduler("scheduler-a");
+  it("the first replica takes the Lease and says so on /status; the second follows", async () => {
+    const urlFile = path.join(scratch, "url.json");
+    first = startScheduler("scheduler-a", ["--port", "0", "--url-file", urlFile]);
     await eventually("scheduler-a to lead", async () => ((await leaseHolder()) === "scheduler-a" ? true : undefined));
+    const { url } = JSON.parse(fs.readFileSync(urlFile, "utf8")) as { url: string };
+    const status = await eventually("scheduler-a ready and leading", async () => {
+      if ((await fetch(`${url}/readyz`)).status !== 200) return undefined;
+      const body = (await (await fetch(`${url}/status`)).json()) as { leading: boolean; nodes: number };
+      return body.leading ? body : undefined;
+    });
+    expect(status.nodes).toBe(2);
     second = startScheduler("scheduler-b");
     await eventually("scheduler-b to see the leader", async () => (second.output().includes('"leader":"scheduler-a"') ? true : undefined));
   });
