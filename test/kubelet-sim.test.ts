@@ -162,7 +162,15 @@ describe("kubelet-sim (real processes)", () => {
     expect(cidrs.size).toBe(4);
   });
 
+  const runningPod = (name: string) =>
+    eventually(`${name} Running`, async () => {
+      const pod = await client.get<Pod>(resourceTypes.pods, name, "default");
+      return pod.status?.phase === "Running" ? pod : undefined;
+    });
+
   it("stops renewing its Lease once killed -9, while a live kubelet keeps renewing", async () => {
+    await client.create<Pod>(resourceTypes.pods, { metadata: { name: "survivor", namespace: "default" }, spec: { nodeName: "kn-1", containers: [{ name: "app", image: "app:1" }] } });
+    await runningPod("survivor");
     expect(await stopKubelet(single, "SIGKILL")).toBeNull();
     const frozen = (await getLease("kn-1")).spec?.renewTime;
     // Three renewals of a live node's lease take at least two renew intervals of kn-1 too.
@@ -175,6 +183,22 @@ describe("kubelet-sim (real processes)", () => {
       });
     }
     expect((await getLease("kn-1")).spec?.renewTime).toBe(frozen);
+  });
+
+  it("re-uses its Node after a restart and adopts the pods still running, keeping their addresses", async () => {
+    const before = await getNode("kn-1");
+    const survivor = await client.get<Pod>(resourceTypes.pods, "survivor", "default");
+    const frozen = (await getLease("kn-1")).spec?.renewTime ?? "";
+    single = startKubelet(apiserver.url, ["--node", "kn-1", "--cpu", "2", "--memory", "4Gi", "--max-pods", "20"]);
+    await eventually("kn-1 renewing again", async () => ((await getLease("kn-1")).spec?.renewTime ?? "") > frozen || undefined);
+    expect((await getNode("kn-1")).metadata.uid).toBe(before.metadata.uid);
+    await client.create<Pod>(resourceTypes.pods, { metadata: { name: "newcomer", namespace: "default" }, spec: { nodeName: "kn-1", containers: [{ name: "app", image: "app:1" }] } });
+    const newcomer = await runningPod("newcomer");
+    const adopted = await client.get<Pod>(resourceTypes.pods, "survivor", "default");
+    expect(adopted.status?.podIP).toBe(survivor.status?.podIP);
+    expect(adopted.status?.containerStatuses?.[0]?.containerID).toBe(survivor.status?.containerStatuses?.[0]?.containerID);
+    expect(newcomer.status?.podIP).not.toBe(survivor.status?.podIP);
+    expect((await podEvents("survivor")).filter((e) => e.reason === "Started").map((e) => e.count)).toEqual([1]);
   });
 
   it("exits 0 on SIGTERM", async () => {
