@@ -243,7 +243,7 @@ export class Scheduler {
       this.logger.info({ pod: key, node: result.nodeName, score: result.score, feasibleNodes: result.feasibleNodes }, "bound");
       this.recorder.record(pod, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${result.nodeName}`);
     } catch (error) {
-      this.cache.forget(key);
+      this.cache.forget(key, pod.metadata.uid);
       if (isNotFound(error)) return; // the pod is gone
       this.stats.bindFailures++;
       // 409: already bound (another scheduler won the race) — the watch brings the binding and

@@ -48,6 +48,17 @@ describe("SchedulerCache", () => {
     expect(cache.node("node-1")?.requested.milliCpu).toBe(1000);
   });
 
+  it("forget leaves alone a pod of the same name but another uid (deleted and created again meanwhile)", () => {
+    const cache = new SchedulerCache();
+    cache.setNode(makeNode("node-1"));
+    const recreated = makePod("a", { cpu: "1" });
+    cache.assume({ ...recreated, metadata: { ...recreated.metadata, uid: "second" } }, "node-1");
+    cache.forget("default/a", "first");
+    expect(cache.isPlaced("default/a")).toBe(true);
+    cache.forget("default/a", "second");
+    expect(cache.isPlaced("default/a")).toBe(false);
+  });
+
   it("a terminating pod keeps its resources but stops counting for spreading", () => {
     const cache = new SchedulerCache();
     cache.setNode(makeNode("node-1"));

@@ -14,6 +14,7 @@ export const zoneLabel = "topology.kubernetes.io/zone";
 /** What the cache keeps of one pod placed on a node, computed once. */
 export interface PlacedPod {
   readonly key: string;
+  readonly uid: string | undefined;
   readonly namespace: string;
   readonly priority: number;
   readonly requests: Resources;
@@ -36,6 +37,7 @@ export function controllerOwnerUid(pod: Pod): string | undefined {
 export function toPlacedPod(pod: Pod): PlacedPod {
   return {
     key: podKey(pod),
+    uid: pod.metadata.uid,
     namespace: pod.metadata.namespace ?? "",
     priority: pod.spec.priority ?? 0,
     requests: podRequests(pod.spec),
@@ -159,8 +161,8 @@ export class SchedulerCache {
     if (nodeName === undefined || nodeName === "") return;
     this.assumedPods.delete(key);
     // Status updates of a running pod change nothing the cache keeps: skip re-parsing it.
-    const placed = this.podNodes.get(key) === nodeName ? this.nodeInfos.get(nodeName)?.pods.get(key) : undefined;
-    if (placed !== undefined && placed.terminating === (pod.metadata.deletionTimestamp !== undefined)) return;
+    const placed = this.podNodes.get(key) === nodeName ? this.placedPod(key) : undefined;
+    if (placed !== undefined && placed.uid === pod.metadata.uid && placed.terminating === (pod.metadata.deletionTimestamp !== undefined)) return;
     this.place(toPlacedPod(pod), nodeName);
   }
 
@@ -177,10 +179,20 @@ export class SchedulerCache {
     this.assumedPods.add(key);
   }
 
-  /** Undoes assume() after the binding failed; a pod confirmed meanwhile stays. */
-  forget(key: string): void {
+  /**
+   * Undoes assume() after the binding failed; a pod confirmed meanwhile stays, and so does a
+   * pod of the same name created since (another uid).
+   */
+  forget(key: string, uid?: string): void {
     if (!this.assumedPods.has(key)) return;
+    if (uid !== undefined && this.placedPod(key)?.uid !== uid) return;
     this.removePod(key);
+  }
+
+  /** What the cache holds for a placed pod. */
+  placedPod(key: string): PlacedPod | undefined {
+    const nodeName = this.podNodes.get(key);
+    return nodeName === undefined ? undefined : this.nodeInfos.get(nodeName)?.pods.get(key);
   }
 
   isAssumed(key: string): boolean {
