@@ -199,8 +199,9 @@ describe("scheduler processes", () => {
     const killedAt = Date.now();
     await eventually("scheduler-b to take the Lease", async () => ((await leaseHolder()) === "scheduler-b" ? true : undefined));
     const takeoverMs = Date.now() - killedAt;
-    // One lease duration from its last observed renewal, plus at most one jittered retry period.
-    expect(takeoverMs).toBeLessThan(leaseDurationMs + 2 * retryPeriodMs + 500);
+    // One lease duration from the last renewal it observed (at most one retry period before the
+    // kill), plus its next jittered retry and a request; the rest is slack for a loaded machine.
+    expect(takeoverMs).toBeLessThan(leaseDurationMs + 1_500);
 
     await createPod("after-failover", "100m");
     // node-huge is nearly full of "oversize"; node-big is cordoned.
