@@ -16,6 +16,8 @@ describe("parseSchedulerFlags", () => {
     expect(flags.leaderElect).toBe(true);
     expect(flags.leaderElection).toEqual({ leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 300 });
     expect(parseSchedulerFlags(["--server=http://a:1", "--leader-elect=false"]).leaderElect).toBe(false);
+    expect(parseSchedulerFlags(["--server=http://a:1", "--leader-elect=0"]).leaderElect).toBe(false);
+    expect(parseSchedulerFlags(["--server=http://a:1", "--leader-elect=True"]).leaderElect).toBe(true);
   });
 
   it("refuses bad input with a message naming the flag", () => {
@@ -23,5 +25,6 @@ describe("parseSchedulerFlags", () => {
     expect(() => parseSchedulerFlags(["--server=http://a:1", "--leader-elect-lease-duration=soon"])).toThrow(/--leader-elect-lease-duration/);
     expect(() => parseSchedulerFlags(["--server=http://a:1", "--leader-elect=maybe"])).toThrow(/--leader-elect must be true or false/);
     expect(() => parseSchedulerFlags(["--server=http://a:1", "--bogus"])).toThrow(/bogus/);
+    expect(() => parseSchedulerFlags(["--server=http://a:1", "--port=70000"])).toThrow(/--port/);
   });
 });

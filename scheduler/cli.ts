@@ -28,6 +28,12 @@ export const schedulerUsage = `Usage: kube-lite scheduler --server URL[,URL...] 
 
 class UsageError extends Error {}
 
+/** What Go's strconv.ParseBool accepts, as kube-scheduler's boolean flags do. */
+const goBooleans: ReadonlyMap<string, boolean> = new Map([
+  ...["1", "t", "T", "TRUE", "true", "True"].map((text): [string, boolean] => [text, true]),
+  ...["0", "f", "F", "FALSE", "false", "False"].map((text): [string, boolean] => [text, false]),
+]);
+
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export interface SchedulerFlags {
@@ -79,8 +85,8 @@ export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
       allowPositionals: false,
     }),
   );
-  const leaderElect = values["leader-elect"];
-  if (leaderElect !== "true" && leaderElect !== "false") throw new UsageError(`--leader-elect must be true or false, not '${leaderElect}'`);
+  const leaderElect = goBooleans.get(values["leader-elect"]);
+  if (leaderElect === undefined) throw new UsageError(`--leader-elect must be true or false, not '${values["leader-elect"]}'`);
   const percentage = Number(values["percentage-of-nodes-to-score"]);
   if (!Number.isInteger(percentage) || percentage < 0 || percentage > 100) {
     throw new UsageError(`--percentage-of-nodes-to-score must be an integer from 0 to 100, not '${values["percentage-of-nodes-to-score"]}'`);
@@ -89,7 +95,7 @@ export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be an integer from 0 to 65535, not '${values.port}'`);
   return {
     servers: usageError(() => parseServerList(values.server)),
-    leaderElect: leaderElect === "true",
+    leaderElect,
     leaderElection: usageError(() => ({
       leaseDurationMs: parseDurationMs(values["leader-elect-lease-duration"], "--leader-elect-lease-duration"),
       renewDeadlineMs: parseDurationMs(values["leader-elect-renew-deadline"], "--leader-elect-renew-deadline"),
