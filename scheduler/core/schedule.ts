@@ -99,7 +99,9 @@ interface Freed {
 }
 
 /** NodeResourcesFit's filter: every resource that does not fit, in upstream's order. */
-export function insufficientResources(request: Resources, node: NodeInfo, freed?: Freed): string[] {
+export function insufficientResources(request: Resources, node: NodeInfo, freed?: Freed): readonly string[] {
+  // The common case, checked without allocating: everything fits.
+  if (freed === undefined && fitsEverything(request, node)) return noReasons;
   const reasons: string[] = [];
   const freedPods = freed?.pods ?? 0;
   if (node.pods.size - freedPods + 1 > node.allowedPodCount) reasons.push("Too many pods");
@@ -114,6 +116,18 @@ export function insufficientResources(request: Resources, node: NodeInfo, freed?
     if (value > (node.allocatable.scalars.get(name) ?? 0) - requested) reasons.push(`Insufficient ${name}`);
   }
   return reasons;
+}
+
+const noReasons: readonly string[] = Object.freeze([]) as readonly string[];
+
+function fitsEverything(request: Resources, node: NodeInfo): boolean {
+  if (node.pods.size + 1 > node.allowedPodCount) return false;
+  if (request.milliCpu > 0 && request.milliCpu > node.allocatable.milliCpu - node.requested.milliCpu) return false;
+  if (request.memory > 0 && request.memory > node.allocatable.memory - node.requested.memory) return false;
+  for (const [name, value] of request.scalars) {
+    if (value > 0 && value > (node.allocatable.scalars.get(name) ?? 0) - (node.requested.scalars.get(name) ?? 0)) return false;
+  }
+  return true;
 }
 
 /** The filters in the default profile's order; undefined when the node fits. */
@@ -229,34 +243,29 @@ function scoreNodes(pod: PodToSchedule, feasible: readonly NodeInfo[], allNodes:
 
 /** LeastAllocated, cpu and memory weight 1 each: the share left free, on requests with the non-zero defaults. */
 export function leastAllocatedScore(podNonZero: Resources, node: NodeInfo): number {
-  let total = 0;
-  let weightSum = 0;
-  const resources: [number, number][] = [
-    [node.allocatable.milliCpu, node.nonZeroRequested.milliCpu + podNonZero.milliCpu],
-    [node.allocatable.memory, node.nonZeroRequested.memory + podNonZero.memory],
-  ];
-  for (const [capacity, requested] of resources) {
-    if (capacity === 0) continue;
-    total += requested > capacity ? 0 : Math.trunc(((capacity - requested) * maxNodeScore) / capacity);
-    weightSum++;
-  }
-  return weightSum === 0 ? 0 : Math.trunc(total / weightSum);
+  const cpuCapacity = node.allocatable.milliCpu;
+  const memoryCapacity = node.allocatable.memory;
+  const cpu = leastRequestedScore(node.nonZeroRequested.milliCpu + podNonZero.milliCpu, cpuCapacity);
+  const memory = leastRequestedScore(node.nonZeroRequested.memory + podNonZero.memory, memoryCapacity);
+  // A resource the node does not have leaves the average (its weight is not counted).
+  const weightSum = (cpuCapacity === 0 ? 0 : 1) + (memoryCapacity === 0 ? 0 : 1);
+  return weightSum === 0 ? 0 : Math.trunc((cpu + memory) / weightSum);
+}
+
+function leastRequestedScore(requested: number, capacity: number): number {
+  if (capacity === 0 || requested > capacity) return 0;
+  return Math.trunc(((capacity - requested) * maxNodeScore) / capacity);
 }
 
 /** BalancedAllocation: how evenly cpu and memory are used after placing the pod (actual requests). */
 export function balancedAllocationScore(podRequests: Resources, node: NodeInfo): number {
-  const fractions: number[] = [];
-  const resources: [number, number][] = [
-    [node.allocatable.milliCpu, node.requested.milliCpu + podRequests.milliCpu],
-    [node.allocatable.memory, node.requested.memory + podRequests.memory],
-  ];
-  for (const [capacity, requested] of resources) {
-    if (capacity === 0) continue;
-    fractions.push(Math.min(1, requested / capacity));
-  }
-  const [first, second] = fractions;
-  const deviation = first !== undefined && second !== undefined ? Math.abs((first - second) / 2) : 0;
-  return Math.trunc((1 - deviation) * maxNodeScore);
+  const cpuCapacity = node.allocatable.milliCpu;
+  const memoryCapacity = node.allocatable.memory;
+  // With one resource (or none) the deviation is 0, as upstream.
+  if (cpuCapacity === 0 || memoryCapacity === 0) return maxNodeScore;
+  const cpuFraction = Math.min(1, (node.requested.milliCpu + podRequests.milliCpu) / cpuCapacity);
+  const memoryFraction = Math.min(1, (node.requested.memory + podRequests.memory) / memoryCapacity);
+  return Math.trunc((1 - Math.abs((cpuFraction - memoryFraction) / 2)) * maxNodeScore);
 }
 
 /** Upstream helper.DefaultNormalizeScore: scale to 0..100 by the maximum; `reverse` flips it. */
