@@ -63,7 +63,8 @@ interface PodEntry {
   readonly record: PodRecord;
 }
 
-const podWorkers = 8;
+/** Pod syncs in flight; the apiserver, not this process, is what they wait on. */
+const podWorkers = 16;
 const heartbeatWorkers = 8;
 const registrationConcurrency = 16;
 /** A conflicting write is re-read and retried this many times before the queue's back-off takes over. */
@@ -200,11 +201,10 @@ export class KubeletSim {
 
   private createAgents(claims: Readonly<Record<string, string>>): void {
     const { flags, client, logger } = this.options;
-    const bootId = randomUUID();
     for (const name of flags.nodeNames) {
       const podCidr = claims[name];
       if (this.agents.has(name) || podCidr === undefined) continue;
-      const options: NodeOptions = { name, cpu: flags.cpu, memory: flags.memory, maxPods: flags.maxPods, ephemeralStorage: flags.ephemeralStorage, labels: flags.labels, podCidr, internalIp: nodeInternalIp(podCidr), bootId };
+      const options: NodeOptions = { name, cpu: flags.cpu, memory: flags.memory, maxPods: flags.maxPods, ephemeralStorage: flags.ephemeralStorage, labels: flags.labels, podCidr, internalIp: nodeInternalIp(podCidr), bootId: randomUUID() };
       const recorder = new EventRecorder(client, { component: "kubelet", host: name, logger });
       this.agents.set(name, { name, options, pool: new PodIpPool(podCidr), recorder, uid: undefined, lease: undefined, lastReportMs: undefined, heartbeatFailures: 0 });
     }
