@@ -162,9 +162,8 @@ export class LeaderElector {
 
   /** Requests are cut off at the renew deadline: a hung call must not outlive leadership. */
   private requestSignal(): AbortSignal {
-    const deadline = AbortSignal.timeout(this.config.renewDeadlineMs);
-    // Once stopped, only the release is left to do, and it must not be cut off by the stop.
-    return this.stopped.signal.aborted ? deadline : AbortSignal.any([this.stopped.signal, deadline]);
+    // Not tied to `stopped`: after stop() only the release is left, and it must not be cut off.
+    return AbortSignal.timeout(this.config.renewDeadlineMs);
   }
 
   private async read(): Promise<LeaseRead | undefined> {

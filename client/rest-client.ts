@@ -9,6 +9,9 @@
 // - a read that failed mid-way (reset, timeout) is retried; a write that failed mid-way is NOT,
 //   because it may have been applied: the caller gets KubeUnavailableError with outcomeUnknown.
 // Every retry stays within an overall deadline (`retryBudgetMs`).
+import http from "node:http";
+import https from "node:https";
+import { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { KubeApiError, KubeUnavailableError } from "./errors.js";
 import { collectionPath, objectPath, type ResourceType } from "./resources.js";
@@ -82,6 +85,41 @@ interface RequestSpec {
   readonly streaming?: boolean;
 }
 
+/** For a streaming response: drops the caller-signal link once the stream is finished. */
+const streamReleases = new WeakMap<Response, () => void>();
+
+/**
+ * fetch for watch streams, on node:http with a connection of its own. Node's fetch (undici), when
+ * a body is cancelled part-way, may keep the socket to drain the rest for reuse — and a watch
+ * has no rest: the connection stayed open and the apiserver could not shut down. Here an abort
+ * destroys the request and its socket. Errors look like fetch's ("fetch failed", cause = the
+ * socket error) so the retry rules treat both alike.
+ */
+function streamFetch(url: URL, init: { method: string; headers: Record<string, string>; signal: AbortSignal }): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === "https:" ? https : http).request(url, { method: init.method, headers: init.headers, agent: false });
+    const onAbort = (): void => {
+      request.destroy(init.signal.reason instanceof Error ? init.signal.reason : new Error("aborted"));
+    };
+    init.signal.addEventListener("abort", onAbort, { once: true });
+    request.on("error", (error) => {
+      init.signal.removeEventListener("abort", onAbort);
+      reject(init.signal.aborted ? (init.signal.reason as Error) : new TypeError("fetch failed", { cause: error }));
+    });
+    request.on("response", (message) => {
+      message.on("close", () => init.signal.removeEventListener("abort", onAbort));
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(message.headers)) {
+        if (typeof value === "string") headers.set(name, value);
+        else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+      }
+      resolve(new Response(Readable.toWeb(message) as ReadableStream<Uint8Array>, { status: message.statusCode ?? 500, statusText: message.statusMessage, headers }));
+    });
+    if (init.signal.aborted) onAbort();
+    request.end();
+  });
+}
+
 const retryBackoffMinMs = 100;
 const retryBackoffMaxMs = 2_000;
 /** A watch line longer than this is a broken stream, not an object (objects are ≤ 1.5 MiB). */
@@ -130,6 +168,8 @@ export class KubeClient {
   private readonly retryBudgetMs: number;
   private readonly logger: Logger | undefined;
   private readonly fetchFn: typeof fetch;
+  /** Set only when a test replaces fetch: streams then go through it too. */
+  private readonly streamFetchFn: typeof fetch | undefined;
 
   constructor(options: KubeClientOptions) {
     const servers = options.servers.map((s) => s.replace(/\/+$/, "")).filter((s) => s !== "");
@@ -140,6 +180,7 @@ export class KubeClient {
     this.retryBudgetMs = options.retryBudgetMs ?? 30_000;
     this.logger = options.logger;
     this.fetchFn = options.fetch ?? fetch;
+    this.streamFetchFn = options.fetch;
   }
 
   /** The apiserver requests go to now. */
@@ -240,6 +281,7 @@ export class KubeClient {
       }
     } finally {
       await reader.cancel().catch(() => undefined);
+      streamReleases.get(response)?.();
     }
   }
 
@@ -310,21 +352,36 @@ export class KubeClient {
       headers["content-type"] = spec.contentType ?? "application/json";
     }
     const limitMs = Math.max(1, Math.min(this.requestTimeoutMs, deadline - performance.now()));
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${Math.round(limitMs)} ms`)), limitMs);
-    const signals = spec.signal === undefined ? [timeout.signal] : [timeout.signal, spec.signal];
+    // One controller per attempt, aborted by the timeout or by the caller's signal. Not
+    // AbortSignal.any: on Node 20 its combined signal can be garbage-collected while fetch still
+    // needs it, and then a caller's abort never reaches the socket (a watch stays open forever).
+    const controller = new AbortController();
+    const onCallerAbort = (): void => controller.abort(spec.signal?.reason);
+    spec.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    if (spec.signal?.aborted === true) onCallerAbort();
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${Math.round(limitMs)} ms`)), limitMs);
+    const release = (): void => spec.signal?.removeEventListener("abort", onCallerAbort);
     this.requestCount += 1;
     try {
-      const response = await this.fetchFn(url, { method: spec.method, headers, body, signal: AbortSignal.any(signals) });
+      const response =
+        spec.streaming === true && this.streamFetchFn === undefined
+          ? await streamFetch(url, { method: spec.method, headers, signal: controller.signal })
+          : await this.fetchFn(url, { method: spec.method, headers, body, signal: controller.signal });
       if (!spec.streaming) {
         // Read the body under the same timeout (send() reads it right after).
         const text = await response.text();
         const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
+        release();
         return new Response(nullBody ? null : text, { status: response.status, statusText: response.statusText, headers: response.headers });
       }
+      // A stream, once answered, lives until the server ends it or the caller aborts: the
+      // listener (and with it the controller) stays until the body is done.
+      streamReleases.set(response, release);
       return response;
+    } catch (error) {
+      release();
+      throw error;
     } finally {
-      // A stream, once answered, lives until the server ends it or the caller aborts.
       clearTimeout(timer);
     }
   }
