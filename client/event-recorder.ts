@@ -72,11 +72,12 @@ export class EventRecorder {
     return this.dropped;
   }
 
-  record(object: KubeObject, type: EventType, reason: string, message: string): void {
-    const involved = objectReference(object);
+  /** `fieldPath` names a part of the object, e.g. "spec.containers{web}" for a container's events. */
+  record(object: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): void {
+    const involved = { ...objectReference(object), ...(fieldPath === undefined ? {} : { fieldPath }) };
     const namespace = involved.namespace === undefined || involved.namespace === "" ? "default" : involved.namespace;
     // The aggregation key, as client-go's getEventKey (without resourceVersion, which changes).
-    const key = JSON.stringify([involved.kind, namespace, involved.name, involved.uid, type, reason, message, this.options.component, this.options.host ?? ""]);
+    const key = JSON.stringify([involved.kind, namespace, involved.name, involved.uid, involved.fieldPath, type, reason, message, this.options.component, this.options.host ?? ""]);
     const timestamp = formatTime(this.now());
     const existing = this.aggregates.get(key);
     if (existing !== undefined) {
@@ -93,7 +94,7 @@ export class EventRecorder {
           if (!isNotFound(error)) throw error;
           // Expired (events live for --event-ttl): start a new one.
           this.aggregates.delete(key);
-          this.record(object, type, reason, message);
+          this.record(object, type, reason, message, fieldPath);
         }
       });
       return;

@@ -1,4 +1,6 @@
 import { runApiServer } from "../apiserver/index.js";
+import { runKubeletSim } from "../kubelet-sim/index.js";
+import { runScheduler } from "../scheduler/index.js";
 import { runStore } from "../store/server/index.js";
 
 export const kubeLiteUsage = `Usage: kube-lite <command> [flags]
@@ -13,14 +15,18 @@ Cluster:
 Components (each runs in this process):
   store       one store member (etcd's flags; kube-lite store --help)
   apiserver   the Kubernetes API over the store (kube-apiserver's flags; kube-lite apiserver --help)
-  controller-manager, scheduler, kubelet-sim
+  scheduler   assigns pending pods to nodes; run two, one leads (kube-lite scheduler --help)
+  kubelet-sim simulated nodes: register, heartbeat, run pods (kube-lite kubelet-sim --help)
+  controller-manager
 
-Not yet built: up, status, kill, restart, down, controller-manager, scheduler and kubelet-sim arrive with
-their issues (see the README).`;
+Not yet built: up, status, kill, restart, down and controller-manager arrive with their issues
+(see the README).`;
 
 const roles: Record<string, (argv: readonly string[]) => Promise<number>> = {
   store: runStore,
   apiserver: runApiServer,
+  "kubelet-sim": runKubeletSim,
+  scheduler: runScheduler,
 };
 
 /** Runs the CLI; resolves to the exit code, or to undefined when a long-running component started. */

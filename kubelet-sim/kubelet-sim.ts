@@ -369,7 +369,7 @@ export class KubeletSim {
             next = recordStatusWritten(plan.record, plan.status, stored.status);
           }
           this.pods.set(key, { nodeName: agent.name, record: next });
-          for (const event of plan.events) agent.recorder.record(pod, event.type, event.reason, event.message);
+          for (const event of plan.events) agent.recorder.record(pod, event.type, event.reason, event.message, event.fieldPath);
           if (plan.deletePod) await this.deletePod(pod);
           if (plan.wakeAtMs !== undefined) this.podQueue.addAfter(key, plan.wakeAtMs - nowMs);
         },

@@ -18,7 +18,7 @@ interface Kubelet {
 }
 
 function startKubelet(server: string, args: readonly string[]): Kubelet {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "kubelet-sim/main.ts"), "--server", server, ...fastFlags, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [path.join(root, "dist/cluster/main.js"), "kubelet-sim", "--server", server, ...fastFlags, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));

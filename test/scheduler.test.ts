@@ -29,13 +29,11 @@ const schedulers: SchedulerProcess[] = [];
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kube-lite-scheduler-"));
 
 function startScheduler(identity: string, extraArgs: readonly string[] = []): SchedulerProcess {
-  // `kube-lite scheduler` once cluster/ wires it; until then the scheduler's own entry, in-process (no wrapper).
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      "tsx",
-      path.join(root, "scheduler/main.ts"),
+      path.join(root, "dist/cluster/main.js"),
+      "scheduler",
       "--server",
       apiserver.url,
       "--identity",
