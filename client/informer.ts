@@ -14,6 +14,7 @@
 import type { Logger } from "pino";
 import { isGone } from "./errors.js";
 import { objectKey, type ResourceType } from "./resources.js";
+import { sleepUnlessAborted } from "./sleep.js";
 import type { KubeClient, ListOptions } from "./rest-client.js";
 import type { KubeObject, WatchEvent } from "./types.js";
 
@@ -86,18 +87,6 @@ export function diffForReplace<T extends KubeObject>(cache: ReadonlyMap<string, 
   return deltas;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 export class Informer<T extends KubeObject> {
   private readonly items = new Map<string, T>();
@@ -202,7 +191,7 @@ export class Informer<T extends KubeObject> {
         if (events > 0 || durationMs >= shortWatchMs) backoffMs = backoffMinMs;
         else {
           // Ended at once with nothing: do not spin against a server that closes every watch.
-          await sleep(backoffMs, signal);
+          await sleepUnlessAborted(backoffMs, signal);
           backoffMs = Math.min(backoffMs * 2, backoffMaxMs);
         }
       } catch (error) {
@@ -215,7 +204,7 @@ export class Informer<T extends KubeObject> {
           continue;
         }
         this.options.logger?.warn({ resource: this.type.resource, error: (error as Error).message }, needList ? "list failed; retrying" : "watch broke; resuming");
-        await sleep(backoffMs, signal);
+        await sleepUnlessAborted(backoffMs, signal);
         backoffMs = Math.min(backoffMs * 2, backoffMaxMs);
       }
     }

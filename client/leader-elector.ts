@@ -22,6 +22,7 @@ import {
   type ObservedLease,
 } from "./leader-election-core.js";
 import { objectPath, resourceTypes } from "./resources.js";
+import { sleepUnlessAborted } from "./sleep.js";
 import type { KubeClient } from "./rest-client.js";
 import type { Lease } from "./types.js";
 
@@ -46,18 +47,6 @@ export interface LeaderElectorOptions {
 
 type WriteOutcome = { ok: true; resourceVersion: string } | { ok: false };
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 export class LeaderElector {
   private readonly config: LeaderElectionConfig;
@@ -118,7 +107,7 @@ export class LeaderElector {
         await this.stopLeading("renew deadline passed");
       }
       const delayMs = this.leading !== undefined ? this.config.retryPeriodMs : jitteredRetryMs(this.config.retryPeriodMs, this.random());
-      await sleep(delayMs, signal);
+      await sleepUnlessAborted(delayMs, signal);
     }
   }
 
