@@ -1,0 +1,95 @@
+// What every controller is, and the loop they share (client-go's sample-controller shape):
+// informer handlers only enqueue keys; workers take a key, call reconcile(key), and on a thrown
+// error put the key back with back-off. reconcile reads desired and actual state from the
+// informers' caches and acts; it never depends on which event woke it.
+import type { Logger } from "pino";
+import type { WorkQueue} from "../client/index.js";
+import { EventRecorder, type KubeClient } from "../client/index.js";
+import type { SharedInformers } from "./shared-informers.js";
+
+/** Failure timings and knobs of the controller-manager (Kubernetes 1.32 defaults in brackets). */
+export interface ControllerManagerSettings {
+  /** A node whose Lease is older than this is NotReady/Unknown [50 s]. */
+  readonly nodeMonitorGracePeriodMs: number;
+  /** How often node lifecycle checks the nodes [5 s]. */
+  readonly nodeMonitorPeriodMs: number;
+  /** Evictions per second when a zone is healthy [0.1 ... kube: --node-eviction-rate=0.1]. */
+  readonly nodeEvictionRatePerSecond: number;
+  /** Evictions per second when a zone is mostly unhealthy [0.01]. */
+  readonly secondaryNodeEvictionRatePerSecond: number;
+  /** Fraction of unhealthy nodes above which the secondary rate applies [0.55]. */
+  readonly unhealthyZoneThreshold: number;
+  /** Workers per controller [5 for most controllers in kube-controller-manager]. */
+  readonly workers: number;
+}
+
+export const defaultControllerManagerSettings: ControllerManagerSettings = {
+  nodeMonitorGracePeriodMs: 50_000,
+  nodeMonitorPeriodMs: 5_000,
+  nodeEvictionRatePerSecond: 0.1,
+  secondaryNodeEvictionRatePerSecond: 0.01,
+  unhealthyZoneThreshold: 0.55,
+  workers: 5,
+};
+
+/** What a controller gets from the manager. */
+export interface ControllerContext {
+  readonly client: KubeClient;
+  readonly informers: SharedInformers;
+  readonly logger: Logger;
+  readonly settings: ControllerManagerSettings;
+  /** An event recorder whose source.component is `component` (e.g. "deployment-controller"). */
+  recorder(component: string): EventRecorder;
+  /** Wall-clock milliseconds (object timestamps are wall-clock). */
+  now(): number;
+}
+
+export interface Controller {
+  readonly name: string;
+  /** Runs until `signal` aborts, after the shared informers have synced. */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * The worker loop every queue-driven controller shares: `workers` concurrent workers, one key
+ * at a time per worker (the queue never hands a key to two), errors retried with the queue's
+ * rate limiter, forget() on success.
+ */
+export async function runWorkers(
+  name: string,
+  queue: WorkQueue,
+  workers: number,
+  reconcile: (key: string) => Promise<void>,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  const stop = (): void => queue.shutDown();
+  signal.addEventListener("abort", stop, { once: true });
+  if (signal.aborted) stop();
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      try {
+        await reconcile(key);
+        queue.forget(key);
+      } catch (error) {
+        logger.warn({ controller: name, key, error: (error as Error).message, retries: queue.numRequeues(key) }, "reconcile failed; retrying with back-off");
+        queue.addRateLimited(key);
+      } finally {
+        queue.done(key);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, () => worker()));
+}
+
+/** A new recorder per component, sharing the client. */
+export function recorderFactory(client: KubeClient, logger: Logger): (component: string) => EventRecorder {
+  const recorders = new Map<string, EventRecorder>();
+  return (component) => {
+    let recorder = recorders.get(component);
+    if (recorder === undefined) recorders.set(component, (recorder = new EventRecorder(client, { component, logger })));
+    return recorder;
+  };
+}

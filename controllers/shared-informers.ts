@@ -1,0 +1,52 @@
+// One informer per resource, shared by every controller in the controller-manager (client-go's
+// SharedInformerFactory): the apiserver pays one list + watch per resource, not one per
+// controller. Controllers ask for informers and add handlers while being constructed; the
+// manager starts them all afterwards and waits for their first sync before any worker runs.
+import type { Logger } from "pino";
+import { Informer, type Indexer, type KubeClient, type KubeObject, type ResourceType } from "../client/index.js";
+
+export class SharedInformers {
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly indexers = new Map<string, Record<string, Indexer<KubeObject>>>();
+  private started = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly logger: Logger,
+    private readonly resyncPeriodMs = 0,
+  ) {}
+
+  /**
+   * The informer for `type` (created on first use). Indexes requested by several controllers are
+   * merged; they must be asked for before start().
+   */
+  informer<T extends KubeObject>(type: ResourceType, indexers: Record<string, Indexer<T>> = {}): Informer<T> {
+    const key = `${type.apiPath}/${type.resource}`;
+    const existing = this.informers.get(key);
+    const wanted = Object.keys(indexers);
+    if (existing !== undefined) {
+      const known = this.indexers.get(key) ?? {};
+      const missing = wanted.filter((name) => !(name in known));
+      if (missing.length > 0) throw new Error(`indexes ${missing.join(", ")} on ${type.resource} must be asked for before the informer is first created`);
+      return existing as unknown as Informer<T>;
+    }
+    if (this.started) throw new Error(`informer for ${type.resource} asked for after start`);
+    const informer = new Informer<T>(this.client, type, { indexers, resyncPeriodMs: this.resyncPeriodMs, logger: this.logger });
+    this.informers.set(key, informer as unknown as Informer<KubeObject>);
+    this.indexers.set(key, indexers as unknown as Record<string, Indexer<KubeObject>>);
+    return informer;
+  }
+
+  start(): void {
+    this.started = true;
+    for (const informer of this.informers.values()) informer.start();
+  }
+
+  async waitForSync(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((informer) => informer.waitForSync()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((informer) => informer.stop()));
+  }
+}
