@@ -30,3 +30,54 @@ export function parseServerList(value: string | undefined, flag = "--server"): s
   }
   return servers;
 }
+
+/** What Go's strconv.ParseBool accepts, as Kubernetes components' boolean flags do. */
+const goBooleans: ReadonlyMap<string, boolean> = new Map([
+  ...["1", "t", "T", "TRUE", "true", "True"].map((text): [string, boolean] => [text, true]),
+  ...["0", "f", "F", "FALSE", "false", "False"].map((text): [string, boolean] => [text, false]),
+]);
+
+export function parseGoBoolean(value: string, flag: string): boolean {
+  const parsed = goBooleans.get(value);
+  if (parsed === undefined) throw new Error(`${flag} must be true or false, not '${value}'`);
+  return parsed;
+}
+
+/** "--flag" alone means true for Go booleans; node's parseArgs wants "--flag=true" for a string option. */
+export function expandGoBooleanFlags(argv: readonly string[], flags: readonly string[]): string[] {
+  return argv.map((argument) => (flags.includes(argument) ? `${argument}=true` : argument));
+}
+
+export const logLevels: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** The --leader-elect-* options every leader-electing component takes (kube-scheduler's names). */
+export function leaderElectionFlagOptions(resourceName: string) {
+  return {
+    "leader-elect": { type: "string", default: "true" },
+    "leader-elect-lease-duration": { type: "string", default: "15s" },
+    "leader-elect-renew-deadline": { type: "string", default: "10s" },
+    "leader-elect-retry-period": { type: "string", default: "2s" },
+    "leader-elect-resource-name": { type: "string", default: resourceName },
+    "leader-elect-resource-namespace": { type: "string", default: "kube-system" },
+  } as const;
+}
+
+export interface LeaderElectionFlags {
+  readonly leaderElect: boolean;
+  readonly leaderElection: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  readonly leaseName: string;
+  readonly leaseNamespace: string;
+}
+
+export function parseLeaderElectionFlags(values: Readonly<Record<keyof ReturnType<typeof leaderElectionFlagOptions>, string>>): LeaderElectionFlags {
+  return {
+    leaderElect: parseGoBoolean(values["leader-elect"], "--leader-elect"),
+    leaderElection: {
+      leaseDurationMs: parseDurationMs(values["leader-elect-lease-duration"], "--leader-elect-lease-duration"),
+      renewDeadlineMs: parseDurationMs(values["leader-elect-renew-deadline"], "--leader-elect-renew-deadline"),
+      retryPeriodMs: parseDurationMs(values["leader-elect-retry-period"], "--leader-elect-retry-period"),
+    },
+    leaseName: values["leader-elect-resource-name"],
+    leaseNamespace: values["leader-elect-resource-namespace"],
+  };
+}

@@ -8,7 +8,17 @@ export { KubeClient, type KubeClientOptions, type ListOptions, type WatchOptions
 export { Informer, deepFreeze, diffForReplace, namespaceIndex, type InformerHandler, type InformerOptions, type InformerDelta, type Indexer } from "./informer.js";
 export { EventRecorder, formatTime, objectReference, type EventRecorderOptions, type EventType } from "./event-recorder.js";
 export { LeaderElector, type LeaderElectorOptions } from "./leader-elector.js";
-export { parseDurationMs, parseServerList } from "./flags.js";
+export {
+  parseDurationMs,
+  parseServerList,
+  parseGoBoolean,
+  expandGoBooleanFlags,
+  logLevels,
+  leaderElectionFlagOptions,
+  parseLeaderElectionFlags,
+  type LeaderElectionFlags,
+} from "./flags.js";
+export { startHealthServer, type HealthServer, type HealthSource } from "./health-server.js";
 export { WorkQueue, systemClock, type Clock, type TimerHandle, type WorkQueueOptions } from "./work-queue.js";
 export { type RateLimiter, ItemExponentialFailureRateLimiter, BucketRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter } from "./rate-limiter.js";
 export {

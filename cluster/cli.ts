@@ -1,4 +1,5 @@
 import { runApiServer } from "../apiserver/index.js";
+import { runControllerManager } from "../controllers/index.js";
 import { runKubeletSim } from "../kubelet-sim/index.js";
 import { runScheduler } from "../scheduler/index.js";
 import { runStore } from "../store/server/index.js";
@@ -17,16 +18,16 @@ Components (each runs in this process):
   apiserver   the Kubernetes API over the store (kube-apiserver's flags; kube-lite apiserver --help)
   scheduler   assigns pending pods to nodes; run two, one leads (kube-lite scheduler --help)
   kubelet-sim simulated nodes: register, heartbeat, run pods (kube-lite kubelet-sim --help)
-  controller-manager
+  controller-manager  deployment, replicaset, node lifecycle, GC and endpoints controllers; run two, one leads
 
-Not yet built: up, status, kill, restart, down and controller-manager arrive with their issues
-(see the README).`;
+Not yet built: up, status, kill, restart and down arrive with their issue (see the README).`;
 
 const roles: Record<string, (argv: readonly string[]) => Promise<number>> = {
   store: runStore,
   apiserver: runApiServer,
   "kubelet-sim": runKubeletSim,
   scheduler: runScheduler,
+  "controller-manager": runControllerManager,
 };
 
 /** Runs the CLI; resolves to the exit code, or to undefined when a long-running component started. */

@@ -1,3 +1,25 @@
 // controllers — the controller-manager: deployment, replicaset, node lifecycle, garbage
-// collector, endpoints. (Issue 8.)
-export {};
+// collector, endpoints. Every controller is level-triggered: shared informers feed work queues
+// of keys, and reconcile(key) compares desired with actual and acts. (Issue 8.)
+import { runControllerManagerWith } from "./cli.js";
+import type { ControllerFactory } from "./controller-manager.js";
+
+/** Every controller `kube-lite controller-manager` runs. */
+export const allControllers: readonly ControllerFactory[] = [];
+
+/** `kube-lite controller-manager [flags]`. */
+export function runControllerManager(argv: readonly string[]): Promise<number> {
+  return runControllerManagerWith(argv, allControllers);
+}
+
+export { ControllerManager, type ControllerFactory, type ControllerManagerOptions } from "./controller-manager.js";
+export { controllerManagerUsage, parseControllerManagerFlags, type ControllerManagerFlags } from "./cli.js";
+export {
+  defaultControllerManagerSettings,
+  recorderFactory,
+  runWorkers,
+  type Controller,
+  type ControllerContext,
+  type ControllerManagerSettings,
+} from "./controller.js";
+export { SharedInformers } from "./shared-informers.js";

@@ -4,8 +4,18 @@ import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { KubeClient, LeaderElector, parseDurationMs, parseServerList, type LeaderElectionConfig } from "../client/index.js";
-import { startHealthServer, type HealthServer } from "./health-server.js";
+import {
+  KubeClient,
+  LeaderElector,
+  expandGoBooleanFlags,
+  leaderElectionFlagOptions,
+  logLevels,
+  parseLeaderElectionFlags,
+  parseServerList,
+  startHealthServer,
+  type HealthServer,
+  type LeaderElectionFlags,
+} from "../client/index.js";
 import { defaultSchedulerName } from "./queueing.js";
 import { Scheduler } from "./scheduler.js";
 
@@ -28,20 +38,8 @@ export const schedulerUsage = `Usage: kube-lite scheduler --server URL[,URL...] 
 
 class UsageError extends Error {}
 
-/** What Go's strconv.ParseBool accepts, as kube-scheduler's boolean flags do. */
-const goBooleans: ReadonlyMap<string, boolean> = new Map([
-  ...["1", "t", "T", "TRUE", "true", "True"].map((text): [string, boolean] => [text, true]),
-  ...["0", "f", "F", "FALSE", "false", "False"].map((text): [string, boolean] => [text, false]),
-]);
-
-const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-
-export interface SchedulerFlags {
+export interface SchedulerFlags extends LeaderElectionFlags {
   readonly servers: string[];
-  readonly leaderElect: boolean;
-  readonly leaderElection: LeaderElectionConfig;
-  readonly leaseName: string;
-  readonly leaseNamespace: string;
   readonly identity: string;
   readonly schedulerName: string;
   readonly percentageOfNodesToScore: number;
@@ -60,19 +58,13 @@ function usageError<T>(parse: () => T): T {
 }
 
 export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
-  // "--leader-elect" alone means true, as Go's boolean flags; parseArgs wants a value for strings.
-  const args = argv.map((argument) => (argument === "--leader-elect" ? "--leader-elect=true" : argument));
+  const args = expandGoBooleanFlags(argv, ["--leader-elect"]);
   const { values } = usageError(() =>
     parseArgs({
       args,
       options: {
         server: { type: "string" },
-        "leader-elect": { type: "string", default: "true" },
-        "leader-elect-lease-duration": { type: "string", default: "15s" },
-        "leader-elect-renew-deadline": { type: "string", default: "10s" },
-        "leader-elect-retry-period": { type: "string", default: "2s" },
-        "leader-elect-resource-name": { type: "string", default: "kube-scheduler" },
-        "leader-elect-resource-namespace": { type: "string", default: "kube-system" },
+        ...leaderElectionFlagOptions("kube-scheduler"),
         identity: { type: "string" },
         "scheduler-name": { type: "string", default: defaultSchedulerName },
         "percentage-of-nodes-to-score": { type: "string", default: "0" },
@@ -85,8 +77,6 @@ export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
       allowPositionals: false,
     }),
   );
-  const leaderElect = goBooleans.get(values["leader-elect"]);
-  if (leaderElect === undefined) throw new UsageError(`--leader-elect must be true or false, not '${values["leader-elect"]}'`);
   const percentage = Number(values["percentage-of-nodes-to-score"]);
   if (!Number.isInteger(percentage) || percentage < 0 || percentage > 100) {
     throw new UsageError(`--percentage-of-nodes-to-score must be an integer from 0 to 100, not '${values["percentage-of-nodes-to-score"]}'`);
@@ -95,14 +85,7 @@ export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be an integer from 0 to 65535, not '${values.port}'`);
   return {
     servers: usageError(() => parseServerList(values.server)),
-    leaderElect,
-    leaderElection: usageError(() => ({
-      leaseDurationMs: parseDurationMs(values["leader-elect-lease-duration"], "--leader-elect-lease-duration"),
-      renewDeadlineMs: parseDurationMs(values["leader-elect-renew-deadline"], "--leader-elect-renew-deadline"),
-      retryPeriodMs: parseDurationMs(values["leader-elect-retry-period"], "--leader-elect-retry-period"),
-    })),
-    leaseName: values["leader-elect-resource-name"],
-    leaseNamespace: values["leader-elect-resource-namespace"],
+    ...usageError(() => parseLeaderElectionFlags(values)),
     identity: values.identity ?? `${os.hostname()}_${randomUUID()}`,
     schedulerName: values["scheduler-name"],
     percentageOfNodesToScore: percentage,

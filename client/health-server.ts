@@ -1,5 +1,5 @@
-// The scheduler's health endpoints (kube-scheduler serves /healthz, /livez and /readyz too),
-// plus /status for launchers: whether this replica leads and what it has done.
+// A component's health endpoints (kube-scheduler and kube-controller-manager serve /healthz,
+// /livez and /readyz), plus /status for launchers: whether this replica leads and what it has done.
 import http from "node:http";
 
 export interface HealthSource {
