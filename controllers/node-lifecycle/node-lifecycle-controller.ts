@@ -1,0 +1,420 @@
+// The node lifecycle controller's shell (kube-controller-manager 1.32's node-lifecycle-controller
+// with its taint-eviction-controller): every nodeMonitorPeriodMs it folds what it sees of each node
+// (Lease renewals, status heartbeats) into a health record kept on its own clock, marks silent
+// nodes Unknown, queues them for the NoExecute taint at their zone's rate, and evicts pods that
+// do not tolerate a node's NoExecute taints. Decisions live in node-health.ts, taints.ts and
+// tainting-queue.ts; this file reads caches, writes to the apiserver and keeps the timers.
+import {
+  WorkQueue,
+  formatTime,
+  isConflict,
+  isNotFound,
+  objectKey,
+  resourceTypes,
+  type EventRecorder,
+  type Informer,
+  type Lease,
+  type Node,
+  type NodeCondition,
+  type Pod,
+  type Taint,
+} from "../../client/index.js";
+import { runWorkers, type Controller, type ControllerContext } from "../controller.js";
+import {
+  isExcludedFromDisruptionChecks,
+  observeNodeHealth,
+  planDisruption,
+  readyCondition,
+  staleNodeConditions,
+  zoneKey,
+  type NodeHealth,
+  type ZoneState,
+} from "./node-health.js";
+import { PodsByNode } from "./pods-by-node.js";
+import {
+  evictionDecision,
+  hasTaint,
+  isEvictable,
+  notReadyTaintKey,
+  podMarkedNotReady,
+  podWithDisruptionTarget,
+  swapNoExecuteTaints,
+  taintActionFor,
+  unreachableTaintKey,
+} from "./taints.js";
+import { TaintingQueue } from "./tainting-queue.js";
+
+/** How often queued nodes are tried for tainting (upstream's NodeEvictionPeriod). */
+const taintingPassPeriodMs = 100;
+/** A node whose tainting failed is tried again after this. */
+const taintingRetryMs = 50;
+/** Nodes handled at once in a monitor pass (upstream's nodeUpdateWorkerSize). */
+const nodeUpdateConcurrency = 8;
+/** Attempts at a node status write that loses resourceVersion races. */
+const nodeUpdateAttemptsMax = 5;
+const nodeLeaseNamespace = "kube-node-lease";
+
+function noExecuteTaints(node: Node | undefined): Taint[] {
+  return (node?.spec?.taints ?? []).filter((taint) => taint.effect === "NoExecute");
+}
+
+async function forEachConcurrently<T>(items: readonly T[], limit: number, action: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await action(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const finish = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", finish);
+      resolve();
+    };
+    const timer = setTimeout(finish, ms);
+    signal.addEventListener("abort", finish, { once: true });
+  });
+}
+
+class NodeLifecycleController implements Controller {
+  readonly name = "node-lifecycle-controller";
+  private readonly nodes: Informer<Node>;
+  private readonly leases: Informer<Lease>;
+  private readonly pods: Informer<Pod>;
+  private readonly podsByNode = new PodsByNode();
+  private readonly recorder: EventRecorder;
+  private readonly evictionRecorder: EventRecorder;
+  private readonly health = new Map<string, NodeHealth>();
+  private readonly knownNodes = new Set<string>();
+  private zoneStates: ReadonlyMap<string, ZoneState> = new Map();
+  private readonly taintingQueues = new Map<string, TaintingQueue>();
+  private readonly nodesToRetry = new Set<string>();
+  /** Pods keyed for eviction: work queue of pod keys, with delayed adds for toleration deadlines. */
+  private readonly evictions = new WorkQueue();
+  private readonly scheduledEvictions = new Set<string>();
+  /** When we first saw a NoExecute taint that carries no timeAdded: "node/key/value". */
+  private readonly taintFirstSeen = new Map<string, number>();
+  private taintingPassRunning = false;
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.recorder = ctx.recorder("node-controller");
+    this.evictionRecorder = ctx.recorder("taint-eviction-controller");
+    this.nodes = ctx.informers.informer<Node>(resourceTypes.nodes);
+    this.leases = ctx.informers.informer<Lease>(resourceTypes.leases);
+    this.pods = ctx.informers.informer<Pod>(resourceTypes.pods);
+    this.pods.addHandler({
+      onAdd: (pod) => {
+        this.podsByNode.add(pod);
+        if (pod.spec.nodeName !== undefined) this.evictions.add(objectKey(pod));
+      },
+      onUpdate: (previous, pod) => {
+        this.podsByNode.update(previous, pod);
+        const moved = previous.spec.nodeName !== pod.spec.nodeName;
+        const tolerationsChanged = JSON.stringify(previous.spec.tolerations) !== JSON.stringify(pod.spec.tolerations);
+        if (moved || tolerationsChanged) this.evictions.add(objectKey(pod));
+      },
+      onDelete: (pod) => {
+        this.podsByNode.remove(pod);
+        this.evictions.add(objectKey(pod));
+      },
+    });
+    const nodeTaintsChanged = (previous: Node | undefined, node: Node): void => {
+      if (previous !== undefined && JSON.stringify(noExecuteTaints(previous)) === JSON.stringify(noExecuteTaints(node))) return;
+      for (const key of this.podsByNode.keys(node.metadata.name ?? "")) this.evictions.add(key);
+    };
+    this.nodes.addHandler({
+      onAdd: (node) => nodeTaintsChanged(undefined, node),
+      onUpdate: (previous, node) => nodeTaintsChanged(previous, node),
+      onDelete: (node) => nodeTaintsChanged(undefined, node),
+    });
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const workers = runWorkers(this.name, this.evictions, this.ctx.settings.workers, (key) => this.reconcileEviction(key), this.ctx.logger, signal);
+    const monitor = (async () => {
+      while (!signal.aborted) {
+        try {
+          await this.monitorNodeHealth();
+        } catch (error) {
+          this.ctx.logger.warn({ controller: this.name, error: (error as Error).message }, "monitoring node health failed");
+        }
+        await abortableDelay(this.ctx.settings.nodeMonitorPeriodMs, signal);
+      }
+    })();
+    const tainting = (async () => {
+      while (!signal.aborted) {
+        await this.doNoExecuteTaintingPass();
+        await abortableDelay(taintingPassPeriodMs, signal);
+      }
+    })();
+    await Promise.all([workers, monitor, tainting]);
+  }
+
+  // ---------- node health ----------
+
+  private async monitorNodeHealth(): Promise<void> {
+    const nodes = this.nodes.list();
+    const seen = new Set(nodes.map((node) => node.metadata.name ?? ""));
+    for (const node of nodes) {
+      const name = node.metadata.name ?? "";
+      this.ensureZone(zoneKey(node));
+      if (this.knownNodes.has(name)) continue;
+      this.knownNodes.add(name);
+      this.recorder.record(node, "Normal", "RegisteredNode", `Registered Node ${name} in Controller`);
+      await this.markNodeAsReachable(node).catch((error: unknown) => this.logFailure("removing taints", name, error));
+    }
+    for (const name of [...this.knownNodes]) {
+      if (seen.has(name)) continue;
+      this.knownNodes.delete(name);
+      this.health.delete(name);
+      this.nodesToRetry.delete(name);
+      this.recorder.record({ apiVersion: "v1", kind: "Node", metadata: { name } }, "Normal", "RemovingNode", `Removing Node ${name} from Controller`);
+    }
+    const zoneReadyStatuses = new Map<string, (string | undefined)[]>();
+    await forEachConcurrently(nodes, nodeUpdateConcurrency, async (node) => {
+      const current = await this.updateNodeHealth(node);
+      if (current === undefined) return;
+      if (!isExcludedFromDisruptionChecks(node)) {
+        const zone = zoneKey(node);
+        const statuses = zoneReadyStatuses.get(zone) ?? [];
+        statuses.push(current.current?.status);
+        zoneReadyStatuses.set(zone, statuses);
+      }
+      await this.processTaintBaseEviction(node, current.observed);
+      await this.markPodsOnTransition(node, current.observed, current.current);
+    });
+    await this.handleDisruption(zoneReadyStatuses);
+  }
+
+  /** tryUpdateNodeHealth; undefined when the node could not be updated (skipped this pass). */
+  private async updateNodeHealth(cached: Node): Promise<{ observed: NodeCondition; current: NodeCondition | undefined } | undefined> {
+    const name = cached.metadata.name ?? "";
+    let node = cached;
+    for (let attempt = 1; ; attempt++) {
+      const now = this.ctx.now();
+      const lease = this.leases.get(`${nodeLeaseNamespace}/${name}`);
+      const health = observeNodeHealth(this.health.get(name), node, lease, now);
+      this.health.set(name, health);
+      const readyBefore = readyCondition(node);
+      const observed: NodeCondition = readyBefore ?? { type: "Ready", status: "Unknown", ...(node.metadata.creationTimestamp === undefined ? {} : { lastHeartbeatTime: node.metadata.creationTimestamp, lastTransitionTime: node.metadata.creationTimestamp }) };
+      const conditions = staleNodeConditions(node, health, now, this.ctx.settings.nodeMonitorGracePeriodMs, formatTime);
+      if (conditions === undefined) return { observed, current: readyBefore };
+      const updated = structuredClone(node);
+      updated.status = { ...updated.status, conditions };
+      try {
+        const written = await this.ctx.client.update<Node>(resourceTypes.nodes, updated, { subresource: "status" });
+        this.health.set(name, { ...health, readyTransitionTimestampMs: now, readyTransition: readyCondition(written)?.lastTransitionTime, readyHeartbeat: readyCondition(written)?.lastHeartbeatTime });
+        return { observed, current: readyCondition(written) };
+      } catch (error) {
+        if (isNotFound(error) || !isConflict(error) || attempt >= nodeUpdateAttemptsMax) {
+          this.logFailure("updating node health (no pods will be evicted this pass)", name, error);
+          return undefined;
+        }
+        node = await this.ctx.client.get<Node>(resourceTypes.nodes, name);
+      }
+    }
+  }
+
+  private async processTaintBaseEviction(node: Node, observed: NodeCondition): Promise<void> {
+    const name = node.metadata.name ?? "";
+    const queue = this.ensureZone(zoneKey(node));
+    const action = taintActionFor(node, observed);
+    try {
+      if (action.kind === "untaint") {
+        await this.markNodeAsReachable(node);
+      } else if (action.kind === "swap") {
+        await this.swapTaints(node, [action.add], [action.remove]);
+      } else if (!hasTaint(node, action.add)) {
+        // Not tainted yet: wait in the zone's queue (a node already queued keeps its place).
+        queue.add(name, this.ctx.now());
+      }
+    } catch (error) {
+      this.logFailure("changing taints", name, error);
+    }
+  }
+
+  private async markPodsOnTransition(node: Node, observed: NodeCondition, current: NodeCondition | undefined): Promise<void> {
+    if (current === undefined) return;
+    const name = node.metadata.name ?? "";
+    const becameNotReady = current.status !== "True" && observed.status === "True";
+    if (becameNotReady) this.recorder.record(node, "Normal", "NodeNotReady", `Node ${name} status is now: NodeNotReady`);
+    if (becameNotReady || (this.nodesToRetry.has(name) && observed.status !== "True")) {
+      try {
+        await this.markPodsNotReady(name);
+      } catch (error) {
+        this.logFailure("marking pods NotReady (queued for retry)", name, error);
+        this.nodesToRetry.add(name);
+        return;
+      }
+    }
+    this.nodesToRetry.delete(name);
+  }
+
+  private async markPodsNotReady(nodeName: string): Promise<void> {
+    const failures: unknown[] = [];
+    for (const key of this.podsByNode.keys(nodeName)) {
+      const pod = this.pods.get(key);
+      if (pod === undefined || pod.spec.nodeName !== nodeName) continue;
+      const updated = podMarkedNotReady(pod, formatTime(this.ctx.now()));
+      if (updated === undefined) continue;
+      try {
+        await this.ctx.client.update(resourceTypes.pods, updated, { subresource: "status" });
+        this.recorder.record(pod, "Warning", "NodeNotReady", "Node is not ready");
+      } catch (error) {
+        if (!isNotFound(error)) failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw new Error(`${failures.length} pods of node ${nodeName} could not be marked NotReady: ${String(failures[0])}`);
+  }
+
+  private async handleDisruption(zoneReadyStatuses: ReadonlyMap<string, readonly (string | undefined)[]>): Promise<void> {
+    const { settings } = this.ctx;
+    const plan = planDisruption(this.zoneStates, zoneReadyStatuses, settings.unhealthyZoneThreshold, settings);
+    const now = this.ctx.now();
+    if (plan.kind === "enter-full-disruption") {
+      this.ctx.logger.info({ controller: this.name }, "all nodes are not Ready: entering master disruption mode, evictions stop");
+      for (const node of this.nodes.list()) {
+        await this.markNodeAsReachable(node).catch((error: unknown) => this.logFailure("removing taints", node.metadata.name ?? "", error));
+      }
+    } else if (plan.kind === "exit-full-disruption") {
+      this.ctx.logger.info({ controller: this.name }, "some nodes are Ready: exiting master disruption mode");
+      // Every node gets a full grace period again, measured from now.
+      for (const [name, health] of this.health) this.health.set(name, { ...health, probeTimestampMs: now, readyTransitionTimestampMs: now });
+    }
+    if (plan.kind !== "unchanged") {
+      for (const [zone, rate] of plan.rates) this.ensureZone(zone).setRate(rate, now);
+    }
+    this.zoneStates = plan.zoneStates;
+  }
+
+  private ensureZone(zone: string): TaintingQueue {
+    let queue = this.taintingQueues.get(zone);
+    if (queue === undefined) this.taintingQueues.set(zone, (queue = new TaintingQueue(this.ctx.settings.nodeEvictionRatePerSecond, this.ctx.now())));
+    return queue;
+  }
+
+  // ---------- taints ----------
+
+  private async doNoExecuteTaintingPass(): Promise<void> {
+    if (this.taintingPassRunning) return;
+    this.taintingPassRunning = true;
+    try {
+      for (const queue of this.taintingQueues.values()) {
+        for (let name = queue.next(this.ctx.now()); name !== undefined; name = queue.next(this.ctx.now())) {
+          const node = this.nodes.get(name);
+          if (node === undefined) continue;
+          const ready = readyCondition(node);
+          if (ready === undefined) {
+            queue.retry(name, this.ctx.now() + taintingRetryMs);
+            continue;
+          }
+          if (ready.status === "True") continue;
+          const [add, remove] = ready.status === "False" ? [notReadyTaintKey, unreachableTaintKey] : [unreachableTaintKey, notReadyTaintKey];
+          try {
+            await this.swapTaints(node, [add], [remove]);
+          } catch (error) {
+            this.logFailure("tainting", name, error);
+            queue.retry(name, this.ctx.now() + taintingRetryMs);
+          }
+        }
+      }
+    } finally {
+      this.taintingPassRunning = false;
+    }
+  }
+
+  private async markNodeAsReachable(node: Node): Promise<void> {
+    await this.swapTaints(node, [], [unreachableTaintKey, notReadyTaintKey]);
+    this.taintingQueues.get(zoneKey(node))?.remove(node.metadata.name ?? "");
+  }
+
+  /** SwapNodeControllerTaint: from the cached node first, then re-read on conflict. */
+  private async swapTaints(cached: Node, add: readonly string[], remove: readonly string[]): Promise<void> {
+    let node = cached;
+    for (let attempt = 1; ; attempt++) {
+      const taints = swapNoExecuteTaints(node, add, remove, formatTime(this.ctx.now()));
+      if (taints === undefined) return;
+      const updated = structuredClone(node);
+      updated.spec = { ...updated.spec, taints };
+      try {
+        await this.ctx.client.update(resourceTypes.nodes, updated);
+        return;
+      } catch (error) {
+        if (isNotFound(error)) return;
+        if (!isConflict(error) || attempt >= nodeUpdateAttemptsMax) throw error;
+        node = await this.ctx.client.get<Node>(resourceTypes.nodes, node.metadata.name ?? "");
+      }
+    }
+  }
+
+  // ---------- taint eviction ----------
+
+  private async reconcileEviction(key: string): Promise<void> {
+    const pod = this.pods.get(key);
+    const node = pod?.spec.nodeName === undefined ? undefined : this.nodes.get(pod.spec.nodeName);
+    const taints = noExecuteTaints(node);
+    if (pod === undefined || node === undefined || taints.length === 0) {
+      this.cancelEviction(key, pod);
+      return;
+    }
+    if (!isEvictable(pod)) return;
+    const nodeName = node.metadata.name ?? "";
+    const firstSeen = (taint: Taint): number => {
+      const id = `${nodeName}/${taint.key}/${taint.value ?? ""}`;
+      let seen = this.taintFirstSeen.get(id);
+      if (seen === undefined) this.taintFirstSeen.set(id, (seen = this.ctx.now()));
+      return seen;
+    };
+    const decision = evictionDecision(pod, taints, firstSeen);
+    if (decision.kind === "keep") {
+      this.cancelEviction(key, pod);
+      return;
+    }
+    const now = this.ctx.now();
+    if (decision.kind === "evict-at" && decision.atMs > now) {
+      this.scheduledEvictions.add(key);
+      this.evictions.addAfter(key, decision.atMs - now);
+      return;
+    }
+    this.scheduledEvictions.delete(key);
+    await this.evict(pod);
+  }
+
+  private cancelEviction(key: string, pod: Pod | undefined): void {
+    if (!this.scheduledEvictions.delete(key)) return;
+    if (pod !== undefined) this.evictionRecorder.record(pod, "Normal", "TaintManagerEviction", `Cancelling deletion of Pod ${key}`);
+  }
+
+  /** addConditionAndDeletePod: DisruptionTarget on the live pod, then a delete of that very pod (uid). */
+  private async evict(cached: Pod): Promise<void> {
+    const key = objectKey(cached);
+    this.evictionRecorder.record(cached, "Normal", "TaintManagerEviction", `Marking for deletion Pod ${key}`);
+    const { name = "", namespace } = cached.metadata;
+    try {
+      const live = await this.ctx.client.get<Pod>(resourceTypes.pods, name, namespace);
+      if (live.metadata.uid !== cached.metadata.uid || !isEvictable(live)) return;
+      const marked = podWithDisruptionTarget(live, formatTime(this.ctx.now()));
+      if (marked !== undefined) await this.ctx.client.update(resourceTypes.pods, marked, { subresource: "status" });
+      await this.ctx.client.delete(resourceTypes.pods, name, { ...(namespace === undefined ? {} : { namespace }), preconditions: { uid: live.metadata.uid ?? "" } });
+      this.ctx.logger.info({ controller: this.name, pod: key, node: cached.spec.nodeName }, "evicted pod from a NoExecute-tainted node");
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+  }
+
+  private logFailure(what: string, node: string, error: unknown): void {
+    this.ctx.logger.warn({ controller: this.name, node, error: (error as Error).message }, `${what} failed`);
+  }
+}
+
+/** The node lifecycle controller, with the taint-eviction controller running inside it. */
+export function newNodeLifecycleController(ctx: ControllerContext): Controller {
+  return new NodeLifecycleController(ctx);
+}

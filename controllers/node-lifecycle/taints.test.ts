@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import type { Node, Pod, Taint, Toleration } from "../../client/index.js";
+import { evictionDecision, podMarkedNotReady, podWithDisruptionTarget, swapNoExecuteTaints, taintActionFor, toleratesTaint } from "./taints.js";
+import { TaintingQueue, TokenBucket } from "./tainting-queue.js";
+
+const unreachable: Taint = { key: "node.kubernetes.io/unreachable", effect: "NoExecute", timeAdded: "2026-01-01T00:00:00Z" };
+const t0 = Date.parse("2026-01-01T00:00:00Z");
+
+function pod(tolerations: Toleration[] = []): Pod {
+  return {
+    metadata: { name: "web", namespace: "default", uid: "p1" },
+    spec: { containers: [{ name: "web" }], nodeName: "node-1", tolerations },
+    status: { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2025-01-01T00:00:00Z" }] },
+  };
+}
+
+function nodeWith(taints: Taint[]): Node {
+  return { metadata: { name: "node-1" }, spec: { taints } };
+}
+
+const never = (): number => {
+  throw new Error("timeAdded is set: first-seen time must not be asked for");
+};
+
+describe("tolerations and eviction decisions", () => {
+  it("matches tolerations as ToleratesTaint", () => {
+    expect(toleratesTaint({ operator: "Exists" }, unreachable)).toBe(true);
+    expect(toleratesTaint({ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute" }, unreachable)).toBe(true);
+    expect(toleratesTaint({ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoSchedule" }, unreachable)).toBe(false);
+    expect(toleratesTaint({ key: "other", operator: "Exists" }, unreachable)).toBe(false);
+    expect(toleratesTaint({ key: "node.kubernetes.io/unreachable", value: "x" }, unreachable)).toBe(false);
+    expect(toleratesTaint({ key: "node.kubernetes.io/unreachable" }, unreachable)).toBe(true);
+  });
+
+  it("evicts at once a pod that does not tolerate the taint", () => {
+    expect(evictionDecision(pod(), [unreachable], never)).toEqual({ kind: "evict" });
+  });
+
+  it("evicts when tolerationSeconds run out, counted from the taint's timeAdded", () => {
+    const tolerating = pod([{ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 }]);
+    expect(evictionDecision(tolerating, [unreachable], never)).toEqual({ kind: "evict-at", atMs: t0 + 300_000 });
+  });
+
+  it("uses the first-seen time for a taint without timeAdded, and the earliest deadline of several", () => {
+    const notReady: Taint = { key: "node.kubernetes.io/not-ready", effect: "NoExecute" };
+    const tolerating = pod([
+      { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+      { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 60 },
+    ]);
+    expect(evictionDecision(tolerating, [unreachable, notReady], () => t0 + 10_000)).toEqual({ kind: "evict-at", atMs: t0 + 70_000 });
+  });
+
+  it("keeps pods that tolerate forever, and ignores taints other than NoExecute", () => {
+    expect(evictionDecision(pod([{ operator: "Exists" }]), [unreachable], never)).toEqual({ kind: "keep" });
+    expect(evictionDecision(pod(), [{ key: "x", effect: "NoSchedule" }], never)).toEqual({ kind: "keep" });
+    expect(evictionDecision(pod([{ operator: "Exists", effect: "NoExecute", tolerationSeconds: 0 }]), [unreachable], never)).toEqual({ kind: "evict" });
+  });
+});
+
+describe("node taints", () => {
+  it("swaps taints keeping an existing one's timeAdded, and reports no change as undefined", () => {
+    const node = nodeWith([{ key: "dedicated", effect: "NoSchedule" }, unreachable]);
+    expect(swapNoExecuteTaints(node, ["node.kubernetes.io/unreachable"], [], "2026-02-02T00:00:00Z")).toBeUndefined();
+    const swapped = swapNoExecuteTaints(node, ["node.kubernetes.io/not-ready"], ["node.kubernetes.io/unreachable"], "2026-02-02T00:00:00Z");
+    expect(swapped).toEqual([{ key: "dedicated", effect: "NoSchedule" }, { key: "node.kubernetes.io/not-ready", effect: "NoExecute", timeAdded: "2026-02-02T00:00:00Z" }]);
+  });
+
+  it("decides what processTaintBaseEviction does", () => {
+    expect(taintActionFor(nodeWith([]), { type: "Ready", status: "True" })).toEqual({ kind: "untaint" });
+    expect(taintActionFor(nodeWith([]), { type: "Ready", status: "Unknown" })).toMatchObject({ kind: "queue", add: "node.kubernetes.io/unreachable" });
+    expect(taintActionFor(nodeWith([]), { type: "Ready", status: "False" })).toMatchObject({ kind: "queue", add: "node.kubernetes.io/not-ready" });
+    // Already tainted the other way: swap at once, not rate-limited.
+    expect(taintActionFor(nodeWith([unreachable]), { type: "Ready", status: "False" })).toEqual({ kind: "swap", add: "node.kubernetes.io/not-ready", remove: "node.kubernetes.io/unreachable" });
+  });
+});
+
+describe("pod status changes", () => {
+  it("marks a Ready pod NotReady once", () => {
+    const marked = podMarkedNotReady(pod(), "2026-01-01T00:01:00Z");
+    expect(marked?.status?.conditions?.[0]).toEqual({ type: "Ready", status: "False", lastTransitionTime: "2026-01-01T00:01:00Z" });
+    expect(marked === undefined ? "missing" : podMarkedNotReady(marked, "later")).toBeUndefined();
+  });
+
+  it("adds the DisruptionTarget condition before deleting", () => {
+    const marked = podWithDisruptionTarget(pod(), "2026-01-01T00:01:00Z");
+    expect(marked?.status?.conditions?.find((c) => c.type === "DisruptionTarget")).toMatchObject({ status: "True", reason: "DeletionByTaintManager" });
+    expect(marked === undefined ? "missing" : podWithDisruptionTarget(marked, "later")).toBeUndefined();
+  });
+});
+
+describe("tainting rate", () => {
+  it("lets the first node through at once and the next after 1/rate seconds", () => {
+    const queue = new TaintingQueue(0.1, t0);
+    queue.add("a", t0);
+    queue.add("b", t0);
+    expect(queue.add("a", t0)).toBe(false);
+    expect(queue.next(t0)).toBe("a");
+    expect(queue.next(t0 + 5_000)).toBeUndefined();
+    expect(queue.next(t0 + 10_000)).toBe("b");
+    expect(queue.size).toBe(0);
+  });
+
+  it("never lets anything through at rate 0, and a new rate grants no extra burst", () => {
+    const queue = new TaintingQueue(0.1, t0);
+    queue.add("a", t0);
+    queue.add("b", t0);
+    expect(queue.next(t0)).toBe("a");
+    queue.setRate(0, t0 + 1);
+    expect(queue.next(t0 + 100_000)).toBeUndefined();
+    // From "never" the new bucket starts drained (upstream SwapLimiter): one period to wait.
+    queue.setRate(1, t0 + 100_000);
+    expect(queue.next(t0 + 100_000)).toBeUndefined();
+    expect(queue.next(t0 + 101_000)).toBe("b");
+    const bucket = new TokenBucket(1, t0);
+    expect(bucket.tryAccept(t0)).toBe(true);
+    expect(bucket.tryAccept(t0 + 500)).toBe(false);
+    expect(bucket.tryAccept(t0 + 1_000)).toBe(true);
+  });
+
+  it("retries a failed node later", () => {
+    const queue = new TaintingQueue(100, t0);
+    queue.retry("a", t0 + 50);
+    expect(queue.next(t0)).toBeUndefined();
+    expect(queue.next(t0 + 50)).toBe("a");
+  });
+});

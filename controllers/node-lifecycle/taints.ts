@@ -1,0 +1,119 @@
+// The NoExecute taints the node lifecycle controller owns, and the taint-eviction decisions
+// (kube-controller-manager 1.32: nodelifecycle's taint templates, tainteviction's
+// processPodOnNode). Pure: objects and a time in, decisions out.
+import type { Node, NodeCondition, Pod, PodCondition, Taint, Toleration } from "../../client/index.js";
+
+export const unreachableTaintKey = "node.kubernetes.io/unreachable";
+export const notReadyTaintKey = "node.kubernetes.io/not-ready";
+
+export function hasTaint(node: Node, key: string, effect: Taint["effect"] = "NoExecute"): boolean {
+  return (node.spec?.taints ?? []).some((taint) => taint.key === key && taint.effect === effect);
+}
+
+/**
+ * The node's taints after adding `add` (NoExecute, stamped with timeAdded) and removing `remove`;
+ * undefined when nothing would change. A taint already present keeps its original timeAdded.
+ */
+export function swapNoExecuteTaints(node: Node, add: readonly string[], remove: readonly string[], timeAdded: string): Taint[] | undefined {
+  const current = node.spec?.taints ?? [];
+  const kept = current.filter((taint) => !(taint.effect === "NoExecute" && remove.includes(taint.key)));
+  const added = add
+    .filter((key) => !kept.some((taint) => taint.key === key && taint.effect === "NoExecute"))
+    .map((key): Taint => ({ key, effect: "NoExecute", timeAdded }));
+  if (kept.length === current.length && added.length === 0) return undefined;
+  return [...structuredClone(kept), ...added];
+}
+
+/** What processTaintBaseEviction does with a node, given its Ready condition as observed. */
+export type TaintAction =
+  /** Swap the opposite taint at once (not rate-limited: the node is already tainted). */
+  | { readonly kind: "swap"; readonly add: string; readonly remove: string }
+  /** Queue the node for tainting, at the zone's rate. */
+  | { readonly kind: "queue"; readonly add: string; readonly remove: string }
+  /** Ready again: remove both taints, drop it from the queue. */
+  | { readonly kind: "untaint" };
+
+export function taintActionFor(node: Node, observedReady: NodeCondition | undefined): TaintAction {
+  const status = observedReady?.status ?? "Unknown";
+  if (status === "True") return { kind: "untaint" };
+  const [add, remove] = status === "False" ? [notReadyTaintKey, unreachableTaintKey] : [unreachableTaintKey, notReadyTaintKey];
+  return hasTaint(node, remove) ? { kind: "swap", add, remove } : { kind: "queue", add, remove };
+}
+
+/** Toleration.ToleratesTaint: effect and key must match when given; Equal compares values. */
+export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
+  if (toleration.effect !== undefined && toleration.effect !== "" && toleration.effect !== taint.effect) return false;
+  if (toleration.key !== undefined && toleration.key !== "" && toleration.key !== taint.key) return false;
+  const operator = toleration.operator ?? "Equal";
+  if (operator === "Exists") return true;
+  if (operator === "Equal") return (toleration.value ?? "") === (taint.value ?? "");
+  return false;
+}
+
+export type EvictionDecision =
+  /** No NoExecute taint, or every one tolerated forever. */
+  | { readonly kind: "keep" }
+  /** A taint is not tolerated, or a toleration ran out: delete the pod now. */
+  | { readonly kind: "evict" }
+  /** Tolerated until `atMs`. */
+  | { readonly kind: "evict-at"; readonly atMs: number };
+
+/**
+ * When the pod must leave a node with these taints. Each NoExecute taint needs a toleration (the
+ * first matching one counts, as GetMatchingTolerations); a toleration with tolerationSeconds runs
+ * from the taint's timeAdded (`firstSeenMs(taint)` when the taint carries none); the earliest
+ * deadline wins; tolerationSeconds <= 0 means at once.
+ */
+export function evictionDecision(pod: Pod, taints: readonly Taint[], firstSeenMs: (taint: Taint) => number): EvictionDecision {
+  const noExecute = taints.filter((taint) => taint.effect === "NoExecute");
+  if (noExecute.length === 0) return { kind: "keep" };
+  const tolerations = pod.spec.tolerations ?? [];
+  let deadlineMs = Number.POSITIVE_INFINITY;
+  for (const taint of noExecute) {
+    const toleration = tolerations.find((candidate) => toleratesTaint(candidate, taint));
+    if (toleration === undefined) return { kind: "evict" };
+    if (toleration.tolerationSeconds === undefined) continue;
+    if (toleration.tolerationSeconds <= 0) return { kind: "evict" };
+    const startMs = taint.timeAdded === undefined ? firstSeenMs(taint) : Date.parse(taint.timeAdded);
+    deadlineMs = Math.min(deadlineMs, startMs + toleration.tolerationSeconds * 1000);
+  }
+  return deadlineMs === Number.POSITIVE_INFINITY ? { kind: "keep" } : { kind: "evict-at", atMs: deadlineMs };
+}
+
+/** Pods that have finished or are already going are not evicted again. */
+export function isEvictable(pod: Pod): boolean {
+  return pod.metadata.deletionTimestamp === undefined && pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed";
+}
+
+/**
+ * MarkPodsNotReady for one pod: its Ready condition set False (transition time now), or
+ * undefined when it has none or it is already False.
+ */
+export function podMarkedNotReady(pod: Pod, now: string): Pod | undefined {
+  const conditions = pod.status?.conditions ?? [];
+  const index = conditions.findIndex((condition) => condition.type === "Ready");
+  const ready = conditions[index];
+  if (ready === undefined || ready.status === "False") return undefined;
+  const updated = structuredClone(pod);
+  const updatedConditions = updated.status?.conditions as PodCondition[];
+  updatedConditions[index] = { ...ready, status: "False", lastTransitionTime: now };
+  return updated;
+}
+
+/** The taint manager marks the pod before deleting it (PodDisruptionConditions, GA in 1.31). */
+export function podWithDisruptionTarget(pod: Pod, now: string): Pod | undefined {
+  const conditions = pod.status?.conditions ?? [];
+  const existing = conditions.find((condition) => condition.type === "DisruptionTarget");
+  if (existing?.status === "True" && existing.reason === "DeletionByTaintManager") return undefined;
+  const updated = structuredClone(pod);
+  const condition: PodCondition = {
+    type: "DisruptionTarget",
+    status: "True",
+    reason: "DeletionByTaintManager",
+    message: "Taint manager: deleting due to NoExecute taint",
+    lastTransitionTime: now,
+  };
+  const status = (updated.status ??= {});
+  status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== "DisruptionTarget"), condition];
+  return updated;
+}
