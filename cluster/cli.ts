@@ -1,8 +1,5 @@
-import { runApiServer } from "../apiserver/index.js";
-import { runControllerManager } from "../controllers/index.js";
-import { runKubeletSim } from "../kubelet-sim/index.js";
-import { runScheduler } from "../scheduler/index.js";
-import { runStore } from "../store/server/index.js";
+// Each command loads only its own module: `kube-lite up` starts a dozen processes at once, and a
+// store member has no use for the apiserver's schemas (loading everything cost seconds per process).
 
 export const kubeLiteUsage = `Usage: kube-lite <command> [flags]
 
@@ -20,14 +17,14 @@ Components (each runs in this process):
   kubelet-sim simulated nodes: register, heartbeat, run pods (kube-lite kubelet-sim --help)
   controller-manager  deployment, replicaset, node lifecycle, GC and endpoints controllers; run two, one leads
 
-Not yet built: up, status, kill, restart and down arrive with their issue (see the README).`;
+Run kube-lite <command> --help for a command's flags.`;
 
 const roles: Record<string, (argv: readonly string[]) => Promise<number>> = {
-  store: runStore,
-  apiserver: runApiServer,
-  "kubelet-sim": runKubeletSim,
-  scheduler: runScheduler,
-  "controller-manager": runControllerManager,
+  store: async (argv) => (await import("../store/server/index.js")).runStore(argv),
+  apiserver: async (argv) => (await import("../apiserver/index.js")).runApiServer(argv),
+  "kubelet-sim": async (argv) => (await import("../kubelet-sim/index.js")).runKubeletSim(argv),
+  scheduler: async (argv) => (await import("../scheduler/index.js")).runScheduler(argv),
+  "controller-manager": async (argv) => (await import("../controllers/index.js")).runControllerManager(argv),
 };
 
 /** Runs the CLI; resolves to the exit code, or to undefined when a long-running component started. */
@@ -37,6 +34,10 @@ export async function runKubeLite(argv: readonly string[], out: (line: string) =
     out(kubeLiteUsage);
     return 0;
   }
+  const rest = argv.slice(1);
+  if (command === "up") return (await import("./up.js")).runUp(rest, out);
+  if (command === "status") return (await import("./commands.js")).runStatus(rest, out);
+  if (command === "kill" || command === "restart" || command === "down") return (await import("./commands.js")).runControlCommand(command, rest, out);
   const role = roles[command];
   if (role !== undefined) {
     const code = await role(argv.slice(1));
