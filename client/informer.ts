@@ -92,7 +92,7 @@ export class Informer<T extends KubeObject> {
   private readonly items = new Map<string, T>();
   /** index name → index value → keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
-  private readonly indexers: Readonly<Record<string, Indexer<T>>>;
+  private readonly indexers: Record<string, Indexer<T>>;
   private readonly handlers: InformerHandler<T>[] = [];
   private readonly abort = new AbortController();
   private resourceVersion = "";
@@ -109,6 +109,16 @@ export class Informer<T extends KubeObject> {
   ) {
     this.indexers = { [namespaceIndex]: (o) => [o.metadata.namespace ?? ""], ...options.indexers };
     for (const name of Object.keys(this.indexers)) this.indices.set(name, new Map());
+  }
+
+  /** More indexes, before start (several users of one shared informer each bring theirs). */
+  addIndexers(indexers: Readonly<Record<string, Indexer<T>>>): void {
+    if (this.started) throw new Error(`indexes on ${this.type.resource} must be added before the informer starts`);
+    for (const [name, indexer] of Object.entries(indexers)) {
+      if (name in this.indexers) throw new Error(`informer for ${this.type.resource} already has an index '${name}'`);
+      this.indexers[name] = indexer;
+      this.indices.set(name, new Map());
+    }
   }
 
   /** Handlers added after the first sync are told of every cached object as an add, as in client-go. */

@@ -3,9 +3,20 @@
 // of keys, and reconcile(key) compares desired with actual and acts. (Issue 8.)
 import { runControllerManagerWith } from "./cli.js";
 import type { ControllerFactory } from "./controller-manager.js";
+import { newEndpointsController } from "./endpoints/index.js";
+import { newGarbageCollectorController } from "./garbage-collector/index.js";
+import { newNamespaceController } from "./namespace/index.js";
+import { newNodeLifecycleController } from "./node-lifecycle/index.js";
+import { newReplicaSetController } from "./replicaset/index.js";
 
 /** Every controller `kube-lite controller-manager` runs. */
-export const allControllers: readonly ControllerFactory[] = [];
+export const allControllers: readonly ControllerFactory[] = [
+  (context) => newReplicaSetController(context),
+  newNodeLifecycleController,
+  newGarbageCollectorController,
+  newEndpointsController,
+  newNamespaceController,
+];
 
 /** `kube-lite controller-manager [flags]`. */
 export function runControllerManager(argv: readonly string[]): Promise<number> {

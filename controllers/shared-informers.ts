@@ -7,7 +7,6 @@ import { Informer, type Indexer, type KubeClient, type KubeObject, type Resource
 
 export class SharedInformers {
   private readonly informers = new Map<string, Informer<KubeObject>>();
-  private readonly indexers = new Map<string, Record<string, Indexer<KubeObject>>>();
   private started = false;
 
   constructor(
@@ -17,23 +16,18 @@ export class SharedInformers {
   ) {}
 
   /**
-   * The informer for `type` (created on first use). Indexes requested by several controllers are
-   * merged; they must be asked for before start().
+   * The informer for `type` (created on first use). Each caller may bring indexes; all must be
+   * asked for before start(), and two callers may not use one index name.
    */
   informer<T extends KubeObject>(type: ResourceType, indexers: Record<string, Indexer<T>> = {}): Informer<T> {
-    const key = `${type.apiPath}/${type.resource}`;
-    const existing = this.informers.get(key);
-    const wanted = Object.keys(indexers);
-    if (existing !== undefined) {
-      const known = this.indexers.get(key) ?? {};
-      const missing = wanted.filter((name) => !(name in known));
-      if (missing.length > 0) throw new Error(`indexes ${missing.join(", ")} on ${type.resource} must be asked for before the informer is first created`);
-      return existing as unknown as Informer<T>;
-    }
     if (this.started) throw new Error(`informer for ${type.resource} asked for after start`);
-    const informer = new Informer<T>(this.client, type, { indexers, resyncPeriodMs: this.resyncPeriodMs, logger: this.logger });
-    this.informers.set(key, informer as unknown as Informer<KubeObject>);
-    this.indexers.set(key, indexers as unknown as Record<string, Indexer<KubeObject>>);
+    const key = `${type.apiPath}/${type.resource}`;
+    let informer = this.informers.get(key) as unknown as Informer<T> | undefined;
+    if (informer === undefined) {
+      informer = new Informer<T>(this.client, type, { resyncPeriodMs: this.resyncPeriodMs, logger: this.logger });
+      this.informers.set(key, informer as unknown as Informer<KubeObject>);
+    }
+    informer.addIndexers(indexers);
     return informer;
   }
 
