@@ -149,6 +149,15 @@ describe("informer across apiserver failures", () => {
     await until("the index to follow the label change", () => informer.byIndex("app", "db").length === 2);
     expect(informer.byIndex("app", "web").map((o) => o.metadata.name)).toEqual(["b"]);
     await informer.stop();
+
+    // Resync: every object again as onUpdate(o, o), with nothing changed on the server.
+    const resyncing = new Informer<ConfigMap>(client, resourceTypes.configmaps, { namespace: "index-test", resyncPeriodMs: 100 });
+    const resynced = new Map<string, number>();
+    resyncing.addHandler({ onUpdate: (previous, o) => previous === o && resynced.set(o.metadata.name ?? "", (resynced.get(o.metadata.name ?? "") ?? 0) + 1) });
+    resyncing.start();
+    await resyncing.waitForSync();
+    await until("two resyncs of every object", () => resynced.size === 3 && [...resynced.values()].every((n) => n >= 2));
+    await resyncing.stop();
   }, 30_000);
 });
 
