@@ -26,23 +26,21 @@ export function safeEncodeString(text: string): string {
   return encoded;
 }
 
-/** JSON with object keys sorted and empty values dropped, so equal templates print equally. */
+/** JSON with object keys sorted and empty values (at any depth) dropped, so equal templates print equally. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (typeof value === "object" && value !== null) {
     const entries = Object.entries(value)
-      .filter(([, inner]) => !isEmpty(inner))
+      .map(([key, inner]): [string, string] => [key, canonicalJson(inner)])
+      .filter(([, inner]) => !emptyForms.has(inner))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(",")}}`;
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${inner}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
 }
 
-function isEmpty(value: unknown): boolean {
-  if (value === undefined || value === null) return true;
-  if (Array.isArray(value)) return value.length === 0;
-  return typeof value === "object" && Object.keys(value).length === 0;
-}
+/** What absent, null, empty lists and empty maps print as. */
+const emptyForms = new Set(["null", "[]", "{}"]);
 
 export function computeHash(template: PodTemplateSpec, collisionCount: number | undefined): string {
   let hash = fnv32a(new TextEncoder().encode(canonicalJson(template)));
