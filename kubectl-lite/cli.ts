@@ -3,7 +3,12 @@
 import { Command, CommanderError, Option } from "commander";
 import { runApply } from "./apply.js";
 import { errorMessage } from "./error-message.js";
+import { runCreateNamespace } from "./create.js";
+import { runDelete, type DeleteFlags } from "./delete.js";
 import { runGet } from "./get.js";
+import { runMetadataEdit, type MetadataField } from "./metadata-edit.js";
+import { runCordon, runDrain, type DrainFlags } from "./node-maintenance.js";
+import { runScale, type ScaleFlags } from "./scale.js";
 import { createSession, defaultServers, serverList, type Io, type Session } from "./session.js";
 
 export const kubectlLiteUsage = `kubectl-lite controls a kube-lite cluster, with kubectl's verbs and flags.
@@ -62,7 +67,96 @@ function defineGet(context: VerbContext): void {
     });
 }
 
-export const verbDefinitions: readonly ((context: VerbContext) => void)[] = [defineApply, defineGet];
+function defineDelete(context: VerbContext): void {
+  context.program
+    .command("delete")
+    .description("Delete resources by file names, stdin, resources and names, or by resources and label selector")
+    .argument("[resources...]", "TYPE NAME... or TYPE/NAME...")
+    .option("-f, --filename <file>", "a file, a directory, or - for stdin (repeatable)", collect)
+    .option("-R, --recursive", "process the directories of -f recursively")
+    .option("-l, --selector <selector>", "delete the objects of TYPE matching this label selector")
+    .option("--all", "delete every object of TYPE in the namespace")
+    .option("--cascade <policy>", "background, foreground or orphan", "background")
+    .option("--grace-period <seconds>", "seconds the object has to terminate (-1: its own default)")
+    .option("--now", "grace period of 1 second")
+    .option("--force", "with --grace-period=0, delete at once without waiting for the kubelet")
+    .option("--wait [bool]", "wait until the objects are gone (default false)", goBoolean)
+    .option("--timeout <duration>", "how long --wait waits (0: for ever)")
+    .option("--ignore-not-found", "treat objects that are not there as deleted")
+    .action(async (resources: string[], options: DeleteFlags) => {
+      context.done(await runDelete(context.session(), resources, options));
+    });
+}
+
+function defineScale(context: VerbContext): void {
+  context.program
+    .command("scale")
+    .description("Set a new size for a deployment or replica set")
+    .argument("[resources...]", "TYPE NAME or TYPE/NAME")
+    .requiredOption("--replicas <count>", "the new number of replicas")
+    .option("-f, --filename <file>", "the objects of a file", collect)
+    .action(async (resources: string[], options: ScaleFlags) => {
+      context.done(await runScale(context.session(), resources, options));
+    });
+}
+
+function defineMetadataEdit(context: VerbContext, verb: string, field: MetadataField): void {
+  context.program
+    .command(verb)
+    .description(`Update the ${field} on a resource: KEY=VALUE sets, KEY- removes`)
+    .argument("<arguments...>", "TYPE NAME KEY=VALUE... KEY-...")
+    .option("--overwrite", "replace existing values")
+    .action(async (args: string[], options: { overwrite?: boolean }) => {
+      context.done(await runMetadataEdit(context.session(), field, args, options.overwrite === true));
+    });
+}
+
+function defineNodeMaintenance(context: VerbContext): void {
+  for (const [verb, unschedulable] of [["cordon", true], ["uncordon", false]] as const) {
+    context.program
+      .command(verb)
+      .description(unschedulable ? "Mark node as unschedulable" : "Mark node as schedulable")
+      .argument("<nodes...>")
+      .action(async (nodes: string[]) => {
+        context.done(await runCordon(context.session(), nodes, unschedulable));
+      });
+  }
+  context.program
+    .command("drain")
+    .description("Cordon a node and delete its pods (DaemonSet and mirror pods stay)")
+    .argument("<node>")
+    .option("--ignore-daemonsets", "leave DaemonSet-managed pods in place")
+    .option("--delete-emptydir-data", "delete pods with emptyDir volumes (their data is lost)")
+    .option("--force", "delete pods that declare no controller too")
+    .option("--grace-period <seconds>", "seconds each pod has to terminate (-1: its own)")
+    .option("--timeout <duration>", "how long to wait for the pods to go (0: for ever)")
+    .action(async (node: string, options: DrainFlags) => {
+      context.done(await runDrain(context.session(), node, options));
+    });
+}
+
+function defineCreate(context: VerbContext): void {
+  const create = context.program.command("create").description("Create a resource");
+  create
+    .command("namespace")
+    .alias("ns")
+    .description("Create a namespace with the specified name")
+    .argument("<name>")
+    .action(async (name: string) => {
+      context.done(await runCreateNamespace(context.session(), name));
+    });
+}
+
+export const verbDefinitions: readonly ((context: VerbContext) => void)[] = [
+  defineApply,
+  defineGet,
+  defineDelete,
+  defineScale,
+  (context) => defineMetadataEdit(context, "label", "labels"),
+  (context) => defineMetadataEdit(context, "annotate", "annotations"),
+  defineNodeMaintenance,
+  defineCreate,
+];
 
 /** Runs the CLI; resolves with the process exit code. */
 export async function runKubectlLite(argv: readonly string[], io: Io, environment: NodeJS.ProcessEnv = process.env): Promise<number> {
