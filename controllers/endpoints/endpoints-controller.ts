@@ -22,6 +22,11 @@ class EndpointsController implements Controller {
   private readonly endpoints: Informer<Endpoints>;
   private readonly queue = new WorkQueue();
   private readonly recorder: EventRecorder;
+  /**
+   * What we last wrote per key, until the informer catches up: the next sync compares with (and
+   * updates from) the newer of the two, instead of losing a resourceVersion race to its own write.
+   */
+  private readonly written = new Map<string, Endpoints>();
 
   constructor(private readonly ctx: ControllerContext) {
     this.recorder = ctx.recorder("endpoint-controller");
@@ -30,7 +35,12 @@ class EndpointsController implements Controller {
     this.endpoints = ctx.informers.informer<Endpoints>(resourceTypes.endpoints);
     const enqueue = (object: Service | Endpoints): void => this.queue.add(objectKey(object));
     this.services.addHandler({ onAdd: enqueue, onUpdate: (_previous, service) => enqueue(service), onDelete: enqueue });
-    this.endpoints.addHandler({ onDelete: enqueue });
+    this.endpoints.addHandler({
+      onDelete: (endpoints) => {
+        this.written.delete(objectKey(endpoints));
+        enqueue(endpoints);
+      },
+    });
     this.pods.addHandler({
       onAdd: (pod) => this.enqueueServicesOf(pod),
       onUpdate: (previous, pod) => {
@@ -57,10 +67,23 @@ class EndpointsController implements Controller {
     }
   }
 
+  /** The newer of the cached Endpoints and the one we last wrote (resourceVersions are store revisions). */
+  private current(key: string): Endpoints | undefined {
+    const cached = this.endpoints.get(key);
+    const written = this.written.get(key);
+    if (written === undefined) return cached;
+    if (cached !== undefined && Number(cached.metadata.resourceVersion) >= Number(written.metadata.resourceVersion)) {
+      this.written.delete(key);
+      return cached;
+    }
+    return written;
+  }
+
   private async syncService(key: string): Promise<void> {
     const { namespace, name } = splitObjectKey(key);
     const service = this.services.get(key);
     if (service === undefined) {
+      this.written.delete(key);
       try {
         await this.ctx.client.delete(resourceTypes.endpoints, name, { ...(namespace === undefined ? {} : { namespace }) });
       } catch (error) {
@@ -71,12 +94,13 @@ class EndpointsController implements Controller {
     const selector = service.spec?.selector;
     if (selector === undefined || !managesEndpoints(service)) return;
     const pods = this.pods.byIndex("namespace", namespace ?? "").filter((pod) => selectorMatches(selector, pod.metadata.labels));
-    const plan = planEndpoints(service, pods, this.endpoints.get(key));
+    const plan = planEndpoints(service, pods, this.current(key));
     if (plan.kind === "none") return;
     try {
-      if (plan.kind === "create") await this.ctx.client.create(resourceTypes.endpoints, plan.endpoints);
-      else await this.ctx.client.update(resourceTypes.endpoints, plan.endpoints);
+      const stored = plan.kind === "create" ? await this.ctx.client.create(resourceTypes.endpoints, plan.endpoints) : await this.ctx.client.update(resourceTypes.endpoints, plan.endpoints);
+      this.written.set(key, stored);
     } catch (error) {
+      this.written.delete(key);
       const verb = plan.kind === "create" ? "FailedToCreateEndpoint" : "FailedToUpdateEndpoint";
       const message = plan.kind === "create" ? `Failed to create endpoint for service ${key}: ${(error as Error).message}` : `Failed to update endpoint ${key}: ${(error as Error).message}`;
       this.recorder.record(plan.endpoints, "Warning", verb, message);
