@@ -57,6 +57,7 @@ export function headline(results: SchedulerBenchResults): string[] {
     if (c.steady !== undefined) lines.push(`${c.nodes} nodes: ${c.steady.pods} pods at ${c.steady.ratePerSecond}/s, creation → Running p50 ${fmt(c.steady.createToRunning.p50Ms, 1)} ms, p99 ${fmt(c.steady.createToRunning.p99Ms, 1)} ms`);
     if (c.idle !== undefined) lines.push(`${c.nodes} idle nodes: ${fmt(c.residentKiBPerNode, 1)} KiB RSS per node, kubelet-sim CPU ${fmt(c.idle.cpu.percentByProcess["kubelet-sim"], 1)}%, ${fmt(c.idle.requestsPerSecond, 1)} apiserver requests/s`);
   }
+  for (const { from, to, kiBPerNode } of residentSlopes(results)) lines.push(`RSS growth from ${from.nodes} to ${to.nodes} idle nodes: ${fmt(kiBPerNode, 1)} KiB per node`);
   return lines;
 }
 
@@ -135,6 +136,26 @@ function steadySection(results: SchedulerBenchResults): string[] {
   ];
 }
 
+interface ResidentSlope {
+  readonly from: IdleCost;
+  readonly to: IdleCost;
+  readonly kiBPerNode: number;
+}
+
+/** RSS growth per node between consecutive node counts: less exposed to the baseline process's own noise. */
+function residentSlopes(results: SchedulerBenchResults): ResidentSlope[] {
+  const idle = results.clusters.flatMap((c) => (c.idle === undefined ? [] : [c.idle]));
+  return idle.slice(1).map((to, i) => {
+    const from = idle[i] as IdleCost;
+    return { from, to, kiBPerNode: (to.residentKiB - from.residentKiB) / (to.nodes - from.nodes) };
+  });
+}
+
+function residentSlopeLines(results: SchedulerBenchResults): string[] {
+  const lines = residentSlopes(results).map(({ from, to, kiBPerNode }) => `- From ${from.nodes} to ${to.nodes} nodes: (${fmt(to.residentKiB / 1024, 1)} − ${fmt(from.residentKiB / 1024, 1)} MiB) / ${to.nodes - from.nodes} = **${fmt(kiBPerNode, 1)} KiB per node**.`);
+  return lines.length === 0 ? [] : ["RSS growth per node between node counts (two processes, same settings; garbage-collector timing moves a process's RSS by several MiB, so the widest span is the most reliable figure):", "", ...lines, ""];
+}
+
 function idleSection(results: SchedulerBenchResults): string[] {
   const entries = [...(results.baseline === undefined ? [] : [{ label: `${results.baseline.nodes} (baseline)`, idle: results.baseline, perNode: undefined as number | undefined }]), ...results.clusters.flatMap((c) => (c.idle === undefined ? [] : [{ label: String(c.nodes), idle: c.idle, perNode: c.residentKiBPerNode }]))];
   if (entries.length === 0) return [];
@@ -162,6 +183,7 @@ function idleSection(results: SchedulerBenchResults): string[] {
     "",
     ...table(["nodes", "spawn → running ms", "RSS MiB (range)", "RSS KiB per node", "kubelet-sim CPU %", "kubelet-sim CPU µs per node per second", "requests/s", "requests/s per node", "apiserver CPU %", "store CPU %", "store writes/s", "other processes' CPU %", "requests/s by kind"], rows),
     "",
+    ...residentSlopeLines(results),
   ];
 }
 
