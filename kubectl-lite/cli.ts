@@ -5,6 +5,7 @@ import { runApply } from "./apply.js";
 import { errorMessage } from "./error-message.js";
 import { runCreateNamespace } from "./create.js";
 import { runDelete, type DeleteFlags } from "./delete.js";
+import { runEvents, type EventsFlags } from "./events.js";
 import { runGet } from "./get.js";
 import { runMetadataEdit, type MetadataField } from "./metadata-edit.js";
 import { runCordon, runDrain, type DrainFlags } from "./node-maintenance.js";
@@ -147,6 +148,18 @@ function defineCreate(context: VerbContext): void {
     });
 }
 
+function defineEvents(context: VerbContext): void {
+  context.program
+    .command("events")
+    .description("List events, oldest first")
+    .option("-A, --all-namespaces", "events of every namespace")
+    .option("--for <object>", "only the events of TYPE/NAME")
+    .option("--types <types>", "only these types (Normal,Warning)")
+    .action(async (options: EventsFlags) => {
+      context.done(await runEvents(context.session(), options));
+    });
+}
+
 export const verbDefinitions: readonly ((context: VerbContext) => void)[] = [
   defineApply,
   defineGet,
@@ -156,6 +169,7 @@ export const verbDefinitions: readonly ((context: VerbContext) => void)[] = [
   (context) => defineMetadataEdit(context, "annotate", "annotations"),
   defineNodeMaintenance,
   defineCreate,
+  defineEvents,
 ];
 
 /** Runs the CLI; resolves with the process exit code. */
