@@ -1,0 +1,178 @@
+// The ReplicaSet and Deployment controllers in this process against a real store, apiserver,
+// scheduler and simulated kubelets: a Deployment's pods really run, a rollout keeps within
+// maxSurge/maxUnavailable as seen by a watch of the pods, a scale-down converges, and a bare
+// ReplicaSet adopts an orphan instead of creating one more.
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Informer, KubeClient, resourceTypes, type CoreEvent, type Pod } from "../client/index.js";
+import { SharedInformers, defaultControllerManagerSettings, recorderFactory, type Controller, type ControllerContext } from "../controllers/index.js";
+// Only these two controllers run here, and controllers/index.ts does not export their factories.
+// eslint-disable-next-line kube-lite/layering
+import { newDeploymentController, type Deployment } from "../controllers/deployment/index.js";
+// eslint-disable-next-line kube-lite/layering
+import { newReplicaSetController, type ReplicaSet } from "../controllers/replicaset/index.js";
+import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
+import { startStoreCluster, type StoreCluster } from "./support/store-cluster.js";
+
+const root = path.resolve(import.meta.dirname, "..");
+const namespace = "default";
+
+function startComponent(args: readonly string[]): ChildProcess {
+  const child = spawn(process.execPath, [path.join(root, "dist/cluster/main.js"), ...args], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  return child;
+}
+
+async function stopComponent(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError === undefined ? "" : ` (last error: ${(lastError as Error).message})`}`);
+}
+
+const isReady = (pod: Pod) => pod.status?.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True") === true;
+
+/** `kubectl rollout status`'s test of a finished rollout. */
+function rolledOut(deployment: Deployment): boolean {
+  const status = deployment.status ?? {};
+  const desired = deployment.spec.replicas ?? 1;
+  return (deployment.metadata.generation ?? 0) <= (status.observedGeneration ?? 0) && (status.updatedReplicas ?? 0) >= desired && (status.replicas ?? 0) <= (status.updatedReplicas ?? 0) && (status.availableReplicas ?? 0) >= (status.updatedReplicas ?? 0);
+}
+
+let store: StoreCluster;
+let apiserver: ApiServerProcess;
+let client: KubeClient;
+let informers: SharedInformers;
+let podWatch: Informer<Pod>;
+const components: ChildProcess[] = [];
+const stop = new AbortController();
+let running: Promise<void>[] = [];
+
+beforeAll(async () => {
+  store = await startStoreCluster({ members: 1 });
+  apiserver = await startApiServerProcess(store.endpoints);
+  const logger = pino({ level: "warn" });
+  client = new KubeClient({ servers: [apiserver.url], logger });
+  components.push(startComponent(["scheduler", "--server", apiserver.url, "--leader-elect=false", "--log-level", "warn"]));
+  components.push(startComponent(["kubelet-sim", "--server", apiserver.url, "--nodes", "3", "--node-prefix", "wl-", "--pod-start-delay", "0s", "--pod-stop-delay", "100ms", "--log-level", "warn"]));
+  informers = new SharedInformers(client, logger);
+  const context: ControllerContext = { client, informers, logger, settings: { ...defaultControllerManagerSettings, workers: 2 }, recorder: recorderFactory(client, logger), now: () => Date.now() };
+  const controllers: Controller[] = [newReplicaSetController(context), newDeploymentController(context)];
+  informers.start();
+  await informers.waitForSync();
+  running = controllers.map((controller) => controller.run(stop.signal));
+  podWatch = new Informer<Pod>(client, resourceTypes.pods, { namespace, logger });
+  podWatch.start();
+  await podWatch.waitForSync();
+}, 30_000);
+
+afterAll(async () => {
+  stop.abort();
+  await Promise.all(running);
+  await podWatch?.stop();
+  await informers?.stop();
+  await Promise.all(components.map(stopComponent));
+  await apiserver?.stop();
+  await store?.stop();
+});
+
+describe("workload controllers (in process, real apiserver, scheduler and kubelets)", () => {
+  it("runs a Deployment, rolls it out within maxSurge/maxUnavailable, and scales it down", async () => {
+    const livePods = () => podWatch.list().filter((pod) => pod.metadata.labels?.app === "web" && pod.metadata.deletionTimestamp === undefined);
+    const image = (pod: Pod) => pod.spec.containers[0]?.image;
+    await client.create<Deployment>(resourceTypes.deployments, {
+      metadata: { name: "web", namespace },
+      spec: {
+        replicas: 6,
+        selector: { matchLabels: { app: "web" } },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } },
+        template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx:1.27" }] } },
+      },
+    });
+    await eventually("6 pods running and ready on the nodes", () => {
+      const pods = livePods();
+      return pods.length === 6 && pods.every((pod) => pod.status?.phase === "Running" && isReady(pod) && pod.spec.nodeName?.startsWith("wl-") === true) ? pods : undefined;
+    });
+    const first = await eventually("the first rollout complete", async () => {
+      const deployment = await client.get<Deployment>(resourceTypes.deployments, "web", namespace);
+      return rolledOut(deployment) && deployment.status?.availableReplicas === 6 ? deployment : undefined;
+    });
+    expect(first.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("1");
+
+    // Watch every pod change during the rollout: never more than 6+1 pods, never fewer than 6-1 ready.
+    let mostPods = 0;
+    let fewestReady = Number.POSITIVE_INFINITY;
+    const observe = () => {
+      const pods = livePods();
+      mostPods = Math.max(mostPods, pods.length);
+      fewestReady = Math.min(fewestReady, pods.filter(isReady).length);
+    };
+    podWatch.addHandler({ onAdd: observe, onUpdate: observe, onDelete: observe });
+    const current = await client.get<Deployment>(resourceTypes.deployments, "web", namespace);
+    const [container] = current.spec.template.spec.containers;
+    if (container !== undefined) container.image = "nginx:1.28";
+    await client.update<Deployment>(resourceTypes.deployments, current);
+    const rolled = await eventually(
+      "the image rollout complete",
+      async () => {
+        const deployment = await client.get<Deployment>(resourceTypes.deployments, "web", namespace);
+        const pods = livePods();
+        return rolledOut(deployment) && pods.length === 6 && pods.every((pod) => image(pod) === "nginx:1.28" && isReady(pod)) ? deployment : undefined;
+      },
+      30_000,
+    );
+    expect(mostPods).toBeLessThanOrEqual(7);
+    expect(fewestReady).toBeGreaterThanOrEqual(5);
+    expect(mostPods).toBeGreaterThanOrEqual(6);
+    expect(rolled.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("2");
+    expect(rolled.status?.conditions?.find((condition) => condition.type === "Progressing")?.reason).toBe("NewReplicaSetAvailable");
+    expect(rolled.status?.conditions?.find((condition) => condition.type === "Available")?.status).toBe("True");
+    const replicaSets = (await client.list<ReplicaSet>(resourceTypes.replicasets, { namespace })).items.filter((replicaSet) => replicaSet.metadata.name?.startsWith("web-") === true);
+    expect(replicaSets.map((replicaSet) => replicaSet.spec.replicas).sort()).toEqual([0, 6]);
+
+    await client.patch(resourceTypes.deployments, "web", { spec: { replicas: 2 } }, { namespace, subresource: "scale" });
+    await eventually("scaled to 2", async () => {
+      const deployment = await client.get<Deployment>(resourceTypes.deployments, "web", namespace);
+      return rolledOut(deployment) && deployment.status?.replicas === 2 && livePods().length === 2 ? true : undefined;
+    });
+    const events = (await client.list<CoreEvent>(resourceTypes.events, { namespace })).items;
+    const scaling = events.filter((event) => event.reason === "ScalingReplicaSet" && event.involvedObject.name === "web").map((event) => event.message ?? "");
+    expect(scaling.some((message) => /^Scaled up replica set web-[a-z0-9]+ from 0 to 6$/.test(message))).toBe(true);
+    expect(scaling.some((message) => /^Scaled down replica set web-[a-z0-9]+ from 6 to 2$/.test(message))).toBe(true);
+    expect(events.some((event) => event.reason === "SuccessfulCreate" && event.involvedObject.kind === "ReplicaSet" && /^Created pod: web-[a-z0-9]+-[a-z0-9]+$/.test(event.message ?? ""))).toBe(true);
+  }, 40_000);
+
+  it("a ReplicaSet adopts a matching orphan pod and creates only the rest", async () => {
+    await client.create<Pod>(resourceTypes.pods, { metadata: { name: "cache-orphan", namespace, labels: { app: "cache" } }, spec: { containers: [{ name: "cache", image: "redis:7" }] } });
+    const replicaSet = await client.create<ReplicaSet>(resourceTypes.replicasets, {
+      metadata: { name: "cache", namespace },
+      spec: { replicas: 3, selector: { matchLabels: { app: "cache" } }, template: { metadata: { labels: { app: "cache" } }, spec: { containers: [{ name: "cache", image: "redis:7" }] } } },
+    });
+    const pods = await eventually("3 cache pods owned by the ReplicaSet", () => {
+      const owned = podWatch.list().filter((pod) => pod.metadata.labels?.app === "cache" && pod.metadata.ownerReferences?.[0]?.uid === replicaSet.metadata.uid);
+      return owned.length === 3 ? owned : undefined;
+    });
+    expect(pods.map((pod) => pod.metadata.name)).toContain("cache-orphan");
+    const status = await eventually("status counts", async () => {
+      const current = await client.get<ReplicaSet>(resourceTypes.replicasets, "cache", namespace);
+      return current.status?.readyReplicas === 3 ? current.status : undefined;
+    });
+    expect(status).toMatchObject({ replicas: 3, fullyLabeledReplicas: 3, availableReplicas: 3, observedGeneration: 1 });
+  });
+});
