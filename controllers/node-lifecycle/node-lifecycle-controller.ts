@@ -53,6 +53,8 @@ const nodeUpdateConcurrency = 8;
 /** Attempts at a node status write that loses resourceVersion races. */
 const nodeUpdateAttemptsMax = 5;
 const nodeLeaseNamespace = "kube-node-lease";
+const monitorPass = "monitor-node-health";
+const taintingPass = "no-execute-tainting";
 
 function noExecuteTaints(node: Node | undefined): Taint[] {
   return (node?.spec?.taints ?? []).filter((taint) => taint.effect === "NoExecute");
@@ -67,19 +69,6 @@ async function forEachConcurrently<T>(items: readonly T[], limit: number, action
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const finish = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", finish);
-      resolve();
-    };
-    const timer = setTimeout(finish, ms);
-    signal.addEventListener("abort", finish, { once: true });
-  });
 }
 
 class NodeLifecycleController implements Controller {
@@ -100,7 +89,7 @@ class NodeLifecycleController implements Controller {
   private readonly scheduledEvictions = new Set<string>();
   /** When we first saw a NoExecute taint that carries no timeAdded: "node/key/value". */
   private readonly taintFirstSeen = new Map<string, number>();
-  private taintingPassRunning = false;
+  private readonly passes = new WorkQueue();
 
   constructor(private readonly ctx: ControllerContext) {
     this.recorder = ctx.recorder("node-controller");
@@ -136,24 +125,25 @@ class NodeLifecycleController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const workers = runWorkers(this.name, this.evictions, this.ctx.settings.workers, (key) => this.reconcileEviction(key), this.ctx.logger, signal);
-    const monitor = (async () => {
-      while (!signal.aborted) {
-        try {
-          await this.monitorNodeHealth();
-        } catch (error) {
-          this.ctx.logger.warn({ controller: this.name, error: (error as Error).message }, "monitoring node health failed");
-        }
-        await abortableDelay(this.ctx.settings.nodeMonitorPeriodMs, signal);
-      }
-    })();
-    const tainting = (async () => {
-      while (!signal.aborted) {
-        await this.doNoExecuteTaintingPass();
-        await abortableDelay(taintingPassPeriodMs, signal);
-      }
-    })();
-    await Promise.all([workers, monitor, tainting]);
+    // The two periodic passes are keys of a queue of their own, each re-added after its period:
+    // the queue's shutdown on abort ends them, and never runs one pass twice at once.
+    this.passes.add(monitorPass);
+    this.passes.add(taintingPass);
+    await Promise.all([
+      runWorkers(this.name, this.evictions, this.ctx.settings.workers, (key) => this.reconcileEviction(key), this.ctx.logger, signal),
+      runWorkers(`${this.name}-passes`, this.passes, 2, (pass) => this.runPass(pass), this.ctx.logger, signal),
+    ]);
+  }
+
+  private async runPass(pass: string): Promise<void> {
+    try {
+      if (pass === monitorPass) await this.monitorNodeHealth();
+      else await this.doNoExecuteTaintingPass();
+    } catch (error) {
+      this.ctx.logger.warn({ controller: this.name, pass, error: (error as Error).message }, "pass failed");
+    } finally {
+      this.passes.addAfter(pass, pass === monitorPass ? this.ctx.settings.nodeMonitorPeriodMs : taintingPassPeriodMs);
+    }
   }
 
   // ---------- node health ----------
@@ -302,30 +292,24 @@ class NodeLifecycleController implements Controller {
   // ---------- taints ----------
 
   private async doNoExecuteTaintingPass(): Promise<void> {
-    if (this.taintingPassRunning) return;
-    this.taintingPassRunning = true;
-    try {
-      for (const queue of this.taintingQueues.values()) {
-        for (let name = queue.next(this.ctx.now()); name !== undefined; name = queue.next(this.ctx.now())) {
-          const node = this.nodes.get(name);
-          if (node === undefined) continue;
-          const ready = readyCondition(node);
-          if (ready === undefined) {
-            queue.retry(name, this.ctx.now() + taintingRetryMs);
-            continue;
-          }
-          if (ready.status === "True") continue;
-          const [add, remove] = ready.status === "False" ? [notReadyTaintKey, unreachableTaintKey] : [unreachableTaintKey, notReadyTaintKey];
-          try {
-            await this.swapTaints(node, [add], [remove]);
-          } catch (error) {
-            this.logFailure("tainting", name, error);
-            queue.retry(name, this.ctx.now() + taintingRetryMs);
-          }
+    for (const queue of this.taintingQueues.values()) {
+      for (let name = queue.next(this.ctx.now()); name !== undefined; name = queue.next(this.ctx.now())) {
+        const node = this.nodes.get(name);
+        if (node === undefined) continue;
+        const ready = readyCondition(node);
+        if (ready === undefined) {
+          queue.retry(name, this.ctx.now() + taintingRetryMs);
+          continue;
+        }
+        if (ready.status === "True") continue;
+        const [add, remove] = ready.status === "False" ? [notReadyTaintKey, unreachableTaintKey] : [unreachableTaintKey, notReadyTaintKey];
+        try {
+          await this.swapTaints(node, [add], [remove]);
+        } catch (error) {
+          this.logFailure("tainting", name, error);
+          queue.retry(name, this.ctx.now() + taintingRetryMs);
         }
       }
-    } finally {
-      this.taintingPassRunning = false;
     }
   }
 
