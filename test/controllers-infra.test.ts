@@ -71,14 +71,16 @@ function configMap(name: string, owner?: KubeObject, blockOwnerDeletion?: boolea
   return { metadata: { name, namespace, ...(ownerReferences === undefined ? {} : { ownerReferences }) } };
 }
 
+function startKubelet(node: string): Promise<ComponentProcess> {
+  return startComponent("kubelet-sim", ["--server", apiserver.url, "--node", node, "--node-lease-duration-seconds", "2", "--node-lease-renew-interval", "300ms", "--pod-start-delay", "0s", "--pod-stop-delay", "0s", "--log-level", "warn"]);
+}
+
 beforeAll(async () => {
   cluster = await startStoreCluster({ members: 1 });
   apiserver = await startApiServerProcess(cluster.endpoints, ["--default-not-ready-toleration-seconds", "1", "--default-unreachable-toleration-seconds", "1"]);
   const logger = pino({ level: "warn" });
   client = new KubeClient({ servers: [apiserver.url], logger });
-  for (const node of [liveNode, doomedNode]) {
-    kubelets.set(node, await startComponent("kubelet-sim", ["--server", apiserver.url, "--node", node, "--node-lease-duration-seconds", "2", "--node-lease-renew-interval", "300ms", "--pod-start-delay", "0s", "--pod-stop-delay", "0s", "--log-level", "warn"]));
-  }
+  for (const node of [liveNode, doomedNode]) kubelets.set(node, await startKubelet(node));
   informers = new SharedInformers(client, logger);
   const ctx: ControllerContext = {
     client,
@@ -164,7 +166,7 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
     expect(await eventually("the namespace gone", () => gone(resourceTypes.namespaces, "infra-ns"))).toBe(true);
   });
 
-  it("marks a killed node Unknown, taints it, marks its pods NotReady and evicts those that do not tolerate it", async () => {
+  it("marks a killed node Unknown, taints it, marks its pods NotReady, evicts those that do not tolerate it, and untaints it when it comes back", async () => {
     await client.create(resourceTypes.services, { metadata: { name: "infra-web", namespace }, spec: { selector: { app: "infra-web" }, ports: [{ name: "web", port: 80, targetPort: "http" }] } });
     await client.create(resourceTypes.pods, webPod("victim", doomedNode));
     // Tolerates the unreachable taint forever: stays, marked NotReady.
@@ -203,6 +205,15 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
       const ready = (current.subsets ?? []).flatMap((s) => s.addresses ?? []);
       const notReady = (current.subsets ?? []).flatMap((s) => s.notReadyAddresses ?? []).map((a) => a.targetRef?.name);
       return ready.length === 0 && notReady.length === 1 && notReady[0] === "survivor" ? true : undefined;
+    });
+
+    // The node comes back (a new kubelet process, same node): Ready again and untainted.
+    kubelets.set(doomedNode, await startKubelet(doomedNode));
+    await eventually("the node Ready and untainted", async () => {
+      const current = await client.get<Node>(resourceTypes.nodes, doomedNode);
+      const ready = current.status?.conditions?.find((c) => c.type === "Ready")?.status;
+      const noExecute = (current.spec?.taints ?? []).filter((t) => t.effect === "NoExecute");
+      return ready === "True" && noExecute.length === 0 ? true : undefined;
     });
 
     const events = (await client.list<CoreEvent>(resourceTypes.events, { namespace })).items;
