@@ -2,8 +2,8 @@
 // scheduler and simulated kubelets: a Deployment's pods really run, a rollout keeps within
 // maxSurge/maxUnavailable as seen by a watch of the pods, a scale-down converges, and a bare
 // ReplicaSet adopts an orphan instead of creating one more.
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Informer, KubeClient, resourceTypes, type CoreEvent, type Pod } from "../client/index.js";
@@ -14,22 +14,10 @@ import { newDeploymentController, type Deployment } from "../controllers/deploym
 // eslint-disable-next-line kube-lite/layering
 import { newReplicaSetController, type ReplicaSet } from "../controllers/replicaset/index.js";
 import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
+import { startComponent, type ComponentProcess } from "./support/component-process.js";
 import { startStoreCluster, type StoreCluster } from "./support/store-cluster.js";
 
-const root = path.resolve(import.meta.dirname, "..");
 const namespace = "default";
-
-function startComponent(args: readonly string[]): ChildProcess {
-  const child = spawn(process.execPath, [path.join(root, "dist/cluster/main.js"), ...args], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-  return child;
-}
-
-async function stopComponent(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  await exited;
-}
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -60,7 +48,7 @@ let apiserver: ApiServerProcess;
 let client: KubeClient;
 let informers: SharedInformers;
 let podWatch: Informer<Pod>;
-const components: ChildProcess[] = [];
+const components: ComponentProcess[] = [];
 const stop = new AbortController();
 let running: Promise<void>[] = [];
 
@@ -69,8 +57,8 @@ beforeAll(async () => {
   apiserver = await startApiServerProcess(store.endpoints);
   const logger = pino({ level: "warn" });
   client = new KubeClient({ servers: [apiserver.url], logger });
-  components.push(startComponent(["scheduler", "--server", apiserver.url, "--leader-elect=false", "--log-level", "warn"]));
-  components.push(startComponent(["kubelet-sim", "--server", apiserver.url, "--nodes", "3", "--node-prefix", "wl-", "--pod-start-delay", "0s", "--pod-stop-delay", "100ms", "--log-level", "warn"]));
+  components.push(await startComponent("scheduler", ["--server", apiserver.url, "--leader-elect=false", "--log-level", "warn"]));
+  components.push(await startComponent("kubelet-sim", ["--server", apiserver.url, "--nodes", "3", "--node-prefix", "wl-", "--pod-start-delay", "0s", "--pod-stop-delay", "100ms", "--log-level", "warn"]));
   informers = new SharedInformers(client, logger);
   const context: ControllerContext = { client, informers, logger, settings: { ...defaultControllerManagerSettings, workers: 2 }, recorder: recorderFactory(client, logger), now: () => Date.now() };
   const controllers: Controller[] = [newReplicaSetController(context), newDeploymentController(context)];
@@ -87,7 +75,7 @@ afterAll(async () => {
   await Promise.all(running);
   await podWatch?.stop();
   await informers?.stop();
-  await Promise.all(components.map(stopComponent));
+  await Promise.all(components.map((component) => component.stop()));
   await apiserver?.stop();
   await store?.stop();
 });
@@ -143,6 +131,9 @@ describe("workload controllers (in process, real apiserver, scheduler and kubele
     expect(rolled.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("2");
     expect(rolled.status?.conditions?.find((condition) => condition.type === "Progressing")?.reason).toBe("NewReplicaSetAvailable");
     expect(rolled.status?.conditions?.find((condition) => condition.type === "Available")?.status).toBe("True");
+    // The real kubectl agrees that the rollout finished.
+    const { stdout } = await promisify(execFile)("kubectl", ["--server", apiserver.url, "rollout", "status", "deployment/web", "-n", namespace, "--timeout=15s"], { timeout: 20_000 });
+    expect(stdout).toContain('deployment "web" successfully rolled out');
     const replicaSets = (await client.list<ReplicaSet>(resourceTypes.replicasets, { namespace })).items.filter((replicaSet) => replicaSet.metadata.name?.startsWith("web-") === true);
     expect(replicaSets.map((replicaSet) => replicaSet.spec.replicas).sort()).toEqual([0, 6]);
 

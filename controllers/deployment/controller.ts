@@ -5,7 +5,7 @@
 import { formatTime, isAlreadyExists, isInvalid, isNotFound, objectKey, resourceTypes, splitObjectKey, WorkQueue } from "../../client/index.js";
 import type { EventRecorder, Informer, KubeClient, Pod } from "../../client/index.js";
 import { runWorkers, type Controller, type ControllerContext } from "../controller.js";
-import { adoptPatch, controllerOf, newControllerRef, releasePatch, selectorMatches, type ReplicaSet } from "../replicaset/index.js";
+import { adoptPatch, controllerOf, newControllerRef, releasePatch, resolveControllerRef, selectorMatches, type ReplicaSet } from "../replicaset/index.js";
 import { newCondition, reasons, setCondition } from "./conditions.js";
 import { planDeployment } from "./plan.js";
 import type { DeploymentAction } from "./planner.js";
@@ -53,10 +53,7 @@ class DeploymentController implements Controller {
   // ---------- handlers ----------
 
   private owner(replicaSet: ReplicaSet): Deployment | undefined {
-    const reference = controllerOf(replicaSet);
-    if (reference === undefined || reference.kind !== "Deployment") return undefined;
-    const deployment = this.deployments.get(`${replicaSet.metadata.namespace ?? ""}/${reference.name}`);
-    return deployment?.metadata.uid === reference.uid ? deployment : undefined;
+    return resolveControllerRef(this.deployments, "Deployment", replicaSet);
   }
 
   private enqueueOwner(replicaSet: ReplicaSet): void {
@@ -78,9 +75,7 @@ class DeploymentController implements Controller {
   }
 
   private podDeleted(pod: Pod): void {
-    const reference = controllerOf(pod);
-    if (reference?.kind !== "ReplicaSet") return;
-    const replicaSet = this.replicaSets.get(`${pod.metadata.namespace ?? ""}/${reference.name}`);
+    const replicaSet = resolveControllerRef(this.replicaSets, "ReplicaSet", pod);
     const owner = replicaSet === undefined ? undefined : this.owner(replicaSet);
     if (owner !== undefined && owner.spec.strategy?.type === "Recreate") this.queue.add(objectKey(owner));
   }

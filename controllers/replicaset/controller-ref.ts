@@ -57,3 +57,19 @@ export function adoptPatch(child: KubeObject, reference: OwnerReference): unknow
 export function releasePatch(child: KubeObject, ownerUid: string): unknown {
   return { metadata: { ownerReferences: [{ $patch: "delete", uid: ownerUid }], uid: child.metadata.uid } };
 }
+
+/** Looks owners up by "namespace/name" (an informer's get). */
+export interface OwnerLookup<T extends KubeObject> {
+  get(key: string): T | undefined;
+}
+
+/**
+ * resolveControllerRef: the owner of kind `kind` that `child`'s controller reference names, if
+ * the one in the cache is that very object (same uid, not a namesake created since).
+ */
+export function resolveControllerRef<T extends KubeObject>(owners: OwnerLookup<T>, kind: string, child: KubeObject): T | undefined {
+  const reference = controllerOf(child);
+  if (reference === undefined || reference.kind !== kind) return undefined;
+  const owner = owners.get(`${child.metadata.namespace ?? ""}/${reference.name}`);
+  return owner?.metadata.uid === reference.uid ? owner : undefined;
+}

@@ -4,7 +4,7 @@
 import { formatTime, isNotFound, isInvalid, objectKey, resourceTypes, retryOnConflict, splitObjectKey, WorkQueue, KubeUnavailableError } from "../../client/index.js";
 import type { EventRecorder, Informer, KubeClient, Pod } from "../../client/index.js";
 import { runWorkers, type Controller, type ControllerContext } from "../controller.js";
-import { adoptPatch, controllerOf, newControllerRef, releasePatch } from "./controller-ref.js";
+import { adoptPatch, controllerOf, newControllerRef, releasePatch, resolveControllerRef } from "./controller-ref.js";
 import { ControllerExpectations, expectationsTimeoutMs } from "./expectations.js";
 import { selectorMatches } from "./label-selector.js";
 import { isPodReady } from "./pod-state.js";
@@ -71,12 +71,8 @@ class ReplicaSetController implements Controller {
 
   // ---------- handlers: expectations and enqueueing only ----------
 
-  /** The ReplicaSet a controller reference names, if it is the one in the cache (same uid). */
   private owner(pod: Pod): ReplicaSet | undefined {
-    const reference = controllerOf(pod);
-    if (reference === undefined || reference.kind !== "ReplicaSet") return undefined;
-    const replicaSet = this.replicaSets.get(`${pod.metadata.namespace ?? ""}/${reference.name}`);
-    return replicaSet?.metadata.uid === reference.uid ? replicaSet : undefined;
+    return resolveControllerRef(this.replicaSets, "ReplicaSet", pod);
   }
 
   /** Every ReplicaSet whose selector matches an orphan: one of them may adopt it. */

@@ -5,7 +5,7 @@
 export { newReplicaSetController, replicaSetComponent, type ReplicaSetControllerOptions } from "./controller.js";
 export { planReplicaSet, replicaSetStatus, slowStartBatches, burstReplicasMax, type ReplicaSetPlan } from "./plan.js";
 export { ControllerExpectations, expectationsTimeoutMs } from "./expectations.js";
-export { claimChildren, controllerOf, newControllerRef, adoptPatch, releasePatch, type Claim, type ClaimOwner } from "./controller-ref.js";
+export { claimChildren, controllerOf, newControllerRef, adoptPatch, releasePatch, resolveControllerRef, type Claim, type ClaimOwner, type OwnerLookup } from "./controller-ref.js";
 export { selectorMatches, selectsEverything } from "./label-selector.js";
 export { isPodActive, isPodAvailable, isPodReady } from "./pod-state.js";
 export { compareForDeletion, podsToDelete, podDeletionCostAnnotation } from "./pod-ranking.js";
