@@ -1,0 +1,218 @@
+// kubectl-lite, the compiled bin, against a real store and apiserver process: what a person
+// types and what they read back (stdout, stderr, exit code), checked against the API.
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KubeClient, resourceTypes, type KubeObject, type Node } from "../client/index.js";
+import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
+import { freePort, startStoreCluster, type StoreCluster } from "./support/store-cluster.js";
+
+const bin = path.resolve(import.meta.dirname, "../dist/kubectl-lite/main.js");
+
+interface Run {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly code: number;
+}
+
+let cluster: StoreCluster;
+let apiserver: ApiServerProcess;
+let client: KubeClient;
+let dir: string;
+
+function kubectl(args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, ...args], { env: options.env ?? { ...process.env, KUBE_LITE_SERVER: apiserver.url }, timeout: 20_000 }, (error, stdout, stderr) => {
+      resolve({ stdout, stderr, code: error === null ? 0 : typeof error.code === "number" ? error.code : 1 });
+    });
+    child.stdin?.end(options.input ?? "");
+  });
+}
+
+function manifest(name: string, text: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function deployment(name: string, replicas: number, extraLabel = ""): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  labels:
+    app: ${name}${extraLabel === "" ? "" : `\n    ${extraLabel}`}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels:
+      app: ${name}
+  template:
+    metadata:
+      labels:
+        app: ${name}
+    spec:
+      containers:
+      - name: ${name}
+        image: nginx:1.27
+`;
+}
+
+const configMap = (data: string): string => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+${data}`;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubectl-lite-test-"));
+  cluster = await startStoreCluster({ members: 1 });
+  apiserver = await startApiServerProcess(cluster.endpoints);
+  client = new KubeClient({ servers: [apiserver.url] });
+}, 60_000);
+
+afterAll(async () => {
+  await apiserver?.stop();
+  await cluster?.stop();
+  if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("kubectl-lite apply", () => {
+  it("creates, leaves unchanged, configures, and removes fields dropped from the file", { timeout: 20_000 }, async () => {
+    const file = manifest("web.yaml", `${deployment("web", 2, "tier: front")}---\n${configMap('  a: "1"\n  b: "2"\n')}`);
+    const first = await kubectl(["apply", "-f", file]);
+    expect(first).toMatchObject({ code: 0, stdout: "deployment.apps/web created\nconfigmap/settings created\n" });
+    const second = await kubectl(["apply", "-f", file]);
+    expect(second.stdout).toBe("deployment.apps/web unchanged\nconfigmap/settings unchanged\n");
+
+    manifest("web.yaml", `${deployment("web", 3)}---\n${configMap('  a: "1"\n')}`);
+    const third = await kubectl(["apply", "-f", dir]);
+    expect(third.stdout).toBe("deployment.apps/web configured\nconfigmap/settings configured\n");
+    const web = await client.get<KubeObject & { spec: { replicas: number } }>(resourceTypes.deployments, "web", "default");
+    expect(web.spec.replicas).toBe(3);
+    expect(web.metadata.labels).toEqual({ app: "web" });
+    const settings = await client.get<KubeObject & { data: Record<string, string> }>(resourceTypes.configmaps, "settings", "default");
+    expect(settings.data).toEqual({ a: "1" });
+  });
+
+  it("reads stdin with -f -", async () => {
+    const run = await kubectl(["apply", "-f", "-"], { input: configMap('  a: "1"\n') });
+    expect(run).toMatchObject({ code: 0, stdout: "configmap/settings unchanged\n" });
+  });
+
+  it("names the file and line of a YAML syntax error", async () => {
+    const file = manifest("broken.yml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: [a, b\n  c: d\n");
+    const run = await kubectl(["apply", "-f", file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^error: error parsing ${file.replace(/[.\\/]/g, "\\$&")}: yaml: line \\d+: `));
+  });
+
+  it("prints the server's field causes for an invalid object and goes on with the others", async () => {
+    const file = manifest("invalid.yaml", `${deployment("bad", -1)}---\n${configMap('  a: "1"\n')}`);
+    const run = await kubectl(["apply", "-f", file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('The Deployment "bad" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
+    expect(run.stdout).toBe("configmap/settings unchanged\n");
+    fs.rmSync(file);
+    fs.rmSync(path.join(dir, "broken.yml"));
+  });
+});
+
+describe("kubectl-lite get", () => {
+  it("prints the server's columns, kubectl's alignment and kind prefixes for several types", async () => {
+    const run = await kubectl(["get", "deploy"]);
+    expect(run.code).toBe(0);
+    const [header, row] = run.stdout.trimEnd().split("\n");
+    expect(header).toBe("NAME   READY   UP-TO-DATE   AVAILABLE   AGE");
+    expect(row).toMatch(/^web {4}0\/3 {5}0 {12}0 {11}\d+s$/);
+    const wide = await kubectl(["get", "deployments.apps", "-o", "wide"]);
+    expect(wide.stdout.split("\n")[0]).toBe("NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR");
+    const several = await kubectl(["get", "deploy,cm"]);
+    expect(several.stdout).toMatch(/^NAME {18}READY.*\ndeployment\.apps\/web .*\n\nNAME {17}DATA {3}AGE\nconfigmap\/settings {3}1 {6}\d+s\n$/);
+    const all = await kubectl(["get", "ns", "-A"]);
+    expect(all.stdout).toContain("kube-system");
+    const pods = await kubectl(["get", "po", "-A"]);
+    expect(pods).toMatchObject({ code: 0, stdout: "", stderr: "No resources found\n" });
+    const empty = await kubectl(["get", "pods", "-n", "nothing-here"]);
+    expect(empty.stderr).toBe("No resources found in nothing-here namespace.\n");
+  });
+
+  it("prints -o name, json and yaml, and a NotFound error with exit code 1", async () => {
+    expect((await kubectl(["get", "deploy,cm", "-o", "name"])).stdout).toBe("deployment.apps/web\nconfigmap/settings\n");
+    const json = JSON.parse((await kubectl(["get", "deploy", "web", "-o", "json"])).stdout) as KubeObject;
+    expect(json).toMatchObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" } });
+    expect(json.metadata).not.toHaveProperty("managedFields");
+    const list = JSON.parse((await kubectl(["get", "cm", "-o", "json"])).stdout) as { kind: string; items: KubeObject[] };
+    expect(list.kind).toBe("List");
+    expect(list.items.map((item) => item.metadata.name)).toContain("settings");
+    const yaml = await kubectl(["get", "cm/settings", "-o", "yaml"]);
+    expect(yaml.stdout).toMatch(/^apiVersion: v1\ndata:\n {2}a: "1"\nkind: ConfigMap\nmetadata:\n {2}creationTimestamp: "/);
+    const missing = await kubectl(["get", "deploy", "nope"]);
+    expect(missing).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): deployments.apps "nope" not found\n' });
+    const unknown = await kubectl(["get", "widgets"]);
+    expect(unknown).toMatchObject({ code: 1, stderr: 'error: the server doesn\'t have a resource type "widgets"\n' });
+  });
+});
+
+describe("kubectl-lite changes", () => {
+  it("scales, labels and annotates", async () => {
+    expect((await kubectl(["scale", "deploy/web", "--replicas=5"])).stdout).toBe("deployment.apps/web scaled\n");
+    expect(((await client.get(resourceTypes.deployments, "web", "default")) as KubeObject & { spec: { replicas: number } }).spec.replicas).toBe(5);
+    expect((await kubectl(["label", "deploy", "web", "team=blue"])).stdout).toBe("deployment.apps/web labeled\n");
+    const clash = await kubectl(["label", "deploy", "web", "team=red"]);
+    expect(clash).toMatchObject({ code: 1, stderr: "error: 'team' already has a value (blue), and --overwrite is false\n" });
+    expect((await kubectl(["label", "deploy", "web", "team=red", "--overwrite"])).stdout).toBe("deployment.apps/web labeled\n");
+    expect((await kubectl(["annotate", "deploy", "web", "note=hello"])).stdout).toBe("deployment.apps/web annotated\n");
+    const web = await client.get(resourceTypes.deployments, "web", "default");
+    expect(web.metadata.labels).toEqual({ app: "web", team: "red" });
+    expect(web.metadata.annotations?.note).toBe("hello");
+    expect((await kubectl(["label", "deploy", "web", "team-"])).stdout).toBe("deployment.apps/web unlabeled\n");
+  });
+
+  it("creates a namespace, cordons and uncordons a node", async () => {
+    expect(await kubectl(["create", "namespace", "team-a"])).toMatchObject({ code: 0, stdout: "namespace/team-a created\n" });
+    expect(await kubectl(["create", "namespace", "team-a"])).toMatchObject({ code: 1, stderr: 'Error from server (AlreadyExists): namespaces "team-a" already exists\n' });
+    await client.create(resourceTypes.nodes, { metadata: { name: "node-1" } } as Node);
+    expect((await kubectl(["cordon", "node-1"])).stdout).toBe("node/node-1 cordoned\n");
+    expect((await client.get<Node>(resourceTypes.nodes, "node-1")).spec?.unschedulable).toBe(true);
+    expect((await kubectl(["cordon", "node-1"])).stdout).toBe("node/node-1 already cordoned\n");
+    expect((await kubectl(["uncordon", "node-1"])).stdout).toBe("node/node-1 uncordoned\n");
+    expect((await client.get<Node>(resourceTypes.nodes, "node-1")).spec?.unschedulable).toBeUndefined();
+  });
+
+  it("drains: refuses a pod without a controller unless --force, then deletes it", { timeout: 20_000 }, async () => {
+    await client.create(resourceTypes.pods, { metadata: { name: "bare", namespace: "default" }, spec: { nodeName: "node-1", containers: [{ name: "c", image: "x" }] } });
+    const refused = await kubectl(["drain", "node-1"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("node/node-1 cordoned\n");
+    expect(refused.stderr).toContain("cannot delete Pods that declare no controller (use --force to override): default/bare");
+    const drained = await kubectl(["drain", "node-1", "--force", "--grace-period=0"]);
+    expect(drained).toMatchObject({ code: 0, stdout: "node/node-1 already cordoned\npod/bare deleted\nnode/node-1 drained\n" });
+    expect(drained.stderr).toContain("Warning: deleting Pods that declare no controller: default/bare");
+  });
+
+  it("deletes by name and by file, and says NotFound for what is not there", async () => {
+    const file = path.join(dir, "web.yaml");
+    const run = await kubectl(["delete", "-f", file]);
+    expect(run).toMatchObject({ code: 0, stdout: 'deployment.apps "web" deleted\nconfigmap "settings" deleted\n' });
+    await expect(client.get(resourceTypes.deployments, "web", "default")).rejects.toMatchObject({ code: 404 });
+    const again = await kubectl(["delete", "cm", "settings"]);
+    expect(again).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): configmaps "settings" not found\n' });
+    expect((await kubectl(["delete", "cm", "settings", "--ignore-not-found"])).code).toBe(0);
+  });
+});
+
+describe("kubectl-lite server selection", () => {
+  it("names the addresses it tried when no apiserver answers, and exits 1", async () => {
+    const [a, b] = [await freePort(), await freePort()];
+    const env = { ...process.env, KUBE_LITE_SERVER: `http://127.0.0.1:${a},http://127.0.0.1:${b}` };
+    const run = await kubectl(["get", "pods"], { env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`The connection to the servers 127.0.0.1:${a}, 127.0.0.1:${b} was refused - did you specify the right host or port?\n`);
+    const flag = await kubectl(["--server", apiserver.url, "get", "ns", "default", "-o", "name"], { env });
+    expect(flag.stdout).toBe("namespace/default\n");
+  });
+});
