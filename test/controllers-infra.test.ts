@@ -181,7 +181,7 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
     const node = await eventually("the node Unknown and tainted", async () => {
       const current = await client.get<Node>(resourceTypes.nodes, doomedNode);
       const ready = current.status?.conditions?.find((c) => c.type === "Ready");
-      const tainted = current.spec?.taints?.some((t) => t.key === "node.kubernetes.io/unreachable" && t.effect === "NoExecute" && t.timeAdded !== undefined);
+      const tainted = ["NoExecute", "NoSchedule"].every((effect) => current.spec?.taints?.some((t) => t.key === "node.kubernetes.io/unreachable" && t.effect === effect && t.timeAdded !== undefined));
       return ready?.status === "Unknown" && tainted === true ? { current, ready } : undefined;
     });
     expect(node.ready).toMatchObject({ reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status." });
@@ -212,8 +212,7 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
     await eventually("the node Ready and untainted", async () => {
       const current = await client.get<Node>(resourceTypes.nodes, doomedNode);
       const ready = current.status?.conditions?.find((c) => c.type === "Ready")?.status;
-      const noExecute = (current.spec?.taints ?? []).filter((t) => t.effect === "NoExecute");
-      return ready === "True" && noExecute.length === 0 ? true : undefined;
+      return ready === "True" && (current.spec?.taints ?? []).length === 0 ? true : undefined;
     });
 
     const events = (await client.list<CoreEvent>(resourceTypes.events, { namespace })).items;

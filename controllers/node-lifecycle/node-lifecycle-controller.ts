@@ -35,6 +35,7 @@ import {
   evictionDecision,
   hasTaint,
   isEvictable,
+  noScheduleTaintsFor,
   notReadyTaintKey,
   podMarkedNotReady,
   podWithDisruptionTarget,
@@ -55,6 +56,20 @@ const nodeUpdateAttemptsMax = 5;
 const nodeLeaseNamespace = "kube-node-lease";
 const monitorPass = "monitor-node-health";
 const taintingPass = "no-execute-tainting";
+
+/** The node with `taints` as its taints; undefined when there is nothing to change. */
+function withTaints(node: Node, taints: Taint[] | undefined): Node | undefined {
+  if (taints === undefined) return undefined;
+  const updated = structuredClone(node);
+  updated.spec = { ...updated.spec, taints };
+  return updated;
+}
+
+/** A node that never posted status is seen as Ready Unknown since its creation. */
+function neverPostedReadyCondition(node: Node): NodeCondition {
+  const created = node.metadata.creationTimestamp;
+  return { type: "Ready", status: "Unknown", ...(created === undefined ? {} : { lastHeartbeatTime: created, lastTransitionTime: created }) };
+}
 
 function noExecuteTaints(node: Node | undefined): Taint[] {
   return (node?.spec?.taints ?? []).filter((taint) => taint.effect === "NoExecute");
@@ -90,6 +105,8 @@ class NodeLifecycleController implements Controller {
   /** When we first saw a NoExecute taint that carries no timeAdded: "node/key/value". */
   private readonly taintFirstSeen = new Map<string, number>();
   private readonly passes = new WorkQueue();
+  /** Node names whose NoSchedule condition taints need checking. */
+  private readonly nodeUpdates = new WorkQueue();
 
   constructor(private readonly ctx: ControllerContext) {
     this.recorder = ctx.recorder("node-controller");
@@ -118,8 +135,14 @@ class NodeLifecycleController implements Controller {
       for (const key of this.podsByNode.keys(node.metadata.name ?? "")) this.evictions.add(key);
     };
     this.nodes.addHandler({
-      onAdd: (node) => nodeTaintsChanged(undefined, node),
-      onUpdate: (previous, node) => nodeTaintsChanged(previous, node),
+      onAdd: (node) => {
+        this.nodeUpdates.add(node.metadata.name ?? "");
+        nodeTaintsChanged(undefined, node);
+      },
+      onUpdate: (previous, node) => {
+        this.nodeUpdates.add(node.metadata.name ?? "");
+        nodeTaintsChanged(previous, node);
+      },
       onDelete: (node) => nodeTaintsChanged(undefined, node),
     });
   }
@@ -132,6 +155,7 @@ class NodeLifecycleController implements Controller {
     await Promise.all([
       runWorkers(this.name, this.evictions, this.ctx.settings.workers, (key) => this.reconcileEviction(key), this.ctx.logger, signal),
       runWorkers(`${this.name}-passes`, this.passes, 2, (pass) => this.runPass(pass), this.ctx.logger, signal),
+      runWorkers(`${this.name}-noschedule`, this.nodeUpdates, this.ctx.settings.workers, (name) => this.reconcileNoScheduleTaints(name), this.ctx.logger, signal),
     ]);
   }
 
@@ -185,29 +209,32 @@ class NodeLifecycleController implements Controller {
   /** tryUpdateNodeHealth; undefined when the node could not be updated (skipped this pass). */
   private async updateNodeHealth(cached: Node): Promise<{ observed: NodeCondition; current: NodeCondition | undefined } | undefined> {
     const name = cached.metadata.name ?? "";
-    let node = cached;
-    for (let attempt = 1; ; attempt++) {
-      const now = this.ctx.now();
-      const lease = this.leases.get(`${nodeLeaseNamespace}/${name}`);
-      const health = observeNodeHealth(this.health.get(name), node, lease, now);
-      this.health.set(name, health);
-      const readyBefore = readyCondition(node);
-      const observed: NodeCondition = readyBefore ?? { type: "Ready", status: "Unknown", ...(node.metadata.creationTimestamp === undefined ? {} : { lastHeartbeatTime: node.metadata.creationTimestamp, lastTransitionTime: node.metadata.creationTimestamp }) };
-      const conditions = staleNodeConditions(node, health, now, this.ctx.settings.nodeMonitorGracePeriodMs, formatTime);
-      if (conditions === undefined) return { observed, current: readyBefore };
-      const updated = structuredClone(node);
-      updated.status = { ...updated.status, conditions };
-      try {
-        const written = await this.ctx.client.update<Node>(resourceTypes.nodes, updated, { subresource: "status" });
-        this.health.set(name, { ...health, readyTransitionTimestampMs: now, readyTransition: readyCondition(written)?.lastTransitionTime, readyHeartbeat: readyCondition(written)?.lastHeartbeatTime });
-        return { observed, current: readyCondition(written) };
-      } catch (error) {
-        if (isNotFound(error) || !isConflict(error) || attempt >= nodeUpdateAttemptsMax) {
-          this.logFailure("updating node health (no pods will be evicted this pass)", name, error);
-          return undefined;
-        }
-        node = await this.ctx.client.get<Node>(resourceTypes.nodes, name);
-      }
+    let seen = cached;
+    let health: NodeHealth | undefined;
+    try {
+      const written = await this.rewriteNode(
+        cached,
+        (node) => {
+          seen = node;
+          const now = this.ctx.now();
+          health = observeNodeHealth(this.health.get(name), node, this.leases.get(`${nodeLeaseNamespace}/${name}`), now);
+          this.health.set(name, health);
+          const conditions = staleNodeConditions(node, health, now, this.ctx.settings.nodeMonitorGracePeriodMs, formatTime);
+          if (conditions === undefined) return undefined;
+          const updated = structuredClone(node);
+          updated.status = { ...updated.status, conditions };
+          return updated;
+        },
+        "status",
+      );
+      const observed = readyCondition(seen) ?? neverPostedReadyCondition(seen);
+      if (written === undefined) return { observed, current: readyCondition(seen) };
+      const current = readyCondition(written);
+      if (health !== undefined) this.health.set(name, { ...health, readyTransitionTimestampMs: this.ctx.now(), readyTransition: current?.lastTransitionTime, readyHeartbeat: current?.lastHeartbeatTime });
+      return { observed, current };
+    } catch (error) {
+      this.logFailure("updating node health (no pods will be evicted this pass)", name, error);
+      return undefined;
     }
   }
 
@@ -318,19 +345,31 @@ class NodeLifecycleController implements Controller {
     this.taintingQueues.get(zoneKey(node))?.remove(node.metadata.name ?? "");
   }
 
-  /** SwapNodeControllerTaint: from the cached node first, then re-read on conflict. */
+  /** SwapNodeControllerTaint. */
   private async swapTaints(cached: Node, add: readonly string[], remove: readonly string[]): Promise<void> {
+    await this.rewriteNode(cached, (node) => withTaints(node, swapNoExecuteTaints(node, add, remove, formatTime(this.ctx.now()))));
+  }
+
+  /** doNoScheduleTaintingPass for one node: the NoSchedule taints its conditions call for. */
+  private async reconcileNoScheduleTaints(name: string): Promise<void> {
+    const node = this.nodes.get(name);
+    if (node === undefined) return;
+    await this.rewriteNode(node, (current) => withTaints(current, noScheduleTaintsFor(current, formatTime(this.ctx.now()))));
+  }
+
+  /**
+   * Writes `change(node)` back — from the cached node first, then re-read after each conflict —
+   * and resolves with what was written; undefined when there was nothing to write or the node is gone.
+   */
+  private async rewriteNode(cached: Node, change: (node: Node) => Node | undefined, subresource?: "status"): Promise<Node | undefined> {
     let node = cached;
     for (let attempt = 1; ; attempt++) {
-      const taints = swapNoExecuteTaints(node, add, remove, formatTime(this.ctx.now()));
-      if (taints === undefined) return;
-      const updated = structuredClone(node);
-      updated.spec = { ...updated.spec, taints };
+      const updated = change(node);
+      if (updated === undefined) return undefined;
       try {
-        await this.ctx.client.update(resourceTypes.nodes, updated);
-        return;
+        return await this.ctx.client.update<Node>(resourceTypes.nodes, updated, subresource === undefined ? {} : { subresource });
       } catch (error) {
-        if (isNotFound(error)) return;
+        if (isNotFound(error)) return undefined;
         if (!isConflict(error) || attempt >= nodeUpdateAttemptsMax) throw error;
         node = await this.ctx.client.get<Node>(resourceTypes.nodes, node.metadata.name ?? "");
       }

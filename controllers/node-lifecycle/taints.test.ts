@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Node, Pod, Taint, Toleration } from "../../client/index.js";
-import { evictionDecision, podMarkedNotReady, podWithDisruptionTarget, swapNoExecuteTaints, taintActionFor, toleratesTaint } from "./taints.js";
+import { evictionDecision, noScheduleTaintsFor, podMarkedNotReady, podWithDisruptionTarget, swapNoExecuteTaints, taintActionFor, toleratesTaint } from "./taints.js";
 import { TaintingQueue, TokenBucket } from "./tainting-queue.js";
 
 const unreachable: Taint = { key: "node.kubernetes.io/unreachable", effect: "NoExecute", timeAdded: "2026-01-01T00:00:00Z" };
@@ -71,6 +71,31 @@ describe("node taints", () => {
     expect(taintActionFor(nodeWith([]), { type: "Ready", status: "False" })).toMatchObject({ kind: "queue", add: "node.kubernetes.io/not-ready" });
     // Already tainted the other way: swap at once, not rate-limited.
     expect(taintActionFor(nodeWith([unreachable]), { type: "Ready", status: "False" })).toEqual({ kind: "swap", add: "node.kubernetes.io/not-ready", remove: "node.kubernetes.io/unreachable" });
+  });
+});
+
+describe("NoSchedule taints by condition", () => {
+  const now = "2026-02-02T00:00:00Z";
+
+  it("adds the taints conditions and cordoning call for, and removes those no longer called for", () => {
+    const sick: Node = {
+      metadata: { name: "node-1" },
+      spec: { unschedulable: true, taints: [{ key: "dedicated", effect: "NoSchedule" }, { key: "node.kubernetes.io/memory-pressure", effect: "NoSchedule" }] },
+      status: { conditions: [{ type: "Ready", status: "Unknown" }, { type: "DiskPressure", status: "True" }, { type: "MemoryPressure", status: "False" }] },
+    };
+    expect(noScheduleTaintsFor(sick, now)).toEqual([
+      { key: "dedicated", effect: "NoSchedule" },
+      { key: "node.kubernetes.io/unreachable", effect: "NoSchedule", timeAdded: now },
+      { key: "node.kubernetes.io/disk-pressure", effect: "NoSchedule", timeAdded: now },
+      { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule", timeAdded: now },
+    ]);
+  });
+
+  it("changes nothing on a healthy node, nor on one already tainted as it should be", () => {
+    const healthy: Node = { metadata: { name: "node-1" }, spec: { taints: [unreachable] }, status: { conditions: [{ type: "Ready", status: "True" }] } };
+    expect(noScheduleTaintsFor(healthy, now)).toBeUndefined();
+    const notReady: Node = { metadata: { name: "node-1" }, spec: { taints: [{ key: "node.kubernetes.io/not-ready", effect: "NoSchedule" }] }, status: { conditions: [{ type: "Ready", status: "False" }] } };
+    expect(noScheduleTaintsFor(notReady, now)).toBeUndefined();
   });
 });
 

@@ -24,6 +24,37 @@ export function swapNoExecuteTaints(node: Node, add: readonly string[], remove: 
   return [...structuredClone(kept), ...added];
 }
 
+/** Condition → status → the NoSchedule taint it calls for (TaintNodesByCondition). */
+const conditionTaintKeys: Readonly<Record<string, Readonly<Partial<Record<string, string>>>>> = {
+  Ready: { False: notReadyTaintKey, Unknown: unreachableTaintKey },
+  MemoryPressure: { True: "node.kubernetes.io/memory-pressure" },
+  DiskPressure: { True: "node.kubernetes.io/disk-pressure" },
+  NetworkUnavailable: { True: "node.kubernetes.io/network-unavailable" },
+  PIDPressure: { True: "node.kubernetes.io/pid-pressure" },
+};
+export const unschedulableTaintKey = "node.kubernetes.io/unschedulable";
+const managedNoScheduleKeys = new Set([unschedulableTaintKey, ...Object.values(conditionTaintKeys).flatMap((byStatus) => Object.values(byStatus))]);
+
+/**
+ * doNoScheduleTaintingPass: the NoSchedule taints the node's conditions and spec.unschedulable
+ * call for, replacing the controller-managed ones it has; undefined when they already match.
+ */
+export function noScheduleTaintsFor(node: Node, timeAdded: string): Taint[] | undefined {
+  const wanted = new Set<string>();
+  for (const condition of node.status?.conditions ?? []) {
+    const key = conditionTaintKeys[condition.type]?.[condition.status];
+    if (key !== undefined) wanted.add(key);
+  }
+  if (node.spec?.unschedulable === true) wanted.add(unschedulableTaintKey);
+  const current = node.spec?.taints ?? [];
+  const managed = current.filter((taint) => taint.effect === "NoSchedule" && managedNoScheduleKeys.has(taint.key));
+  const stale = managed.filter((taint) => !wanted.has(taint.key));
+  const missing = [...wanted].filter((key) => !managed.some((taint) => taint.key === key));
+  if (stale.length === 0 && missing.length === 0) return undefined;
+  const kept = current.filter((taint) => !stale.includes(taint));
+  return [...structuredClone(kept), ...missing.map((key): Taint => ({ key, effect: "NoSchedule", timeAdded }))];
+}
+
 /** What processTaintBaseEviction does with a node, given its Ready condition as observed. */
 export type TaintAction =
   /** Swap the opposite taint at once (not rate-limited: the node is already tainted). */
