@@ -2,10 +2,10 @@
 // reconcile reads the caches, asks planDeployment, and carries out its actions in order,
 // stopping at the first failure (the key is retried with back-off, and the next plan starts from
 // whatever did happen).
-import { formatTime, isAlreadyExists, isInvalid, isNotFound, objectKey, resourceTypes, splitObjectKey, WorkQueue } from "../../client/index.js";
+import { formatTime, isAlreadyExists, isNotFound, objectKey, resourceTypes, splitObjectKey, WorkQueue } from "../../client/index.js";
 import type { EventRecorder, Informer, KubeClient, Pod } from "../../client/index.js";
 import { runWorkers, type Controller, type ControllerContext } from "../controller.js";
-import { adoptPatch, controllerOf, newControllerRef, releasePatch, resolveControllerRef, selectorMatches, type ReplicaSet } from "../replicaset/index.js";
+import { adoptPatch, controllerOf, newControllerRef, patchOwnerReferences, releasePatch, resolveControllerRef, selectorMatches, type ReplicaSet } from "../replicaset/index.js";
 import { newCondition, reasons, setCondition } from "./conditions.js";
 import { planDeployment } from "./plan.js";
 import type { DeploymentAction } from "./planner.js";
@@ -121,9 +121,9 @@ class DeploymentController implements Controller {
         this.recorder.record(deployment, action.type, action.reason, action.message);
         return;
       case "adoptReplicaSet":
-        return this.patchReplicaSet(action.replicaSet, adoptPatch(action.replicaSet, newControllerRef(deployment, "apps/v1", "Deployment")));
+        return patchOwnerReferences(this.client, resourceTypes.replicasets, action.replicaSet, adoptPatch(action.replicaSet, newControllerRef(deployment, "apps/v1", "Deployment")));
       case "releaseReplicaSet":
-        return this.patchReplicaSet(action.replicaSet, releasePatch(action.replicaSet, deployment.metadata.uid ?? ""));
+        return patchOwnerReferences(this.client, resourceTypes.replicasets, action.replicaSet, releasePatch(action.replicaSet, deployment.metadata.uid ?? ""));
       case "createReplicaSet":
         return this.createReplicaSet(deployment, action.replicaSet, written);
       case "updateReplicaSet": {
@@ -144,15 +144,6 @@ class DeploymentController implements Controller {
       case "updateDeploymentStatus":
         await this.client.update<Deployment>(resourceTypes.deployments, action.deployment, { subresource: "status" });
         return;
-    }
-  }
-
-  private async patchReplicaSet(replicaSet: ReplicaSet, patch: unknown): Promise<void> {
-    try {
-      await this.client.patch(resourceTypes.replicasets, replicaSet.metadata.name ?? "", patch, { namespace: replicaSet.metadata.namespace, patchType: "strategic" });
-    } catch (error) {
-      if (isNotFound(error) || isInvalid(error)) return;
-      throw error;
     }
   }
 

@@ -1,12 +1,13 @@
 // The ReplicaSet controller's shell: informer handlers feed expectations and the work queue;
 // reconcile reads the caches, asks planReplicaSet what to do, and does it (adopt/release patches,
 // pod creates in slow-start batches, deletes, the /status write).
-import { formatTime, isNotFound, isInvalid, objectKey, resourceTypes, retryOnConflict, splitObjectKey, WorkQueue, KubeUnavailableError } from "../../client/index.js";
+import { formatTime, isNotFound, objectKey, resourceTypes, retryOnConflict, splitObjectKey, WorkQueue, KubeUnavailableError } from "../../client/index.js";
 import type { EventRecorder, Informer, KubeClient, Pod } from "../../client/index.js";
 import { runWorkers, type Controller, type ControllerContext } from "../controller.js";
 import { adoptPatch, controllerOf, newControllerRef, releasePatch, resolveControllerRef } from "./controller-ref.js";
 import { ControllerExpectations, expectationsTimeoutMs } from "./expectations.js";
 import { selectorMatches } from "./label-selector.js";
+import { patchOwnerReferences } from "./owner-patch.js";
 import { isPodReady } from "./pod-state.js";
 import { planReplicaSet, replicaSetStatusChanged, slowStartBatches, withReplicaFailure } from "./plan.js";
 import type { ReplicaSet, ReplicaSetStatus } from "./types.js";
@@ -178,19 +179,9 @@ class ReplicaSetController implements Controller {
       if (fresh.metadata.uid !== replicaSet.metadata.uid) throw new Error(`original ReplicaSet ${namespace ?? ""}/${replicaSet.metadata.name ?? ""} is gone: got uid ${fresh.metadata.uid ?? ""}, wanted ${replicaSet.metadata.uid ?? ""}`);
       if (fresh.metadata.deletionTimestamp !== undefined) throw new Error(`ReplicaSet ${namespace ?? ""}/${replicaSet.metadata.name ?? ""} is being deleted; not adopting`);
       const reference = newControllerRef(replicaSet, "apps/v1", "ReplicaSet");
-      await Promise.all(adopt.map((pod) => this.patchPod(pod, adoptPatch(pod, reference))));
+      await Promise.all(adopt.map((pod) => patchOwnerReferences(this.client, resourceTypes.pods, pod, adoptPatch(pod, reference))));
     }
-    await Promise.all(release.map((pod) => this.patchPod(pod, releasePatch(pod, replicaSet.metadata.uid ?? ""))));
-  }
-
-  private async patchPod(pod: Pod, patch: unknown): Promise<void> {
-    try {
-      await this.client.patch(resourceTypes.pods, pod.metadata.name ?? "", patch, { namespace: pod.metadata.namespace, patchType: "strategic" });
-    } catch (error) {
-      // Gone, or no longer ours to change (uid mismatch answers 409/422): the next sync sees it.
-      if (isNotFound(error) || isInvalid(error)) return;
-      throw error;
-    }
+    await Promise.all(release.map((pod) => patchOwnerReferences(this.client, resourceTypes.pods, pod, releasePatch(pod, replicaSet.metadata.uid ?? ""))));
   }
 
   private async createPods(key: string, replicaSet: ReplicaSet, count: number): Promise<void> {

@@ -6,6 +6,7 @@ export { newReplicaSetController, replicaSetComponent, type ReplicaSetController
 export { planReplicaSet, replicaSetStatus, slowStartBatches, burstReplicasMax, type ReplicaSetPlan } from "./plan.js";
 export { ControllerExpectations, expectationsTimeoutMs } from "./expectations.js";
 export { claimChildren, controllerOf, newControllerRef, adoptPatch, releasePatch, resolveControllerRef, type Claim, type ClaimOwner, type OwnerLookup } from "./controller-ref.js";
+export { patchOwnerReferences } from "./owner-patch.js";
 export { selectorMatches, selectsEverything } from "./label-selector.js";
 export { isPodActive, isPodAvailable, isPodReady } from "./pod-state.js";
 export { compareForDeletion, podsToDelete, podDeletionCostAnnotation } from "./pod-ranking.js";
