@@ -417,11 +417,11 @@ class NodeLifecycleController implements Controller {
   /** addConditionAndDeletePod: DisruptionTarget on the live pod, then a delete of that very pod (uid). */
   private async evict(cached: Pod): Promise<void> {
     const key = objectKey(cached);
-    this.evictionRecorder.record(cached, "Normal", "TaintManagerEviction", `Marking for deletion Pod ${key}`);
     const { name = "", namespace } = cached.metadata;
     try {
       const live = await this.ctx.client.get<Pod>(resourceTypes.pods, name, namespace);
       if (live.metadata.uid !== cached.metadata.uid || !isEvictable(live)) return;
+      this.evictionRecorder.record(live, "Normal", "TaintManagerEviction", `Marking for deletion Pod ${key}`);
       const marked = podWithDisruptionTarget(live, formatTime(this.ctx.now()));
       if (marked !== undefined) await this.ctx.client.update(resourceTypes.pods, marked, { subresource: "status" });
       await this.ctx.client.delete(resourceTypes.pods, name, { ...(namespace === undefined ? {} : { namespace }), preconditions: { uid: live.metadata.uid ?? "" } });
