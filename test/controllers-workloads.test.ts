@@ -34,6 +34,12 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined> |
   throw new Error(`timed out waiting for ${what}${lastError === undefined ? "" : ` (last error: ${(lastError as Error).message})`}`);
 }
 
+/** The real kubectl (v1.32 through gcloud's dispatcher) against our apiserver. */
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)("kubectl", ["--server", apiserver.url, ...args], { timeout: 20_000 });
+  return stdout;
+}
+
 const isReady = (pod: Pod) => pod.status?.conditions?.some((condition) => condition.type === "Ready" && condition.status === "True") === true;
 
 /** `kubectl rollout status`'s test of a finished rollout. */
@@ -132,10 +138,25 @@ describe("workload controllers (in process, real apiserver, scheduler and kubele
     expect(rolled.status?.conditions?.find((condition) => condition.type === "Progressing")?.reason).toBe("NewReplicaSetAvailable");
     expect(rolled.status?.conditions?.find((condition) => condition.type === "Available")?.status).toBe("True");
     // The real kubectl agrees that the rollout finished.
-    const { stdout } = await promisify(execFile)("kubectl", ["--server", apiserver.url, "rollout", "status", "deployment/web", "-n", namespace, "--timeout=15s"], { timeout: 20_000 });
+    const stdout = await kubectl("rollout", "status", "deployment/web", "-n", namespace, "--timeout=15s");
     expect(stdout).toContain('deployment "web" successfully rolled out');
     const replicaSets = (await client.list<ReplicaSet>(resourceTypes.replicasets, { namespace })).items.filter((replicaSet) => replicaSet.metadata.name?.startsWith("web-") === true);
     expect(replicaSets.map((replicaSet) => replicaSet.spec.replicas).sort()).toEqual([0, 6]);
+
+    // The real kubectl's rollback: it patches the template of revision 1 back in; the old
+    // ReplicaSet is reused under revision 3.
+    await kubectl("rollout", "undo", "deployment/web", "-n", namespace);
+    const undone = await eventually("the rollback complete", async () => {
+      const deployment = await client.get<Deployment>(resourceTypes.deployments, "web", namespace);
+      const pods = livePods();
+      return rolledOut(deployment) && pods.length === 6 && pods.every((pod) => image(pod) === "nginx:1.27" && isReady(pod)) ? deployment : undefined;
+    });
+    expect(undone.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("3");
+    expect(mostPods).toBeLessThanOrEqual(7);
+    expect(fewestReady).toBeGreaterThanOrEqual(5);
+    const afterUndo = (await client.list<ReplicaSet>(resourceTypes.replicasets, { namespace })).items.filter((replicaSet) => replicaSet.metadata.name?.startsWith("web-") === true);
+    expect(afterUndo).toHaveLength(2);
+    expect(afterUndo.find((replicaSet) => replicaSet.spec.replicas === 6)?.metadata.annotations).toMatchObject({ "deployment.kubernetes.io/revision": "3", "deployment.kubernetes.io/revision-history": "1" });
 
     await client.patch(resourceTypes.deployments, "web", { spec: { replicas: 2 } }, { namespace, subresource: "scale" });
     await eventually("scaled to 2", async () => {
@@ -147,7 +168,7 @@ describe("workload controllers (in process, real apiserver, scheduler and kubele
     expect(scaling.some((message) => /^Scaled up replica set web-[a-z0-9]+ from 0 to 6$/.test(message))).toBe(true);
     expect(scaling.some((message) => /^Scaled down replica set web-[a-z0-9]+ from 6 to 2$/.test(message))).toBe(true);
     expect(events.some((event) => event.reason === "SuccessfulCreate" && event.involvedObject.kind === "ReplicaSet" && /^Created pod: web-[a-z0-9]+-[a-z0-9]+$/.test(event.message ?? ""))).toBe(true);
-  }, 40_000);
+  }, 60_000);
 
   it("a ReplicaSet adopts a matching orphan pod and creates only the rest", async () => {
     await client.create<Pod>(resourceTypes.pods, { metadata: { name: "cache-orphan", namespace, labels: { app: "cache" } }, spec: { containers: [{ name: "cache", image: "redis:7" }] } });
