@@ -9,6 +9,7 @@ import { runEvents, type EventsFlags } from "./events.js";
 import { runGet } from "./get.js";
 import { runMetadataEdit, type MetadataField } from "./metadata-edit.js";
 import { runCordon, runDrain, type DrainFlags } from "./node-maintenance.js";
+import { runRolloutHistory, runRolloutPause, runRolloutRestart, runRolloutStatus, runRolloutUndo, type RolloutStatusFlags } from "./rollout.js";
 import { runScale, type ScaleFlags } from "./scale.js";
 import { createSession, defaultServers, serverList, type Io, type Session } from "./session.js";
 
@@ -160,6 +161,52 @@ function defineEvents(context: VerbContext): void {
     });
 }
 
+function revisionNumber(value: string): number {
+  const revision = Number(value);
+  if (!Number.isInteger(revision) || revision < 0) throw new CommanderError(1, "kubectl-lite.invalidRevision", `error: invalid revision "${value}"`);
+  return revision;
+}
+
+function defineRollout(context: VerbContext): void {
+  const rollout = context.program.command("rollout").description("Manage the rollout of a deployment");
+  rollout
+    .command("status")
+    .argument("<resources...>", "deployment/NAME")
+    .option("-w, --watch [bool]", "wait until the rollout is over (default true)", goBoolean)
+    .option("--timeout <duration>", "give up after this long (0: never)")
+    .action(async (resources: string[], options: RolloutStatusFlags) => {
+      context.done(await runRolloutStatus(context.session(), resources, options));
+    });
+  rollout
+    .command("history")
+    .argument("<resources...>", "deployment/NAME")
+    .option("--revision <number>", "the pod template of one revision", revisionNumber, 0)
+    .action(async (resources: string[], options: { revision: number }) => {
+      context.done(await runRolloutHistory(context.session(), resources, options.revision));
+    });
+  rollout
+    .command("undo")
+    .argument("<resources...>", "deployment/NAME")
+    .option("--to-revision <number>", "the revision to go back to (0: the previous one)", revisionNumber, 0)
+    .action(async (resources: string[], options: { toRevision: number }) => {
+      context.done(await runRolloutUndo(context.session(), resources, options.toRevision));
+    });
+  rollout
+    .command("restart")
+    .argument("<resources...>", "deployment/NAME")
+    .action(async (resources: string[]) => {
+      context.done(await runRolloutRestart(context.session(), resources));
+    });
+  for (const [verb, paused] of [["pause", true], ["resume", false]] as const) {
+    rollout
+      .command(verb)
+      .argument("<resources...>", "deployment/NAME")
+      .action(async (resources: string[]) => {
+        context.done(await runRolloutPause(context.session(), resources, paused));
+      });
+  }
+}
+
 export const verbDefinitions: readonly ((context: VerbContext) => void)[] = [
   defineApply,
   defineGet,
@@ -170,6 +217,7 @@ export const verbDefinitions: readonly ((context: VerbContext) => void)[] = [
   defineNodeMaintenance,
   defineCreate,
   defineEvents,
+  defineRollout,
 ];
 
 /** Runs the CLI; resolves with the process exit code. */
