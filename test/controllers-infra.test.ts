@@ -32,6 +32,7 @@ let informers: SharedInformers;
 const kubelets = new Map<string, ComponentProcess>();
 const stop = new AbortController();
 let running: Promise<void>[] = [];
+const logLines: string[] = [];
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -78,7 +79,8 @@ function startKubelet(node: string): Promise<ComponentProcess> {
 beforeAll(async () => {
   cluster = await startStoreCluster({ members: 1 });
   apiserver = await startApiServerProcess(cluster.endpoints, ["--default-not-ready-toleration-seconds", "1", "--default-unreachable-toleration-seconds", "1"]);
-  const logger = pino({ level: "warn" });
+  // Info lines are kept (not printed) so that a test can wait for what the controllers report.
+  const logger = pino({ level: "info" }, { write: (line: string) => void logLines.push(line) });
   client = new KubeClient({ servers: [apiserver.url], logger });
   for (const node of [liveNode, doomedNode]) kubelets.set(node, await startKubelet(node));
   informers = new SharedInformers(client, logger);
@@ -219,5 +221,22 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
     expect(events.some((e) => e.reason === "TaintManagerEviction" && e.involvedObject.name === "victim" && e.message === "Marking for deletion Pod default/victim")).toBe(true);
     expect(events.some((e) => e.reason === "NodeNotReady" && e.involvedObject.kind === "Node" && e.involvedObject.name === doomedNode)).toBe(true);
     expect(events.some((e) => e.reason === "NodeNotReady" && e.involvedObject.name === "survivor" && e.type === "Warning")).toBe(true);
+  });
+
+  it("stops tainting and evicting when every node is lost at once (full disruption)", async () => {
+    await client.create(resourceTypes.pods, webPod("bystander", liveNode));
+    await eventually("the bystander running", async () => {
+      const pod = await client.get<Pod>(resourceTypes.pods, "bystander", namespace);
+      return pod.status?.phase === "Running" ? true : undefined;
+    });
+    await Promise.all([...kubelets.values()].map((kubelet) => kubelet.stop("SIGKILL")));
+    await eventually("full disruption reported", async () => (logLines.some((line) => line.includes("entered master disruption mode")) ? true : undefined));
+    await eventually("every node Unknown and none NoExecute-tainted", async () => {
+      const nodes = (await client.list<Node>(resourceTypes.nodes)).items;
+      const allUnknown = nodes.every((n) => n.status?.conditions?.find((c) => c.type === "Ready")?.status === "Unknown");
+      return allUnknown && nodes.every((n) => !(n.spec?.taints ?? []).some((t) => t.effect === "NoExecute")) ? true : undefined;
+    });
+    const bystander = await client.get<Pod>(resourceTypes.pods, "bystander", namespace);
+    expect(bystander.metadata.deletionTimestamp).toBeUndefined();
   });
 });

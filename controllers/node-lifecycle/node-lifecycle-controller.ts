@@ -294,20 +294,21 @@ class NodeLifecycleController implements Controller {
     const { settings } = this.ctx;
     const plan = planDisruption(this.zoneStates, zoneReadyStatuses, settings.unhealthyZoneThreshold, settings);
     const now = this.ctx.now();
-    if (plan.kind === "enter-full-disruption") {
-      this.ctx.logger.info({ controller: this.name }, "all nodes are not Ready: entering master disruption mode, evictions stop");
-      for (const node of this.nodes.list()) {
-        await this.markNodeAsReachable(node).catch((error: unknown) => this.logFailure("removing taints", node.metadata.name ?? "", error));
-      }
-    } else if (plan.kind === "exit-full-disruption") {
-      this.ctx.logger.info({ controller: this.name }, "some nodes are Ready: exiting master disruption mode");
-      // Every node gets a full grace period again, measured from now.
-      for (const [name, health] of this.health) this.health.set(name, { ...health, probeTimestampMs: now, readyTransitionTimestampMs: now });
-    }
+    // Rates first: a node must not be tainted by the tainting pass after it was untainted here.
     if (plan.kind !== "unchanged") {
       for (const [zone, rate] of plan.rates) this.ensureZone(zone).setRate(rate, now);
     }
     this.zoneStates = plan.zoneStates;
+    if (plan.kind === "enter-full-disruption") {
+      for (const node of this.nodes.list()) {
+        await this.markNodeAsReachable(node).catch((error: unknown) => this.logFailure("removing taints", node.metadata.name ?? "", error));
+      }
+      this.ctx.logger.info({ controller: this.name }, "all nodes are not Ready: entered master disruption mode, taints removed, evictions stopped");
+    } else if (plan.kind === "exit-full-disruption") {
+      // Every node gets a full grace period again, measured from now.
+      for (const [name, health] of this.health) this.health.set(name, { ...health, probeTimestampMs: now, readyTransitionTimestampMs: now });
+      this.ctx.logger.info({ controller: this.name }, "some nodes are Ready: exited master disruption mode");
+    }
   }
 
   private ensureZone(zone: string): TaintingQueue {
