@@ -3,6 +3,7 @@
 // of keys, and reconcile(key) compares desired with actual and acts. (Issue 8.)
 import { runControllerManagerWith } from "./cli.js";
 import type { ControllerFactory } from "./controller-manager.js";
+import { newDeploymentController } from "./deployment/index.js";
 import { newEndpointsController } from "./endpoints/index.js";
 import { newGarbageCollectorController } from "./garbage-collector/index.js";
 import { newNamespaceController } from "./namespace/index.js";
@@ -11,6 +12,7 @@ import { newReplicaSetController } from "./replicaset/index.js";
 
 /** Every controller `kube-lite controller-manager` runs. */
 export const allControllers: readonly ControllerFactory[] = [
+  newDeploymentController,
   (context) => newReplicaSetController(context),
   newNodeLifecycleController,
   newGarbageCollectorController,
