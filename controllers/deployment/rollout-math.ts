@@ -69,11 +69,23 @@ export function availableReplicaCount(replicaSets: readonly (ReplicaSet | undefi
   return replicaSets.reduce((sum, replicaSet) => sum + (replicaSet?.status?.availableReplicas ?? 0), 0);
 }
 
-/** NewRSNewReplicas: how big the new ReplicaSet may be now. */
+/**
+ * The pods a rollout has to assume exist: a ReplicaSet that was scaled down still runs its
+ * surplus until its controller deletes them (status.replicas says how many are still active).
+ */
+export function podCountForSurge(replicaSets: readonly ReplicaSet[]): number {
+  return replicaSets.reduce((sum, replicaSet) => sum + Math.max(specReplicas(replicaSet), replicaSet.status?.replicas ?? 0), 0);
+}
+
+/**
+ * NewRSNewReplicas: how big the new ReplicaSet may be now. One deliberate difference from
+ * upstream (which counts spec.replicas only): pods an old ReplicaSet has not deleted yet count,
+ * so a ReplicaSet controller that creates before it deletes never takes the pods past maxSurge.
+ */
 export function newReplicaSetReplicas(deployment: Deployment, allReplicaSets: readonly ReplicaSet[], newReplicaSet: ReplicaSet): number {
   const desired = desiredReplicas(deployment);
   if (!isRollingUpdate(deployment)) return desired;
-  const current = replicaCount(allReplicaSets);
+  const current = podCountForSurge(allReplicaSets);
   const maxTotal = desired + maxSurge(deployment);
   if (current >= maxTotal) return specReplicas(newReplicaSet);
   const scaleUp = Math.min(maxTotal - current, desired - specReplicas(newReplicaSet));

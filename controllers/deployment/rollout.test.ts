@@ -7,11 +7,15 @@ import { maxSurge, maxUnavailable } from "./rollout-math.js";
 import { DeploymentWorld, deploymentFixture } from "./simulation.js";
 import type { IntOrPercent } from "./types.js";
 
-/** Runs syncs until nothing changes; `check` runs whenever pods changed. Returns the step count. */
+/**
+ * Runs syncs until nothing changes; `check` runs whenever pods changed. The Deployment controller
+ * syncs twice before the ReplicaSet controller catches up (it reacts to its own writes first), so
+ * it decides from ReplicaSets whose pods and status lag their spec. Returns the step count.
+ */
 function settle(world: DeploymentWorld, check: () => void = () => undefined, stepsMax = 5000): number {
   for (let step = 0; step < stepsMax; step += 1) {
-    const writes = world.syncDeployment().filter((action) => action.kind !== "event");
-    world.syncReplicaSets();
+    const writes = [...world.syncDeployment(), ...world.syncDeployment()].filter((action) => action.kind !== "event");
+    world.syncReplicaSets(check);
     check();
     const progressed = world.onePodReady();
     check();

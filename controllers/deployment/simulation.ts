@@ -80,15 +80,23 @@ export class DeploymentWorld {
     }
   }
 
-  /** The ideal ReplicaSet controller: pods to spec.replicas (not ready ones go first), exact status. */
-  syncReplicaSets(): void {
+  /**
+   * The ReplicaSet controller: pods to spec.replicas (not ready ones go first), exact status. It
+   * creates for every ReplicaSet before it deletes for any (the worst order for maxSurge), and
+   * `between` looks at the pods in that moment.
+   */
+  syncReplicaSets(between: () => void = () => undefined): void {
+    const owned = (replicaSet: ReplicaSet) => this.pods.filter((pod) => pod.owner === replicaSet.metadata.uid);
     for (const replicaSet of this.replicaSets.values()) {
-      const uid = replicaSet.metadata.uid ?? "";
-      const owned = this.pods.filter((pod) => pod.owner === uid);
       const wanted = replicaSet.spec.replicas ?? 1;
-      for (let count = owned.length; count < wanted; count += 1) this.pods.push({ name: `${replicaSet.metadata.name ?? ""}-${(this.serial += 1)}`, owner: uid, ready: false });
-      if (owned.length > wanted) {
-        const doomed = new Set([...owned].sort((a, b) => Number(a.ready) - Number(b.ready)).slice(0, owned.length - wanted));
+      for (let count = owned(replicaSet).length; count < wanted; count += 1) this.pods.push({ name: `${replicaSet.metadata.name ?? ""}-${(this.serial += 1)}`, owner: replicaSet.metadata.uid ?? "", ready: false });
+    }
+    between();
+    for (const replicaSet of this.replicaSets.values()) {
+      const pods = owned(replicaSet);
+      const wanted = replicaSet.spec.replicas ?? 1;
+      if (pods.length > wanted) {
+        const doomed = new Set([...pods].sort((a, b) => Number(a.ready) - Number(b.ready)).slice(0, pods.length - wanted));
         this.pods = this.pods.filter((pod) => !doomed.has(pod));
       }
       this.reportStatus(replicaSet);
