@@ -224,7 +224,9 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
   });
 
   it("stops tainting and evicting when every node is lost at once (full disruption)", async () => {
-    await client.create(resourceTypes.pods, webPod("bystander", liveNode));
+    // Tolerates an unreachable node for 5 s: time enough for the controller to see that every
+    // node is gone, whichever one it saw go first.
+    await client.create(resourceTypes.pods, webPod("bystander", liveNode, [{ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 5 }]));
     await eventually("the bystander running", async () => {
       const pod = await client.get<Pod>(resourceTypes.pods, "bystander", namespace);
       return pod.status?.phase === "Running" ? true : undefined;

@@ -41,6 +41,7 @@ import {
   podWithDisruptionTarget,
   swapNoExecuteTaints,
   taintActionFor,
+  taintIdentity,
   unreachableTaintKey,
 } from "./taints.js";
 import { TaintingQueue } from "./tainting-queue.js";
@@ -102,7 +103,7 @@ class NodeLifecycleController implements Controller {
   /** Pods keyed for eviction: work queue of pod keys, with delayed adds for toleration deadlines. */
   private readonly evictions = new WorkQueue();
   private readonly scheduledEvictions = new Set<string>();
-  /** When we first saw a NoExecute taint that carries no timeAdded: "node/key/value". */
+  /** When we first saw each NoExecute taint (taintIdentity), forgotten when it goes. */
   private readonly taintFirstSeen = new Map<string, number>();
   private readonly passes = new WorkQueue();
   /** Node names whose NoSchedule condition taints need checking. */
@@ -130,20 +131,23 @@ class NodeLifecycleController implements Controller {
         this.evictions.add(objectKey(pod));
       },
     });
-    const nodeTaintsChanged = (previous: Node | undefined, node: Node): void => {
-      if (previous !== undefined && JSON.stringify(noExecuteTaints(previous)) === JSON.stringify(noExecuteTaints(node))) return;
-      for (const key of this.podsByNode.keys(node.metadata.name ?? "")) this.evictions.add(key);
+    const nodeTaintsChanged = (previous: Node | undefined, node: Node | undefined, name: string): void => {
+      const before = noExecuteTaints(previous);
+      const after = noExecuteTaints(node);
+      if (previous !== undefined && node !== undefined && JSON.stringify(before) === JSON.stringify(after)) return;
+      this.noteTaints(name, before, after);
+      for (const key of this.podsByNode.keys(name)) this.evictions.add(key);
     };
     this.nodes.addHandler({
       onAdd: (node) => {
         this.nodeUpdates.add(node.metadata.name ?? "");
-        nodeTaintsChanged(undefined, node);
+        nodeTaintsChanged(undefined, node, node.metadata.name ?? "");
       },
       onUpdate: (previous, node) => {
         this.nodeUpdates.add(node.metadata.name ?? "");
-        nodeTaintsChanged(previous, node);
+        nodeTaintsChanged(previous, node, node.metadata.name ?? "");
       },
-      onDelete: (node) => nodeTaintsChanged(undefined, node),
+      onDelete: (node) => nodeTaintsChanged(node, undefined, node.metadata.name ?? ""),
     });
   }
 
@@ -389,18 +393,12 @@ class NodeLifecycleController implements Controller {
     }
     if (!isEvictable(pod)) return;
     const nodeName = node.metadata.name ?? "";
-    const firstSeen = (taint: Taint): number => {
-      const id = `${nodeName}/${taint.key}/${taint.value ?? ""}`;
-      let seen = this.taintFirstSeen.get(id);
-      if (seen === undefined) this.taintFirstSeen.set(id, (seen = this.ctx.now()));
-      return seen;
-    };
-    const decision = evictionDecision(pod, taints, firstSeen);
+    const now = this.ctx.now();
+    const decision = evictionDecision(pod, taints, (taint) => this.taintFirstSeen.get(taintIdentity(nodeName, taint)) ?? now);
     if (decision.kind === "keep") {
       this.cancelEviction(key, pod);
       return;
     }
-    const now = this.ctx.now();
     if (decision.kind === "evict-at" && decision.atMs > now) {
       this.scheduledEvictions.add(key);
       this.evictions.addAfter(key, decision.atMs - now);
@@ -408,6 +406,17 @@ class NodeLifecycleController implements Controller {
     }
     this.scheduledEvictions.delete(key);
     await this.evict(pod);
+  }
+
+  /** Remembers when each NoExecute taint of a node was first seen; forgets the ones that went. */
+  private noteTaints(nodeName: string, before: readonly Taint[], after: readonly Taint[]): void {
+    const now = this.ctx.now();
+    const current = new Set(after.map((taint) => taintIdentity(nodeName, taint)));
+    for (const taint of before) {
+      const id = taintIdentity(nodeName, taint);
+      if (!current.has(id)) this.taintFirstSeen.delete(id);
+    }
+    for (const id of current) if (!this.taintFirstSeen.has(id)) this.taintFirstSeen.set(id, now);
   }
 
   private cancelEviction(key: string, pod: Pod | undefined): void {

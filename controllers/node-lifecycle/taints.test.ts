@@ -18,9 +18,8 @@ function nodeWith(taints: Taint[]): Node {
   return { metadata: { name: "node-1" }, spec: { taints } };
 }
 
-const never = (): number => {
-  throw new Error("timeAdded is set: first-seen time must not be asked for");
-};
+/** Seen long after it was added (a controller that took over late). */
+const seenLate = (): number => t0 + 3_600_000;
 
 describe("tolerations and eviction decisions", () => {
   it("matches tolerations as ToleratesTaint", () => {
@@ -33,12 +32,17 @@ describe("tolerations and eviction decisions", () => {
   });
 
   it("evicts at once a pod that does not tolerate the taint", () => {
-    expect(evictionDecision(pod(), [unreachable], never)).toEqual({ kind: "evict" });
+    expect(evictionDecision(pod(), [unreachable], seenLate)).toEqual({ kind: "evict" });
   });
 
-  it("evicts when tolerationSeconds run out, counted from the taint's timeAdded", () => {
+  it("evicts when tolerationSeconds run out, from the end of timeAdded's second when seen late", () => {
     const tolerating = pod([{ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 }]);
-    expect(evictionDecision(tolerating, [unreachable], never)).toEqual({ kind: "evict-at", atMs: t0 + 300_000 });
+    expect(evictionDecision(tolerating, [unreachable], seenLate)).toEqual({ kind: "evict-at", atMs: t0 + 999 + 300_000 });
+  });
+
+  it("counts from when the taint was first seen when that is earlier: never early, whatever timeAdded rounds to", () => {
+    const tolerating = pod([{ key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 1 }]);
+    expect(evictionDecision(tolerating, [unreachable], () => t0 + 250)).toEqual({ kind: "evict-at", atMs: t0 + 1_250 });
   });
 
   it("uses the first-seen time for a taint without timeAdded, and the earliest deadline of several", () => {
@@ -51,9 +55,9 @@ describe("tolerations and eviction decisions", () => {
   });
 
   it("keeps pods that tolerate forever, and ignores taints other than NoExecute", () => {
-    expect(evictionDecision(pod([{ operator: "Exists" }]), [unreachable], never)).toEqual({ kind: "keep" });
-    expect(evictionDecision(pod(), [{ key: "x", effect: "NoSchedule" }], never)).toEqual({ kind: "keep" });
-    expect(evictionDecision(pod([{ operator: "Exists", effect: "NoExecute", tolerationSeconds: 0 }]), [unreachable], never)).toEqual({ kind: "evict" });
+    expect(evictionDecision(pod([{ operator: "Exists" }]), [unreachable], seenLate)).toEqual({ kind: "keep" });
+    expect(evictionDecision(pod(), [{ key: "x", effect: "NoSchedule" }], seenLate)).toEqual({ kind: "keep" });
+    expect(evictionDecision(pod([{ operator: "Exists", effect: "NoExecute", tolerationSeconds: 0 }]), [unreachable], seenLate)).toEqual({ kind: "evict" });
   });
 });
 

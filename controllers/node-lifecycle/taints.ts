@@ -91,10 +91,20 @@ export type EvictionDecision =
 
 /**
  * When the pod must leave a node with these taints. Each NoExecute taint needs a toleration (the
- * first matching one counts, as GetMatchingTolerations); a toleration with tolerationSeconds runs
- * from the taint's timeAdded (`firstSeenMs(taint)` when the taint carries none); the earliest
- * deadline wins; tolerationSeconds <= 0 means at once.
+ * first matching one counts, as GetMatchingTolerations); the earliest deadline wins;
+ * tolerationSeconds <= 0 means at once.
+ *
+ * A toleration's time runs from when the taint was added, which we bound from above two ways:
+ * when this controller first saw it (`firstSeenMs`, as upstream's taint manager counts), and the
+ * end of the second its timeAdded names (timeAdded has whole seconds). The earlier bound wins, so
+ * a pod is never evicted early, and a controller that took over (and saw the taint late) still
+ * counts from about when the taint was added rather than starting the toleration over.
  */
+/** Identifies one NoExecute taint on one node; a taint removed and added again is another one. */
+export function taintIdentity(nodeName: string, taint: Taint): string {
+  return JSON.stringify([nodeName, taint.key, taint.value ?? "", taint.effect, taint.timeAdded ?? ""]);
+}
+
 export function evictionDecision(pod: Pod, taints: readonly Taint[], firstSeenMs: (taint: Taint) => number): EvictionDecision {
   const noExecute = taints.filter((taint) => taint.effect === "NoExecute");
   if (noExecute.length === 0) return { kind: "keep" };
@@ -105,7 +115,8 @@ export function evictionDecision(pod: Pod, taints: readonly Taint[], firstSeenMs
     if (toleration === undefined) return { kind: "evict" };
     if (toleration.tolerationSeconds === undefined) continue;
     if (toleration.tolerationSeconds <= 0) return { kind: "evict" };
-    const startMs = taint.timeAdded === undefined ? firstSeenMs(taint) : Date.parse(taint.timeAdded);
+    const addedBoundMs = taint.timeAdded === undefined ? Number.POSITIVE_INFINITY : Date.parse(taint.timeAdded) + 999;
+    const startMs = Math.min(firstSeenMs(taint), addedBoundMs);
     deadlineMs = Math.min(deadlineMs, startMs + toleration.tolerationSeconds * 1000);
   }
   return deadlineMs === Number.POSITIVE_INFINITY ? { kind: "keep" } : { kind: "evict-at", atMs: deadlineMs };
