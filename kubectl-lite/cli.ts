@@ -5,6 +5,7 @@ import { runApply } from "./apply.js";
 import { errorMessage } from "./error-message.js";
 import { runCreateNamespace } from "./create.js";
 import { runDelete, type DeleteFlags } from "./delete.js";
+import { runDescribe, type DescribeFlags } from "./describe.js";
 import { runEvents, type EventsFlags } from "./events.js";
 import { runGet } from "./get.js";
 import { runMetadataEdit, type MetadataField } from "./metadata-edit.js";
@@ -149,6 +150,19 @@ function defineCreate(context: VerbContext): void {
     });
 }
 
+function defineDescribe(context: VerbContext): void {
+  context.program
+    .command("describe")
+    .description("Show details of a specific resource or group of resources")
+    .argument("<type>", "TYPE or TYPE/NAME")
+    .argument("[names...]", "names or name prefixes")
+    .option("-l, --selector <selector>", "label selector")
+    .option("-A, --all-namespaces", "across every namespace")
+    .action(async (type: string, names: string[], options: DescribeFlags) => {
+      context.done(await runDescribe(context.session(), [type, ...names], options));
+    });
+}
+
 function defineEvents(context: VerbContext): void {
   context.program
     .command("events")
@@ -217,6 +231,7 @@ export const verbDefinitions: readonly ((context: VerbContext) => void)[] = [
   defineNodeMaintenance,
   defineCreate,
   defineEvents,
+  defineDescribe,
   defineRollout,
 ];
 

@@ -7,14 +7,14 @@ export interface TabwriterOptions {
   readonly padding: number;
 }
 
-/** Formats tab-separated lines; the text after a line's last tab is never padded. */
+/** Formats tab-separated lines; the text after a line's last tab is never padded (an empty one leaves the padding, as Go's does). */
 export function tabwrite(lines: readonly string[], options: TabwriterOptions): string[] {
   const cells = lines.map((line) => line.split("\t"));
   const widths: number[] = [];
   const output: string[] = new Array<string>(lines.length).fill("");
   const render = (index: number): void => {
     const row = cells[index] ?? [];
-    output[index] = row.map((cell, column) => (column < row.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell)).join("").trimEnd();
+    output[index] = row.map((cell, column) => (column < row.length - 1 ? cell.padEnd(widths[column] ?? 0) : cell)).join("");
   };
   const format = (first: number, last: number): void => {
     const column = widths.length;
