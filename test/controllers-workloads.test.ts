@@ -129,7 +129,7 @@ describe("workload controllers (in process, real apiserver, scheduler and kubele
         const pods = livePods();
         return rolledOut(deployment) && pods.length === 6 && pods.every((pod) => image(pod) === "nginx:1.28" && isReady(pod)) ? deployment : undefined;
       },
-      30_000,
+      40_000,
     );
     expect(mostPods).toBeLessThanOrEqual(7);
     expect(fewestReady).toBeGreaterThanOrEqual(5);
@@ -150,7 +150,7 @@ describe("workload controllers (in process, real apiserver, scheduler and kubele
       const deployment = await client.get<Deployment>(resourceTypes.deployments, "web", namespace);
       const pods = livePods();
       return rolledOut(deployment) && pods.length === 6 && pods.every((pod) => image(pod) === "nginx:1.27" && isReady(pod)) ? deployment : undefined;
-    });
+    }, 40_000);
     expect(undone.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("3");
     expect(mostPods).toBeLessThanOrEqual(7);
     expect(fewestReady).toBeGreaterThanOrEqual(5);
@@ -168,23 +168,41 @@ describe("workload controllers (in process, real apiserver, scheduler and kubele
     expect(scaling.some((message) => /^Scaled up replica set web-[a-z0-9]+ from 0 to 6$/.test(message))).toBe(true);
     expect(scaling.some((message) => /^Scaled down replica set web-[a-z0-9]+ from 6 to 2$/.test(message))).toBe(true);
     expect(events.some((event) => event.reason === "SuccessfulCreate" && event.involvedObject.kind === "ReplicaSet" && /^Created pod: web-[a-z0-9]+-[a-z0-9]+$/.test(event.message ?? ""))).toBe(true);
-  }, 60_000);
+  }, 90_000);
 
-  it("a ReplicaSet adopts a matching orphan pod and creates only the rest", async () => {
-    await client.create<Pod>(resourceTypes.pods, { metadata: { name: "cache-orphan", namespace, labels: { app: "cache" } }, spec: { containers: [{ name: "cache", image: "redis:7" }] } });
+  it("a ReplicaSet adopts a matching orphan pod, creates only the rest, and never a pod too many", async () => {
+    const seen = new Set<string>();
+    const remember = (pod: Pod) => {
+      if (pod.metadata.labels?.app === "cache") seen.add(pod.metadata.uid ?? "");
+    };
+    podWatch.addHandler({ onAdd: remember, onUpdate: (_previous, pod) => remember(pod) });
+    await client.create<Pod>(resourceTypes.pods, { metadata: { name: "orphan-cache", namespace, labels: { app: "cache" } }, spec: { containers: [{ name: "cache", image: "redis:7" }] } });
     const replicaSet = await client.create<ReplicaSet>(resourceTypes.replicasets, {
       metadata: { name: "cache", namespace },
       spec: { replicas: 3, selector: { matchLabels: { app: "cache" } }, template: { metadata: { labels: { app: "cache" } }, spec: { containers: [{ name: "cache", image: "redis:7" }] } } },
     });
-    const pods = await eventually("3 cache pods owned by the ReplicaSet", () => {
-      const owned = podWatch.list().filter((pod) => pod.metadata.labels?.app === "cache" && pod.metadata.ownerReferences?.[0]?.uid === replicaSet.metadata.uid);
-      return owned.length === 3 ? owned : undefined;
-    });
-    expect(pods.map((pod) => pod.metadata.name)).toContain("cache-orphan");
+    const ownedPods = () => podWatch.list().filter((pod) => pod.metadata.labels?.app === "cache" && pod.metadata.ownerReferences?.[0]?.uid === replicaSet.metadata.uid);
+    const pods = await eventually("3 cache pods owned by the ReplicaSet", () => (ownedPods().length === 3 ? ownedPods() : undefined));
+    expect(pods.map((pod) => pod.metadata.name)).toContain("orphan-cache");
     const status = await eventually("status counts", async () => {
       const current = await client.get<ReplicaSet>(resourceTypes.replicasets, "cache", namespace);
       return current.status?.readyReplicas === 3 ? current.status : undefined;
     });
     expect(status).toMatchObject({ replicas: 3, fullyLabeledReplicas: 3, availableReplicas: 3, observedGeneration: 1 });
-  });
+    expect(seen.size).toBe(3);
+
+    // Scale up in a burst (slow-start batches of 1, 2, 4, 8, 5): exactly 20 pods ever, then back down.
+    await client.patch(resourceTypes.replicasets, "cache", { spec: { replicas: 20 } }, { namespace, subresource: "scale" });
+    await eventually("20 pods ready", async () => {
+      const current = await client.get<ReplicaSet>(resourceTypes.replicasets, "cache", namespace);
+      return current.status?.readyReplicas === 20 ? true : undefined;
+    }, 40_000);
+    expect(seen.size).toBe(20);
+    await client.patch(resourceTypes.replicasets, "cache", { spec: { replicas: 1 } }, { namespace, subresource: "scale" });
+    await eventually("1 pod left", () => (ownedPods().filter((pod) => pod.metadata.deletionTimestamp === undefined).length === 1 ? true : undefined));
+    expect(seen.size).toBe(20);
+    // Not-ready and unscheduled pods go first: the one kept is ready.
+    const [kept] = ownedPods().filter((pod) => pod.metadata.deletionTimestamp === undefined);
+    expect(kept !== undefined && isReady(kept)).toBe(true);
+  }, 60_000);
 });
