@@ -50,7 +50,8 @@ export function parseManifest(text: string, source: string): SourcedObject[] {
     }
     const value: unknown = document.toJS();
     if (value === null || value === undefined) continue;
-    const line = lineOf(text, document.range[0]);
+    // The contents' first line, not the "---" that opens the document.
+    const line = lineOf(text, document.contents?.range[0] ?? document.range[0]);
     const problems = problemsOf(value);
     if (problems.length > 0) throw new CliError(`error validating "${source}" (document at line ${line}): ${problems.join(", ")}`);
     const object = value as ManifestObject;
