@@ -35,7 +35,7 @@ Runs the compiled bin: build it first with \`npm run build\`. For each --nodes c
   --pods N              pending pods of the burst, and pods of the steady phase (default 1000)
   --clients N           creates in flight while the burst's pods are created (default 32)
   --rate N              pods created per second in the steady phase (default 100)
-  --idle-s N            idle window for the per-node cost (default 30; leases renew every 10 s)
+  --idle-s N            idle window for the per-node cost (default 20; leases renew every 10 s)
   --settle-s N          wait after the nodes are running before the idle window (default 12)
   --baseline-nodes N    nodes of the baseline kubelet-sim the per-node memory subtracts (default 10)
   --decision-rounds N   measured rounds of the in-process decision rate (default 5)
@@ -87,7 +87,7 @@ function parseOptions(argv: string[]) {
     pods: "1000",
     clients: "32",
     rate: "100",
-    "idle-s": "30",
+    "idle-s": "20",
     "settle-s": "12",
     "baseline-nodes": "10",
     "decision-rounds": "5",
@@ -310,13 +310,7 @@ async function main(): Promise<void> {
   const clusters: NodeCountResult[] = [];
   let baseline: IdleCost | undefined;
   let commands: Record<string, string> = {};
-  for (const nodes of options.nodes) {
-    const run = await runCluster(options, nodes, baseline === undefined);
-    baseline ??= run.baseline;
-    commands = { ...commands, ...run.commands };
-    clusters.push(perNodeMemory(run.result, baseline));
-  }
-  const results: SchedulerBenchResults = {
+  const resultsSoFar = (complete: boolean): SchedulerBenchResults => ({
     machine,
     settings: {
       nodes: options.nodes,
@@ -334,26 +328,41 @@ async function main(): Promise<void> {
       schedulerLogLevel: "warn",
       podStartDelay: "0s",
       profile: options.profileDir ?? "off",
+      ...(complete ? {} : { incomplete: `results of ${clusters.length} of ${options.nodes.length} node counts so far` }),
     },
     commands,
     decisions,
     baseline,
     clusters,
     uptimeAtEnd: commandOutput("uptime", []),
+  });
+  const stamp = machine.date.replace(/:/g, "-").replace(/\..*$/, "");
+  const base = path.join(options.outDir, `scheduler-${options.quick ? "quick-" : ""}${stamp}`);
+  // Written after every node count, so a long run on a busy machine that is stopped keeps what it measured.
+  const save = (results: SchedulerBenchResults): string => {
+    const profiles = options.profileDir === undefined ? "" : profileSummaries(options.profileDir);
+    const markdown = `${schedulerBenchMarkdown(results)}${profiles === "" ? "" : `\n${profiles}`}`;
+    if (!options.save) return markdown;
+    fs.mkdirSync(options.outDir, { recursive: true });
+    fs.writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
+    fs.writeFileSync(`${base}.md`, markdown);
+    return markdown;
   };
-  const profiles = options.profileDir === undefined ? "" : profileSummaries(options.profileDir);
-  const markdown = `${schedulerBenchMarkdown(results)}${profiles === "" ? "" : `\n${profiles}`}`;
+  for (const nodes of options.nodes) {
+    const run = await runCluster(options, nodes, baseline === undefined);
+    baseline ??= run.baseline;
+    commands = { ...commands, ...run.commands };
+    clusters.push(perNodeMemory(run.result, baseline));
+    if (clusters.length < options.nodes.length) save(resultsSoFar(false));
+  }
+  const results = resultsSoFar(true);
+  const markdown = save(results);
   log("");
   for (const line of headline(results)) log(line);
   if (!options.save) {
     process.stdout.write(markdown);
     return;
   }
-  fs.mkdirSync(options.outDir, { recursive: true });
-  const stamp = machine.date.replace(/:/g, "-").replace(/\..*$/, "");
-  const base = path.join(options.outDir, `scheduler-${options.quick ? "quick-" : ""}${stamp}`);
-  fs.writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  fs.writeFileSync(`${base}.md`, markdown);
   if (!options.quick) fs.writeFileSync(path.join(options.outDir, "scheduler-latest.md"), markdown);
   log(`results: ${base}.md and .json`);
 }
