@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { replicaSetFixture } from "../replicaset/test-fixtures.js";
+import { podFixture, replicaSetFixture } from "../replicaset/test-fixtures.js";
 import { planDeployment } from "./plan.js";
 import type { DeploymentAction } from "./planner.js";
 import { canonicalJson, computeHash, equalIgnoreHash, fnv32a, safeEncodeString } from "./pod-template-hash.js";
@@ -110,6 +110,15 @@ describe("planDeployment", () => {
     const write = statusWrite(late.actions);
     if (write?.kind !== "updateDeploymentStatus") throw new Error("no status write");
     expect(write.deployment.status?.conditions?.find((c) => c.type === "Progressing")).toMatchObject({ status: "False", reason: "ProgressDeadlineExceeded", message: `ReplicaSet "${replicaSet.metadata.name ?? ""}" has timed out progressing.` });
+  });
+
+  it("Recreate creates the new ReplicaSet only once the old pods, terminating ones included, are gone", () => {
+    const deployment = { ...deploymentFixture(2, { type: "Recreate" }, "nginx:2"), metadata: { ...deploymentFixture(2, undefined).metadata, annotations: { "deployment.kubernetes.io/revision": "1" } } };
+    const old = replicaSetFixture("web-old", 0, { labels: { app: "web" }, annotations: { "deployment.kubernetes.io/revision": "1" }, ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "uid-web", controller: true }] });
+    old.status = { replicas: 0, observedGeneration: 1 };
+    const terminating = podFixture("web-old-a", { owner: old, node: "n1", deleting: true });
+    expect(kinds(planDeployment(deployment, [old], [terminating], nowMs).actions)).not.toContain("createReplicaSet");
+    expect(kinds(planDeployment(deployment, [old], [], nowMs).actions)).toContain("createReplicaSet");
   });
 
   it("warns and does nothing else for a selector that selects everything", () => {

@@ -33,8 +33,8 @@ interface Sync {
   readonly deployment: Deployment;
   /** Working copies of the ReplicaSets this Deployment owns (after adoption). */
   readonly replicaSets: ReplicaSet[];
-  /** Pods of those ReplicaSets, by ReplicaSet uid (Recreate waits for old ones to go). */
-  readonly podsByReplicaSet: ReadonlyMap<string, readonly Pod[]>;
+  /** The namespace's pods: only Recreate looks at them (it waits for old ones to go). */
+  readonly pods: readonly Pod[];
   requeueAfterMs: number | undefined;
 }
 
@@ -50,7 +50,7 @@ export function planDeployment(deployment: Deployment, replicaSets: readonly Rep
   for (const replicaSet of claim.adopt) planner.actions.push({ kind: "adoptReplicaSet", replicaSet });
   for (const replicaSet of claim.release) planner.actions.push({ kind: "releaseReplicaSet", replicaSet });
   const owned = claim.claimed.map((replicaSet) => structuredClone(replicaSet) as ReplicaSet);
-  const sync: Sync = { planner, deployment: working, replicaSets: owned, podsByReplicaSet: podsByReplicaSet(working, owned, pods), requeueAfterMs: undefined };
+  const sync: Sync = { planner, deployment: working, replicaSets: owned, pods, requeueAfterMs: undefined };
   if (working.metadata.deletionTimestamp !== undefined) syncStatusOnly(sync);
   else {
     checkPausedConditions(sync);
@@ -69,6 +69,7 @@ function finish(planner: Planner, original: Deployment, requeueAfterMs: number |
   return { actions: planner.actions, requeueAfterMs };
 }
 
+/** getPodMapForDeployment: the Deployment's pods by the uid of the ReplicaSet that controls them. */
 function podsByReplicaSet(deployment: Deployment, replicaSets: readonly ReplicaSet[], pods: readonly Pod[]): Map<string, Pod[]> {
   const byOwner = new Map<string, Pod[]>(replicaSets.map((replicaSet) => [replicaSet.metadata.uid ?? "", []]));
   for (const pod of pods) {
@@ -379,7 +380,7 @@ function rolloutRecreate(sync: Sync): void {
 /** oldPodsRunning: any old pod not finished (terminating ones included) blocks Recreate. */
 function oldPodsRunning(sync: Sync, newReplicaSet: ReplicaSet | undefined, oldReplicaSets: readonly ReplicaSet[]): boolean {
   if (actualReplicaCount(oldReplicaSets) > 0) return true;
-  for (const [uid, pods] of sync.podsByReplicaSet) {
+  for (const [uid, pods] of podsByReplicaSet(sync.deployment, sync.replicaSets, sync.pods)) {
     if (newReplicaSet !== undefined && uid === newReplicaSet.metadata.uid) continue;
     if (pods.some((pod) => pod.status?.phase !== "Failed" && pod.status?.phase !== "Succeeded")) return true;
   }
