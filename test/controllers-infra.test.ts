@@ -4,7 +4,7 @@
 // can be killed with SIGKILL). Short timings: a 2 s grace period, pods tolerating an unreachable
 // node for 1 s.
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { KubeClient, isNotFound, resourceTypes, type CoreEvent, type KubeObject, type Node, type Pod } from "../client/index.js";
 import { SharedInformers, allControllers, defaultControllerManagerSettings, recorderFactory, type Controller, type ControllerContext } from "../controllers/index.js";
 import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
@@ -34,19 +34,9 @@ const stop = new AbortController();
 let running: Promise<void>[] = [];
 const logLines: string[] = [];
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError === undefined ? "" : ` (last error: ${(lastError as Error).message})`}`);
+/** Polls `probe` (vitest's waitFor) until it returns something other than undefined. */
+function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  return vi.waitFor(async () => (await probe()) ?? Promise.reject(new Error(`still waiting for ${what}`)), { timeout: 15_000, interval: 50 });
 }
 
 async function gone(type: (typeof resourceTypes)[keyof typeof resourceTypes], name: string, ns?: string): Promise<boolean | undefined> {
@@ -236,7 +226,8 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
     await eventually("every node Unknown and none NoExecute-tainted", async () => {
       const nodes = (await client.list<Node>(resourceTypes.nodes)).items;
       const allUnknown = nodes.every((n) => n.status?.conditions?.find((c) => c.type === "Ready")?.status === "Unknown");
-      return allUnknown && nodes.every((n) => !(n.spec?.taints ?? []).some((t) => t.effect === "NoExecute")) ? true : undefined;
+      if (allUnknown && nodes.every((n) => !(n.spec?.taints ?? []).some((t) => t.effect === "NoExecute"))) return true;
+      throw new Error(JSON.stringify(nodes.map((n) => [n.metadata.name, n.status?.conditions?.find((c) => c.type === "Ready")?.status, n.spec?.taints])));
     });
     const bystander = await client.get<Pod>(resourceTypes.pods, "bystander", namespace);
     expect(bystander.metadata.deletionTimestamp).toBeUndefined();

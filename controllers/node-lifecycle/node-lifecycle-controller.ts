@@ -303,10 +303,15 @@ class NodeLifecycleController implements Controller {
       for (const [zone, rate] of plan.rates) this.ensureZone(zone).setRate(rate, now);
     }
     this.zoneStates = plan.zoneStates;
-    if (plan.kind === "enter-full-disruption") {
+    const fullyDisrupted = plan.zoneStates.size > 0 && [...plan.zoneStates.values()].every((state) => state === "FullDisruption");
+    if (fullyDisrupted) {
+      // Not only on entering: a taint written just before (by a tainting pass already under way,
+      // or not yet in our cache when we untainted) is removed on the next pass.
       for (const node of this.nodes.list()) {
         await this.markNodeAsReachable(node).catch((error: unknown) => this.logFailure("removing taints", node.metadata.name ?? "", error));
       }
+    }
+    if (plan.kind === "enter-full-disruption") {
       this.ctx.logger.info({ controller: this.name }, "all nodes are not Ready: entered master disruption mode, taints removed, evictions stopped");
     } else if (plan.kind === "exit-full-disruption") {
       // Every node gets a full grace period again, measured from now.
