@@ -54,23 +54,34 @@ Runs the compiled bin: build it first with \`npm run build\`. For each --nodes c
   --out-dir DIR         results directory (default bench/results)
   --no-save             print only; write no result files`;
 
-const quickDefaults: Record<string, string> = { nodes: "100", pods: "200", "idle-s": "10", "settle-s": "3", "decision-rounds": "2" };
+/** The whole-number options and their defaults (--quick's in the second column). */
+const counts = {
+  pods: ["1000", "200"],
+  clients: ["32", "32"],
+  rate: ["100", "100"],
+  "idle-s": ["20", "10"],
+  "settle-s": ["12", "3"],
+  "baseline-nodes": ["10", "10"],
+  "decision-rounds": ["5", "2"],
+  "timeout-s": ["180", "180"],
+  "quiet-max-other-percent": ["25", "25"],
+} as const satisfies Record<string, readonly [string, string]>;
+type CountName = keyof typeof counts;
+
+function wholeNumber(text: string, flag: string, zeroAllowed = false): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < (zeroAllowed ? 0 : 1)) throw new Error(`--${flag} takes ${zeroAllowed ? "non-negative" : "positive"} whole numbers, not '${text}'`);
+  return n;
+}
 
 function parseOptions(argv: string[]) {
+  const countFlags = Object.fromEntries(Object.keys(counts).map((name) => [name, { type: "string" as const }]));
   const { values } = parseArgs({
     args: argv,
     options: {
+      ...countFlags,
       nodes: { type: "string" },
-      pods: { type: "string" },
-      clients: { type: "string" },
-      rate: { type: "string" },
-      "idle-s": { type: "string" },
-      "settle-s": { type: "string" },
-      "baseline-nodes": { type: "string" },
-      "decision-rounds": { type: "string" },
       phases: { type: "string", default: phaseNames.join(",") },
-      "timeout-s": { type: "string" },
-      "quiet-max-other-percent": { type: "string", default: "25" },
       "quiet-wait-s": { type: "string", default: "30" },
       quick: { type: "boolean", default: false },
       profile: { type: "string" },
@@ -82,37 +93,20 @@ function parseOptions(argv: string[]) {
     },
     strict: true,
   });
-  const defaults: Record<string, string> = {
-    nodes: "100,1000",
-    pods: "1000",
-    clients: "32",
-    rate: "100",
-    "idle-s": "20",
-    "settle-s": "12",
-    "baseline-nodes": "10",
-    "decision-rounds": "5",
-    "timeout-s": "180",
-    ...(values.quick ? quickDefaults : {}),
+  const given = values as Record<string, string | boolean | undefined>;
+  const count = (name: CountName): number => {
+    const text = given[name];
+    return wholeNumber(typeof text === "string" ? text : counts[name][values.quick ? 1 : 0], name);
   };
-  const text = (name: string): string => {
-    const given = (values as Record<string, unknown>)[name];
-    return typeof given === "string" ? given : (defaults[name] ?? "");
-  };
-  const whole = (value: string, name: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} takes positive whole numbers, not '${value}'`);
-    return n;
-  };
-  const number = (name: string) => whole(text(name), name);
   const phases = values.phases.split(",").map((p) => {
     if (!(phaseNames as readonly string[]).includes(p)) throw new Error(`--phases takes ${phaseNames.join(", ")}, not '${p}'`);
     return p as Phase;
   });
-  const nodes = text("nodes")
+  const nodes = (values.nodes ?? (values.quick ? "100" : "100,1000"))
     .split(",")
-    .map((t) => whole(t, "nodes"))
+    .map((t) => wholeNumber(t, "nodes"))
     .sort((a, b) => a - b);
-  const baselineNodes = number("baseline-nodes");
+  const baselineNodes = count("baseline-nodes");
   if (phases.includes("idle") && nodes.some((n) => n <= baselineNodes)) throw new Error(`--baseline-nodes (${baselineNodes}) must be below every --nodes count`);
   const bin = path.resolve(values.bin);
   if (!values.help && !fs.existsSync(bin)) throw new Error(`${bin} is missing: build it with \`npm run build\``);
@@ -120,17 +114,17 @@ function parseOptions(argv: string[]) {
     help: values.help,
     quick: values.quick,
     nodes,
-    pods: number("pods"),
-    clients: number("clients"),
-    rate: number("rate"),
-    idleMs: number("idle-s") * 1000,
-    settleMs: number("settle-s") * 1000,
+    pods: count("pods"),
+    clients: count("clients"),
+    rate: count("rate"),
+    idleMs: count("idle-s") * 1000,
+    settleMs: count("settle-s") * 1000,
     baselineNodes,
-    decisionRounds: number("decision-rounds"),
+    decisionRounds: count("decision-rounds"),
     phases: new Set(phases),
-    timeoutMs: number("timeout-s") * 1000,
-    quietMaxOtherPercent: Number(values["quiet-max-other-percent"]),
-    quietWaitMs: Number(values["quiet-wait-s"]) * 1000,
+    timeoutMs: count("timeout-s") * 1000,
+    quietMaxOtherPercent: count("quiet-max-other-percent"),
+    quietWaitMs: wholeNumber(values["quiet-wait-s"], "quiet-wait-s", true) * 1000,
     profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
     bin,
     dataDir: path.resolve(values["data-dir"]),
@@ -168,6 +162,7 @@ function machineFacts(options: Options, argv: string[]): SchedulerBenchMachine {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     uptimeAtStart: commandOutput("uptime", []),
+    loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
     kubeLiteCommit: commit || "unknown",
     kubeLiteWorkingTree: commit === "" ? "bin outside a git checkout" : changed === "" ? "clean working tree" : `working tree has ${changed.split("\n").length} changed file(s)`,
     bin: options.bin,

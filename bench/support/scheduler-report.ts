@@ -1,22 +1,12 @@
 // The scheduler bench's results as JSON-ready data and as a markdown page.
+import type { ApiBenchMachine } from "../apiserver-report.js";
 import type { LatencySummary } from "./load.js";
 import type { CpuUse } from "./scheduler-cpu.js";
 import type { DecisionResult } from "./scheduler-decisions.js";
 import type { BurstResult, IdleCost, SteadyResult } from "./scheduler-workloads.js";
 
-export interface SchedulerBenchMachine {
-  readonly date: string;
-  readonly command: string;
-  readonly cpus: number;
-  readonly cpuModel: string;
-  readonly memoryGiB: number;
-  readonly os: string;
-  readonly node: string;
-  readonly uptimeAtStart: string;
-  readonly kubeLiteCommit: string;
-  readonly kubeLiteWorkingTree: string;
-  readonly bin: string;
-}
+/** The same facts as the apiserver bench's page gives. */
+export type SchedulerBenchMachine = ApiBenchMachine;
 
 export interface NodeCountResult {
   readonly nodes: number;
