@@ -4,6 +4,7 @@
 import { performance } from "node:perf_hooks";
 import { makeNode, makePod, prepare, schedule, SchedulerCache, seededRandom } from "../../scheduler/index.js";
 import { median, round } from "./load.js";
+import { benchCpuMs } from "./scheduler-cpu.js";
 
 export interface DecisionResult {
   readonly nodes: number;
@@ -14,6 +15,8 @@ export interface DecisionResult {
   /** Median over the measured rounds. */
   readonly decisionsPerSecond: number;
   readonly microsecondsPerDecision: number;
+  /** Median over the rounds of pods / CPU seconds this process used: what a core of its own would do. */
+  readonly decisionsPerCpuSecond: number;
   /** Fastest and slowest measured round. */
   readonly decisionsPerSecondRange: readonly [number, number];
   /** Nodes filtered per decision (the adaptive percentageOfNodesToScore stops early on big clusters). */
@@ -23,6 +26,8 @@ export interface DecisionResult {
 
 interface Round {
   readonly ms: number;
+  /** This process's CPU time in the round: on a shared machine, wall time includes waiting for a core. */
+  readonly cpuMs: number;
   readonly evaluated: number;
   readonly unschedulable: number;
 }
@@ -36,6 +41,7 @@ function decideAll(nodeCount: number, podCount: number, ownerUid: string | undef
   let startIndex = 0;
   let evaluated = 0;
   let unschedulable = 0;
+  const cpu0 = benchCpuMs();
   const t0 = performance.now();
   for (const pod of pods) {
     const result = schedule(prepare(pod), cache, { random, startIndex });
@@ -47,7 +53,7 @@ function decideAll(nodeCount: number, podCount: number, ownerUid: string | undef
       unschedulable++;
     }
   }
-  return { ms: performance.now() - t0, evaluated, unschedulable };
+  return { ms: performance.now() - t0, cpuMs: benchCpuMs() - cpu0, evaluated, unschedulable };
 }
 
 /** One warm-up round (JIT), then `rounds` measured ones, each on a fresh cache. */
@@ -65,6 +71,7 @@ export function measureDecisions(nodeCount: number, podCount: number, owner: boo
     rounds,
     decisionsPerSecond: round(rate, 0),
     microsecondsPerDecision: round(1e6 / rate, 1),
+    decisionsPerCpuSecond: round(median(measured.map((r) => (podCount / Math.max(1, r.cpuMs)) * 1000)), 0),
     decisionsPerSecondRange: [round(Math.min(...rates), 0), round(Math.max(...rates), 0)],
     evaluatedNodesMean: last === undefined ? Number.NaN : round(last.evaluated / Math.max(1, podCount - last.unschedulable), 1),
     unschedulable: last?.unschedulable ?? 0,
