@@ -21,6 +21,9 @@ export class DeploymentWorld {
   pods: SimulatedPod[] = [];
   readonly events: string[] = [];
   nowMs = Date.parse("2026-01-01T00:00:00Z");
+  /** A ReplicaSet that deleted pods reports its status a round late (stale-high counts). */
+  statusAfterDeletesLate = false;
+  private readonly lateStatuses: ReplicaSet[] = [];
   private serial = 0;
 
   constructor(deployment: Deployment) {
@@ -83,9 +86,12 @@ export class DeploymentWorld {
   /**
    * The ReplicaSet controller: pods to spec.replicas (not ready ones go first), exact status. It
    * creates for every ReplicaSet before it deletes for any (the worst order for maxSurge), and
-   * `between` looks at the pods in that moment.
+   * `between` looks at the pods in that moment. Says whether it reported statuses held back.
    */
-  syncReplicaSets(between: () => void = () => undefined): void {
+  syncReplicaSets(between: () => void = () => undefined): boolean {
+    // Statuses held back last round are reported now, from the pods as they are.
+    const late = this.lateStatuses.splice(0);
+    for (const replicaSet of late) this.reportStatus(replicaSet);
     const owned = (replicaSet: ReplicaSet) => this.pods.filter((pod) => pod.owner === replicaSet.metadata.uid);
     for (const replicaSet of this.replicaSets.values()) {
       const wanted = replicaSet.spec.replicas ?? 1;
@@ -98,9 +104,14 @@ export class DeploymentWorld {
       if (pods.length > wanted) {
         const doomed = new Set([...pods].sort((a, b) => Number(a.ready) - Number(b.ready)).slice(0, pods.length - wanted));
         this.pods = this.pods.filter((pod) => !doomed.has(pod));
+        if (this.statusAfterDeletesLate) {
+          this.lateStatuses.push(replicaSet);
+          continue;
+        }
       }
       this.reportStatus(replicaSet);
     }
+    return late.length > 0;
   }
 
   reportStatus(replicaSet: ReplicaSet): void {
@@ -109,12 +120,17 @@ export class DeploymentWorld {
     replicaSet.status = { ...replicaSet.status, replicas: owned.length, readyReplicas: ready, availableReplicas: ready, observedGeneration: replicaSet.metadata.generation ?? 1 };
   }
 
+  /** Statuses still to report: the world has not settled while there are any. */
+  hasLateStatuses(): boolean {
+    return this.lateStatuses.length > 0;
+  }
+
   /** The oldest not-ready pod turns ready (and so available). False when none is waiting. */
   onePodReady(): boolean {
     const waiting = this.pods.find((pod) => !pod.ready);
     if (waiting === undefined) return false;
     waiting.ready = true;
-    for (const replicaSet of this.replicaSets.values()) this.reportStatus(replicaSet);
+    for (const replicaSet of this.replicaSets.values()) if (!this.lateStatuses.includes(replicaSet)) this.reportStatus(replicaSet);
     return true;
   }
 
