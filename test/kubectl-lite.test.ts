@@ -1,6 +1,6 @@
 // kubectl-lite, the compiled bin, against a real store and apiserver process: what a person
 // types and what they read back (stdout, stderr, exit code), checked against the API.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -29,6 +29,30 @@ function kubectl(args: readonly string[], options: { input?: string; env?: NodeJ
     });
     child.stdin?.end(options.input ?? "");
   });
+}
+
+/** A long-running kubectl-lite (rollout status, get -w): its output so far, and its end. */
+function startKubectl(args: readonly string[]): { output: () => string; until: (text: string) => Promise<void>; exited: Promise<Run>; stop: () => void } {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, KUBE_LITE_SERVER: apiserver.url }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const waiters: (() => void)[] = [];
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (const wake of waiters.splice(0)) wake();
+  });
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<Run>((resolve) => child.once("exit", (code) => resolve({ stdout, stderr, code: code ?? 1 })));
+  const until = async (text: string): Promise<void> => {
+    while (!stdout.includes(text)) {
+      const more = new Promise<void>((resolve) => waiters.push(resolve));
+      const ended = exited.then((run) => {
+        throw new Error(`kubectl-lite ${args.join(" ")} exited (${run.code}) before printing ${JSON.stringify(text)}: ${run.stdout}${run.stderr}`);
+      });
+      await Promise.race([more, ended]);
+    }
+  };
+  return { output: () => stdout, until, exited, stop: () => child.kill("SIGINT") };
 }
 
 function manifest(name: string, text: string): string {
@@ -202,6 +226,78 @@ describe("kubectl-lite changes", () => {
     const again = await kubectl(["delete", "cm", "settings"]);
     expect(again).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): configmaps "settings" not found\n' });
     expect((await kubectl(["delete", "cm", "settings", "--ignore-not-found"])).code).toBe(0);
+  });
+});
+
+describe("kubectl-lite rollout, describe, events and watch", () => {
+  type DeploymentObject = KubeObject & { spec: { template: { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { containers: { image: string }[] } } }; status?: Record<string, unknown> };
+
+  it("waits in rollout status until the deployment's status says it rolled out", { timeout: 20_000 }, async () => {
+    expect((await kubectl(["apply", "-f", manifest("roll.yaml", deployment("roll", 2))])).stdout).toBe("deployment.apps/roll created\n");
+    const writeStatus = async (available: number): Promise<void> => {
+      const current = await client.get<DeploymentObject>(resourceTypes.deployments, "roll", "default");
+      await client.update(resourceTypes.deployments, { ...current, status: { observedGeneration: current.metadata.generation, replicas: 2, updatedReplicas: 2, readyReplicas: available, availableReplicas: available } }, { subresource: "status" });
+    };
+    await writeStatus(1);
+    const status = startKubectl(["rollout", "status", "deployment/roll", "--timeout=15s"]);
+    await status.until('Waiting for deployment "roll" rollout to finish: 1 of 2 updated replicas are available...');
+    await writeStatus(2);
+    const run = await status.exited;
+    expect(run.code).toBe(0);
+    expect(run.stdout.trimEnd().split("\n").at(-1)).toBe('deployment "roll" successfully rolled out');
+  });
+
+  it("lists history, rolls back to the previous revision's template, and restarts", { timeout: 20_000 }, async () => {
+    const roll = await client.patch<DeploymentObject>(resourceTypes.deployments, "roll", { metadata: { annotations: { "deployment.kubernetes.io/revision": "2" } } }, { namespace: "default" });
+    const owner = [{ apiVersion: "apps/v1", kind: "Deployment", name: "roll", uid: roll.metadata.uid ?? "", controller: true }];
+    const replicaSet = (revision: number, image: string): KubeObject => ({
+      metadata: { name: `roll-${revision}`, namespace: "default", annotations: { "deployment.kubernetes.io/revision": String(revision) }, ownerReferences: owner, labels: { app: "roll", "pod-template-hash": `h${revision}` } },
+      spec: { replicas: 0, selector: { matchLabels: { app: "roll", "pod-template-hash": `h${revision}` } }, template: { metadata: { labels: { app: "roll", "pod-template-hash": `h${revision}` } }, spec: { containers: [{ name: "roll", image }] } } },
+    } as KubeObject);
+    await client.create(resourceTypes.replicasets, replicaSet(1, "nginx:1.26"));
+    await client.create(resourceTypes.replicasets, replicaSet(2, "nginx:1.27"));
+    const history = await kubectl(["rollout", "history", "deploy/roll"]);
+    expect(history.stdout).toBe("deployment.apps/roll \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n");
+    expect((await kubectl(["rollout", "undo", "deployment/roll"])).stdout).toBe("deployment.apps/roll rolled back\n");
+    const undone = await client.get<DeploymentObject>(resourceTypes.deployments, "roll", "default");
+    expect(undone.spec.template.spec.containers[0]?.image).toBe("nginx:1.26");
+    expect(undone.spec.template.metadata.labels).toEqual({ app: "roll" });
+    expect((await kubectl(["rollout", "undo", "deployment/roll", "--to-revision=1"])).stdout).toBe("deployment.apps/roll skipped rollback (current template already matches revision 1)\n");
+    expect((await kubectl(["rollout", "restart", "deployment/roll"])).stdout).toBe("deployment.apps/roll restarted\n");
+    const restarted = await client.get<DeploymentObject>(resourceTypes.deployments, "roll", "default");
+    expect(restarted.spec.template.metadata.annotations?.["kubectl.kubernetes.io/restartedAt"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it("describes a deployment with its events, and lists events for one object", async () => {
+    const roll = await client.get<DeploymentObject>(resourceTypes.deployments, "roll", "default");
+    const at = new Date().toISOString();
+    await client.create(resourceTypes.events, {
+      metadata: { name: "roll.1", namespace: "default" },
+      involvedObject: { apiVersion: "apps/v1", kind: "Deployment", name: "roll", namespace: "default", uid: roll.metadata.uid ?? "" },
+      reason: "ScalingReplicaSet", message: "Scaled up replica set roll-1 to 2", type: "Normal", count: 1, firstTimestamp: at, lastTimestamp: at, source: { component: "deployment-controller" },
+    } as KubeObject);
+    const [described, events] = await Promise.all([kubectl(["describe", "deploy", "roll"]), kubectl(["events", "--for", "deployment/roll"])]);
+    const lines = described.stdout.split("\n");
+    expect(lines.slice(0, 2)).toEqual(["Name:                   roll", "Namespace:              default"]);
+    expect(lines).toContain("Replicas:               2 desired | 2 updated | 2 total | 2 available | 0 unavailable");
+    expect(lines).toContain("    Image:         nginx:1.26");
+    expect(described.stdout).toMatch(/\nEvents:\n {2}Type {4}Reason {13}Age {2}From {19}Message\n.*\n {2}Normal {2}ScalingReplicaSet {2}\d+s +deployment-controller {2}Scaled up replica set roll-1 to 2\n$/);
+    expect(events.stdout).toMatch(/^LAST SEEN {3}TYPE {5}REASON {14}OBJECT {12}MESSAGE\n\d+s {9,10}Normal {3}ScalingReplicaSet {3}Deployment\/roll {3}Scaled up replica set roll-1 to 2\n$/);
+  });
+
+  it("get -w prints the table, then a row for each change", { timeout: 20_000 }, async () => {
+    const watch = startKubectl(["get", "namespaces", "-w"]);
+    try {
+      await watch.until("kube-system");
+      expect(watch.output().split("\n")[0]).toBe("NAME              STATUS   AGE");
+      await client.create(resourceTypes.namespaces, { metadata: { name: "watched" } });
+      await watch.until("watched");
+      // Aligned with the rows printed before it (kube-node-lease is the widest name).
+      expect(watch.output()).toMatch(/\nwatched {11}Active {3}\d+s\n/);
+    } finally {
+      watch.stop();
+    }
+    expect((await watch.exited).code).toBe(0);
   });
 });
 
