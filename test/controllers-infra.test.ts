@@ -129,12 +129,23 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
     await client.delete(resourceTypes.configmaps, "gc-owner", { namespace });
     expect(await eventually("the background dependent deleted", () => gone(resourceTypes.configmaps, "gc-dependent", namespace))).toBe(true);
 
+    // Foreground: the blocking dependent holds a finalizer of its own, so it lingers once deleted;
+    // the owner must wait for it.
     const foregroundOwner = await client.create(resourceTypes.configmaps, configMap("gc-fg-owner"));
-    await client.create(resourceTypes.configmaps, configMap("gc-fg-dependent", foregroundOwner, true));
+    const held = configMap("gc-fg-dependent", foregroundOwner, true);
+    held.metadata.finalizers = ["example.com/hold"];
+    await client.create(resourceTypes.configmaps, held);
     const marked = (await client.delete(resourceTypes.configmaps, "gc-fg-owner", { namespace, propagationPolicy: "Foreground" })) as KubeObject;
     expect(marked.metadata.finalizers).toContain("foregroundDeletion");
-    expect(await eventually("the foreground dependent deleted", () => gone(resourceTypes.configmaps, "gc-fg-dependent", namespace))).toBe(true);
-    expect(await eventually("the foreground owner deleted after it", () => gone(resourceTypes.configmaps, "gc-fg-owner", namespace))).toBe(true);
+    await eventually("the foreground dependent being deleted", async () => {
+      const dependent = await client.get<KubeObject>(resourceTypes.configmaps, "gc-fg-dependent", namespace);
+      return dependent.metadata.deletionTimestamp === undefined ? undefined : true;
+    });
+    const waiting = await client.get<KubeObject>(resourceTypes.configmaps, "gc-fg-owner", namespace);
+    expect(waiting.metadata.finalizers).toEqual(["foregroundDeletion"]);
+    await client.patch(resourceTypes.configmaps, "gc-fg-dependent", { metadata: { finalizers: null } }, { namespace });
+    expect(await eventually("the foreground owner deleted after its dependent", () => gone(resourceTypes.configmaps, "gc-fg-owner", namespace))).toBe(true);
+    expect(await gone(resourceTypes.configmaps, "gc-fg-dependent", namespace)).toBe(true);
 
     const orphanOwner = await client.create(resourceTypes.configmaps, configMap("gc-or-owner"));
     await client.create(resourceTypes.configmaps, configMap("gc-or-dependent", orphanOwner, true));
