@@ -282,16 +282,21 @@ class NodeLifecycleController implements Controller {
     for (const key of this.podsByNode.keys(nodeName)) {
       const pod = this.pods.get(key);
       if (pod === undefined || pod.spec.nodeName !== nodeName) continue;
-      const updated = podMarkedNotReady(pod, formatTime(this.ctx.now()));
-      if (updated === undefined) continue;
-      try {
-        await this.ctx.client.update(resourceTypes.pods, updated, { subresource: "status" });
-        this.recorder.record(pod, "Warning", "NodeNotReady", "Node is not ready");
-      } catch (error) {
-        if (!isNotFound(error)) failures.push(error);
-      }
+      await this.markPodNotReady(pod).catch((error: unknown) => failures.push(error));
     }
     if (failures.length > 0) throw new Error(`${failures.length} pods of node ${nodeName} could not be marked NotReady: ${String(failures[0])}`);
+  }
+
+  /** MarkPodsNotReady for one pod (a no-op when it has no Ready condition or it is False already). */
+  private async markPodNotReady(pod: Pod): Promise<void> {
+    const updated = podMarkedNotReady(pod, formatTime(this.ctx.now()));
+    if (updated === undefined) return;
+    try {
+      await this.ctx.client.update(resourceTypes.pods, updated, { subresource: "status" });
+      this.recorder.record(pod, "Warning", "NodeNotReady", "Node is not ready");
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
   }
 
   private async handleDisruption(zoneReadyStatuses: ReadonlyMap<string, readonly (string | undefined)[]>): Promise<void> {
@@ -391,6 +396,9 @@ class NodeLifecycleController implements Controller {
   private async reconcileEviction(key: string): Promise<void> {
     const pod = this.pods.get(key);
     const node = pod?.spec.nodeName === undefined ? undefined : this.nodes.get(pod.spec.nodeName);
+    // processPod: a pod that lands on (or is first seen on) a node known not Ready is NotReady too.
+    const nodeReady = node === undefined ? undefined : readyCondition(node)?.status;
+    if (pod !== undefined && (nodeReady === "False" || nodeReady === "Unknown") && isEvictable(pod)) await this.markPodNotReady(pod);
     const taints = noExecuteTaints(node);
     if (pod === undefined || node === undefined || taints.length === 0) {
       this.cancelEviction(key, pod);
