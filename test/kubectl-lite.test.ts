@@ -281,7 +281,7 @@ describe("kubectl-lite rollout, describe, events and watch", () => {
     expect(lines.slice(0, 2)).toEqual(["Name:                   roll", "Namespace:              default"]);
     expect(lines).toContain("Replicas:               2 desired | 2 updated | 2 total | 2 available | 0 unavailable");
     expect(lines).toContain("    Image:         nginx:1.26");
-    expect(described.stdout).toMatch(/\nEvents:\n {2}Type {4}Reason {13}Age {2}From {19}Message\n.*\n {2}Normal {2}ScalingReplicaSet {2}\d+s +deployment-controller {2}Scaled up replica set roll-1 to 2\n$/);
+    expect(described.stdout, described.stdout).toMatch(/\nEvents:\n {2}Type {4}Reason {13}Age {3}From {19}Message\n.*\n {2}Normal {2}ScalingReplicaSet {2}\d+s +deployment-controller {2}Scaled up replica set roll-1 to 2\n$/);
     expect(events.stdout).toMatch(/^LAST SEEN {3}TYPE {5}REASON {14}OBJECT {12}MESSAGE\n\d+s {9,10}Normal {3}ScalingReplicaSet {3}Deployment\/roll {3}Scaled up replica set roll-1 to 2\n$/);
   });
 
