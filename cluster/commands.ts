@@ -18,7 +18,7 @@ async function cluster(dataDir: string, out: (line: string) => void): Promise<Cl
 }
 
 async function post(file: ClusterFile, action: string, target: string): Promise<{ ok: boolean; body: Record<string, unknown> }> {
-  const response = await fetch(`${file.controlUrl}/${action}?target=${encodeURIComponent(target)}`, { method: "POST", signal: AbortSignal.timeout(15_000) });
+  const response = await fetch(`${file.controlUrl}/${action}?target=${encodeURIComponent(target)}`, { method: "POST", signal: AbortSignal.timeout(30_000) });
   return { ok: response.ok, body: (await response.json()) as Record<string, unknown> };
 }
 

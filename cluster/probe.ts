@@ -10,7 +10,7 @@ export interface StoreMemberStatus {
   readonly raftAppliedIndex: string;
 }
 
-async function fetchJson(url: string, init: RequestInit = {}, timeoutMs = 1_000): Promise<unknown> {
+async function fetchJson(url: string, init: RequestInit = {}, timeoutMs = 2_500): Promise<unknown> {
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) return undefined;
@@ -42,7 +42,7 @@ export async function componentStatus(url: string | undefined): Promise<Record<s
 
 export async function apiserverReady(url: string): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
+    const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_500) });
     return response.ok;
   } catch {
     return false;

@@ -33,12 +33,13 @@ export const defaultTimings: Timings = {
 
 /** `--fast`: a demo that heals in seconds. */
 export const fastTimings: Timings = {
-  nodeMonitorGracePeriod: "4s",
+  nodeMonitorGracePeriod: "5s",
   nodeMonitorPeriod: "500ms",
   podEvictionTimeoutSeconds: 2,
   nodeEvictionRate: "10",
-  leaseDuration: "3s",
-  renewDeadline: "2s",
+  // Seconds, but not so few that a busy laptop (a dozen processes on two cores) makes leaders flap.
+  leaseDuration: "4s",
+  renewDeadline: "3s",
   retryPeriod: "500ms",
   nodeLeaseDurationSeconds: 4,
   podStartDelay: "500ms",

@@ -98,7 +98,7 @@ export async function runningCluster(dataDir: string): Promise<ClusterFile | und
     return undefined;
   }
   try {
-    const response = await fetch(`${file.controlUrl}/ping`, { signal: AbortSignal.timeout(1_000) });
+    const response = await fetch(`${file.controlUrl}/ping`, { signal: AbortSignal.timeout(5_000) });
     return response.ok ? file : undefined;
   } catch {
     return undefined;
@@ -159,7 +159,12 @@ export async function runUp(argv: readonly string[], out: (line: string) => void
       if (request.method !== "POST") return reply(405, { error: "POST only" });
       const target = url.searchParams.get("target") ?? "";
       if (url.pathname === "/kill") {
-        const resolved = resolveTarget(target, await takeSnapshot(views(supervisor)));
+        // A leader target may have no answer for a moment (an election, a slow probe): ask again.
+        let resolved = resolveTarget(target, await takeSnapshot(views(supervisor)));
+        for (let attempt = 0; "error" in resolved && target.endsWith("-leader") && attempt < 20; attempt++) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          resolved = resolveTarget(target, await takeSnapshot(views(supervisor)));
+        }
         if ("error" in resolved) return reply(404, resolved);
         const component = supervisor.components.get(resolved.name) as RunningComponent;
         if (!supervisor.isRunning(component)) return reply(409, { error: `${resolved.name} is not running` });
