@@ -36,3 +36,9 @@ export {
   type ControllerManagerSettings,
 } from "./controller.js";
 export { SharedInformers } from "./shared-informers.js";
+export { newDeploymentController, type Deployment } from "./deployment/index.js";
+export { newReplicaSetController, type ReplicaSet } from "./replicaset/index.js";
+export { newEndpointsController } from "./endpoints/index.js";
+export { newGarbageCollectorController } from "./garbage-collector/index.js";
+export { newNamespaceController } from "./namespace/index.js";
+export { newNodeLifecycleController } from "./node-lifecycle/index.js";

@@ -7,12 +7,18 @@ import { promisify } from "node:util";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Informer, KubeClient, resourceTypes, type CoreEvent, type Pod } from "../client/index.js";
-import { SharedInformers, defaultControllerManagerSettings, recorderFactory, type Controller, type ControllerContext } from "../controllers/index.js";
+import {
+  SharedInformers,
+  defaultControllerManagerSettings,
+  newDeploymentController,
+  newReplicaSetController,
+  recorderFactory,
+  type Controller,
+  type ControllerContext,
+  type Deployment,
+  type ReplicaSet,
+} from "../controllers/index.js";
 // Only these two controllers run here, and controllers/index.ts does not export their factories.
-// eslint-disable-next-line kube-lite/layering
-import { newDeploymentController, type Deployment } from "../controllers/deployment/index.js";
-// eslint-disable-next-line kube-lite/layering
-import { newReplicaSetController, type ReplicaSet } from "../controllers/replicaset/index.js";
 import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
 import { startComponent, type ComponentProcess } from "./support/component-process.js";
 import { startStoreCluster, type StoreCluster } from "./support/store-cluster.js";
