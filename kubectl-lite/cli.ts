@@ -183,42 +183,22 @@ function revisionNumber(value: string): number {
 
 function defineRollout(context: VerbContext): void {
   const rollout = context.program.command("rollout").description("Manage the rollout of a deployment");
-  rollout
-    .command("status")
-    .argument("<resources...>", "deployment/NAME")
+  const subcommand = (verb: string, description: string): Command => rollout.command(verb).description(description).argument("<resources...>", "deployment/NAME");
+  subcommand("status", "Wait until the rollout is over, saying how far it got")
     .option("-w, --watch [bool]", "wait until the rollout is over (default true)", goBoolean)
     .option("--timeout <duration>", "give up after this long (0: never)")
-    .action(async (resources: string[], options: RolloutStatusFlags) => {
-      context.done(await runRolloutStatus(context.session(), resources, options));
-    });
-  rollout
-    .command("history")
-    .argument("<resources...>", "deployment/NAME")
+    .action(async (resources: string[], options: RolloutStatusFlags) => context.done(await runRolloutStatus(context.session(), resources, options)));
+  subcommand("history", "List the revisions")
     .option("--revision <number>", "the pod template of one revision", revisionNumber, 0)
-    .action(async (resources: string[], options: { revision: number }) => {
-      context.done(await runRolloutHistory(context.session(), resources, options.revision));
-    });
-  rollout
-    .command("undo")
-    .argument("<resources...>", "deployment/NAME")
+    .action(async (resources: string[], options: { revision: number }) => context.done(await runRolloutHistory(context.session(), resources, options.revision)));
+  subcommand("undo", "Go back to an earlier revision's pod template")
     .option("--to-revision <number>", "the revision to go back to (0: the previous one)", revisionNumber, 0)
-    .action(async (resources: string[], options: { toRevision: number }) => {
-      context.done(await runRolloutUndo(context.session(), resources, options.toRevision));
-    });
-  rollout
-    .command("restart")
-    .argument("<resources...>", "deployment/NAME")
-    .action(async (resources: string[]) => {
-      context.done(await runRolloutRestart(context.session(), resources));
-    });
-  for (const [verb, paused] of [["pause", true], ["resume", false]] as const) {
-    rollout
-      .command(verb)
-      .argument("<resources...>", "deployment/NAME")
-      .action(async (resources: string[]) => {
-        context.done(await runRolloutPause(context.session(), resources, paused));
-      });
-  }
+    .action(async (resources: string[], options: { toRevision: number }) => context.done(await runRolloutUndo(context.session(), resources, options.toRevision)));
+  subcommand("restart", "Restart every pod (a new restartedAt annotation on the template)").action(async (resources: string[]) =>
+    context.done(await runRolloutRestart(context.session(), resources)),
+  );
+  subcommand("pause", "Stop rolling out template changes").action(async (resources: string[]) => context.done(await runRolloutPause(context.session(), resources, true)));
+  subcommand("resume", "Roll out template changes again").action(async (resources: string[]) => context.done(await runRolloutPause(context.session(), resources, false)));
 }
 
 export const verbDefinitions: readonly ((context: VerbContext) => void)[] = [

@@ -147,36 +147,44 @@ describe("kubectl-lite apply", () => {
 
 describe("kubectl-lite get", () => {
   it("prints the server's columns, kubectl's alignment and kind prefixes for several types", async () => {
-    const run = await kubectl(["get", "deploy"]);
+    // Independent reads run side by side: each is a process of its own.
+    const [run, wide, several, all, pods, empty] = await Promise.all([
+      kubectl(["get", "deploy"]),
+      kubectl(["get", "deployments.apps", "-o", "wide"]),
+      kubectl(["get", "deploy,cm"]),
+      kubectl(["get", "ns", "-A"]),
+      kubectl(["get", "po", "-A"]),
+      kubectl(["get", "pods", "-n", "nothing-here"]),
+    ]);
     expect(run.code).toBe(0);
     const [header, row] = run.stdout.trimEnd().split("\n");
     expect(header).toBe("NAME   READY   UP-TO-DATE   AVAILABLE   AGE");
     expect(row).toMatch(/^web {4}0\/3 {5}0 {12}0 {11}\d+s$/);
-    const wide = await kubectl(["get", "deployments.apps", "-o", "wide"]);
     expect(wide.stdout.split("\n")[0]).toBe("NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR");
-    const several = await kubectl(["get", "deploy,cm"]);
     expect(several.stdout).toMatch(/^NAME {18}READY.*\ndeployment\.apps\/web .*\n\nNAME {17}DATA {3}AGE\nconfigmap\/settings {3}1 {6}\d+s\n$/);
-    const all = await kubectl(["get", "ns", "-A"]);
     expect(all.stdout).toContain("kube-system");
-    const pods = await kubectl(["get", "po", "-A"]);
     expect(pods).toMatchObject({ code: 0, stdout: "", stderr: "No resources found\n" });
-    const empty = await kubectl(["get", "pods", "-n", "nothing-here"]);
     expect(empty.stderr).toBe("No resources found in nothing-here namespace.\n");
   });
 
   it("prints -o name, json and yaml, and a NotFound error with exit code 1", async () => {
-    expect((await kubectl(["get", "deploy,cm", "-o", "name"])).stdout).toBe("deployment.apps/web\nconfigmap/settings\n");
-    const json = JSON.parse((await kubectl(["get", "deploy", "web", "-o", "json"])).stdout) as KubeObject;
+    const [name, single, whole, yaml, missing, unknown] = await Promise.all([
+      kubectl(["get", "deploy,cm", "-o", "name"]),
+      kubectl(["get", "deploy", "web", "-o", "json"]),
+      kubectl(["get", "cm", "-o", "json"]),
+      kubectl(["get", "cm/settings", "-o", "yaml"]),
+      kubectl(["get", "deploy", "nope"]),
+      kubectl(["get", "widgets"]),
+    ]);
+    expect(name.stdout).toBe("deployment.apps/web\nconfigmap/settings\n");
+    const json = JSON.parse(single.stdout) as KubeObject;
     expect(json).toMatchObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" } });
     expect(json.metadata).not.toHaveProperty("managedFields");
-    const list = JSON.parse((await kubectl(["get", "cm", "-o", "json"])).stdout) as { kind: string; items: KubeObject[] };
+    const list = JSON.parse(whole.stdout) as { kind: string; items: KubeObject[] };
     expect(list.kind).toBe("List");
     expect(list.items.map((item) => item.metadata.name)).toContain("settings");
-    const yaml = await kubectl(["get", "cm/settings", "-o", "yaml"]);
     expect(yaml.stdout).toMatch(/^apiVersion: v1\ndata:\n {2}a: "1"\nkind: ConfigMap\nmetadata:\n {2}creationTimestamp: "/);
-    const missing = await kubectl(["get", "deploy", "nope"]);
     expect(missing).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): deployments.apps "nope" not found\n' });
-    const unknown = await kubectl(["get", "widgets"]);
     expect(unknown).toMatchObject({ code: 1, stderr: 'error: the server doesn\'t have a resource type "widgets"\n' });
   });
 });
