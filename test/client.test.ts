@@ -14,6 +14,7 @@ import {
 } from "../client/index.js";
 import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
 import { freePort, startStoreCluster, type StoreCluster } from "./support/store-cluster.js";
+import { until } from "./support/wait.js";
 
 interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
@@ -35,14 +36,6 @@ afterAll(async () => {
   await second?.stop();
   await cluster?.stop();
 });
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("informer across apiserver failures", () => {
   it("delivers every event once, resumes on the other apiserver, relists after a restart, and ends equal to the store", async () => {

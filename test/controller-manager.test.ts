@@ -8,6 +8,10 @@ import { Informer, KubeClient, resourceTypes, type KubeObject, type Pod } from "
 import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
 import { startComponent, type ComponentProcess } from "./support/component-process.js";
 import { startStoreCluster, type StoreCluster } from "./support/store-cluster.js";
+import { until as waitUntil } from "./support/wait.js";
+
+const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> =>
+  waitUntil(what, check, timeoutMs, () => `--- controller-managers:\n${managers.map((m) => m.output().slice(-3000)).join("\n---\n")}`);
 
 const leaseDurationMs = 2_000;
 const leaderElectionFlags = ["--leader-elect-lease-duration", "2s", "--leader-elect-renew-deadline", "1500ms", "--leader-elect-retry-period", "300ms"];
@@ -63,16 +67,6 @@ afterAll(async () => {
   await apiserver?.stop();
   await cluster?.stop();
 });
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}\n--- controller-managers:\n${managers.map((m) => m.output().slice(-3000)).join("\n---\n")}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const isReady = (pod: Pod): boolean => pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 const appPods = (app: string, live = true): Pod[] =>

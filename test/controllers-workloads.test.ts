@@ -22,23 +22,9 @@ import {
 import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
 import { startComponent, type ComponentProcess } from "./support/component-process.js";
 import { startStoreCluster, type StoreCluster } from "./support/store-cluster.js";
+import { eventually } from "./support/wait.js";
 
 const namespace = "default";
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError === undefined ? "" : ` (last error: ${(lastError as Error).message})`}`);
-}
 
 /** The real kubectl (v1.32 through gcloud's dispatcher) against our apiserver. */
 async function kubectl(...args: string[]): Promise<string> {

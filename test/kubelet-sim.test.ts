@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isNotFound, KubeClient, resourceTypes, type CoreEvent, type Lease, type Node, type Pod } from "../client/index.js";
 import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
 import { startStoreCluster, type StoreCluster } from "./support/store-cluster.js";
+import { eventually } from "./support/wait.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 // Short timings so every step is quick; the report frequency stays long (5m) so a Ready flip
@@ -34,21 +35,6 @@ async function stopKubelet(kubelet: Kubelet, signal: NodeJS.Signals = "SIGTERM")
 }
 
 /** Polls `probe` until it returns a value other than undefined. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError === undefined ? "" : ` (last error: ${(lastError as Error).message})`}`);
-}
-
 describe("kubelet-sim (real processes)", () => {
   let store: StoreCluster;
   let apiserver: ApiServerProcess;

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreEvent, KubeList, Lease, Pod } from "../client/index.js";
 import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
 import { startStoreCluster, type StoreCluster } from "./support/store-cluster.js";
+import { eventually } from "./support/wait.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const leaseDurationMs = 2_000;
@@ -70,16 +71,6 @@ async function api<T>(method: string, urlPath: string, body?: unknown, contentTy
 }
 
 /** Polls `probe` until it returns something other than undefined. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function createNode(name: string, cpu: string): Promise<void> {
   const created = await api<{ metadata: { resourceVersion: string } }>("POST", "/api/v1/nodes", {
     apiVersion: "v1",

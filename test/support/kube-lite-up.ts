@@ -7,6 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "./store-cluster.js";
+import { until } from "./wait.js";
+
+export { until };
 
 const root = path.resolve(import.meta.dirname, "../..");
 const kubeLiteBin = path.join(root, "dist/cluster/main.js");
@@ -53,14 +56,6 @@ async function runBin(bin: string, args: readonly string[], cwd: string): Promis
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof failed.code === "number" ? failed.code : 1, stdout: `${failed.stdout ?? ""}${failed.stderr ?? ""}` };
-  }
-}
-
-export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000, context: () => string = () => ""): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
