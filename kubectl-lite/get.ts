@@ -55,7 +55,12 @@ function scopedNamespace(target: Target, namespace: string | undefined): string 
 }
 
 /** The Table of a whole collection, or of the named objects (merged into one). Failed names are reported and counted. */
-async function fetchTable(session: Session, target: Target, flags: GetFlags, namespace: string | undefined, failures: { count: number }): Promise<Table | undefined> {
+/** Errors of named objects, printed after what was found, as kubectl does. */
+interface Failures {
+  readonly messages: string[];
+}
+
+async function fetchTable(session: Session, target: Target, flags: GetFlags, namespace: string | undefined, failures: Failures): Promise<Table | undefined> {
   const ns = scopedNamespace(target, namespace);
   if (target.names.length === 0) {
     const query = { labelSelector: flags.selector, fieldSelector: flags.fieldSelector };
@@ -70,14 +75,13 @@ async function fetchTable(session: Session, target: Target, flags: GetFlags, nam
       if (!isTable(table)) throw new CliError(`the server did not answer ${target.entry.resource} with a Table`);
       merged = merged === undefined ? table : { ...merged, rows: [...(merged.rows ?? []), ...(table.rows ?? [])] };
     } catch (error) {
-      session.io.err(errorMessage(error, session.client.servers));
-      failures.count += 1;
+      failures.messages.push(errorMessage(error, session.client.servers));
     }
   }
   return merged;
 }
 
-async function fetchObjects(session: Session, target: Target, flags: GetFlags, namespace: string | undefined, failures: { count: number }): Promise<KubeObject[]> {
+async function fetchObjects(session: Session, target: Target, flags: GetFlags, namespace: string | undefined, failures: Failures): Promise<KubeObject[]> {
   const ns = scopedNamespace(target, namespace);
   const withKind = (object: KubeObject): KubeObject => ({ ...object, apiVersion: target.type.apiVersion, kind: target.type.kind });
   if (target.names.length === 0) return (await session.client.list(target.type, listOptions(flags, ns))).items.map(withKind);
@@ -86,8 +90,7 @@ async function fetchObjects(session: Session, target: Target, flags: GetFlags, n
     try {
       objects.push(withKind(await session.client.get(target.type, name, ns ?? session.namespace)));
     } catch (error) {
-      session.io.err(errorMessage(error, session.client.servers));
-      failures.count += 1;
+      failures.messages.push(errorMessage(error, session.client.servers));
     }
   }
   return objects;
@@ -104,7 +107,7 @@ export async function runGet(session: Session, args: readonly string[], flags: G
   if (named && flags.allNamespaces === true) throw new CliError("a resource cannot be retrieved by name across all namespaces");
   const namespace = flags.allNamespaces === true ? undefined : session.namespace;
   if (flags.watch === true || flags.watchOnly === true) return runWatch(session, targets, flags, namespace, format);
-  const failures = { count: 0 };
+  const failures: Failures = { messages: [] };
   let printed = 0;
   if (format === "table" || format === "wide") {
     const blocks: string[] = [];
@@ -134,7 +137,8 @@ export async function runGet(session: Session, args: readonly string[], flags: G
     }
   }
   if (printed === 0 && !named && (format === "table" || format === "wide" || format === "name")) session.io.err(noResourcesMessage(namespace, targets));
-  return failures.count > 0 ? 1 : 0;
+  for (const message of failures.messages) session.io.err(message);
+  return failures.messages.length > 0 ? 1 : 0;
 }
 
 /** get -w: the current rows, then one row per change, aligned with the first block. */
@@ -148,7 +152,7 @@ async function runWatch(session: Session, targets: readonly Target[], flags: Get
   const watchFlags: GetFlags = { ...flags, ...(fieldSelector === "" ? {} : { fieldSelector }) };
   const withNamespace = flags.allNamespaces === true && target.entry.namespaced;
   const listTarget: Target = { ...target, names: [] };
-  const first = await fetchTable(session, listTarget, watchFlags, namespace, { count: 0 });
+  const first = await fetchTable(session, listTarget, watchFlags, namespace, { messages: [] });
   const options = printOptions(flags, format, undefined, withNamespace);
   let columns = first?.columnDefinitions ?? [];
   let widths: number[] = [];

@@ -40,4 +40,8 @@ describe("table printing", () => {
     expect(columnWidths([["a-much-longer-name", "x", "y"]], widths)).toEqual([21, 6]);
     expect(alignRows(tableCells(podTable, { wide: false, withNamespace: false, noHeaders: true }))[0]).toBe("web-7d9f8-abcde   1/1   Running   0     5m");
   });
+
+  it("keeps the padding before an empty last cell, as kubectl's tabwriter does (get nodes without a VERSION)", () => {
+    expect(alignRows([["NAME", "AGE", "VERSION"], ["node-2", "31m", ""]])).toEqual(["NAME     AGE   VERSION", "node-2   31m   "]);
+  });
 });

@@ -92,7 +92,7 @@ export function columnWidths(rows: readonly (readonly string[])[], previous: rea
   return widths;
 }
 
-/** Lines with every cell but the last padded to its column's width; no trailing blanks. */
+/** Lines with every cell but the last padded to its column's width (an empty last cell leaves the padding, as Go's tabwriter does). */
 export function alignRows(rows: readonly (readonly string[])[], widths: readonly number[] = columnWidths(rows)): string[] {
-  return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0))).join("").trimEnd());
+  return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0))).join(""));
 }
