@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { runApply } from "./apply.js";
 import { errorMessage } from "./error-message.js";
-import { runCreateNamespace } from "./create.js";
+import { runApiResources, runCreateFromFiles, runCreateNamespace } from "./create.js";
 import { runDelete, type DeleteFlags } from "./delete.js";
 import { runDescribe, type DescribeFlags } from "./describe.js";
 import { runEvents, type EventsFlags } from "./events.js";
@@ -139,7 +139,14 @@ function defineNodeMaintenance(context: VerbContext): void {
 }
 
 function defineCreate(context: VerbContext): void {
-  const create = context.program.command("create").description("Create a resource");
+  const create = context.program
+    .command("create")
+    .description("Create a resource from a file or stdin (-f), or a namespace")
+    .option("-f, --filename <file>", "a file, a directory, or - for stdin (repeatable)", collect)
+    .option("-R, --recursive", "process the directories of -f recursively")
+    .action(async (options: { filename?: string[]; recursive?: boolean }) => {
+      context.done(await runCreateFromFiles(context.session(), options.filename ?? [], options.recursive === true));
+    });
   create
     .command("namespace")
     .alias("ns")
@@ -160,6 +167,15 @@ function defineDescribe(context: VerbContext): void {
     .option("-A, --all-namespaces", "across every namespace")
     .action(async (type: string, names: string[], options: DescribeFlags) => {
       context.done(await runDescribe(context.session(), [type, ...names], options));
+    });
+}
+
+function defineApiResources(context: VerbContext): void {
+  context.program
+    .command("api-resources")
+    .description("Print the supported API resources on the server")
+    .action(async () => {
+      context.done(await runApiResources(context.session()));
     });
 }
 
@@ -211,6 +227,7 @@ export const verbDefinitions: readonly ((context: VerbContext) => void)[] = [
   defineNodeMaintenance,
   defineCreate,
   defineEvents,
+  defineApiResources,
   defineDescribe,
   defineRollout,
 ];

@@ -122,9 +122,11 @@ describe("kubectl-lite apply", () => {
     expect(settings.data).toEqual({ a: "1" });
   });
 
-  it("reads stdin with -f -", async () => {
+  it("reads stdin with -f -; create -f says AlreadyExists with the file's name", async () => {
     const run = await kubectl(["apply", "-f", "-"], { input: configMap('  a: "1"\n') });
     expect(run).toMatchObject({ code: 0, stdout: "configmap/settings unchanged\n" });
+    const create = await kubectl(["create", "-f", "-"], { input: configMap('  a: "1"\n') });
+    expect(create).toMatchObject({ code: 1, stderr: 'Error from server (AlreadyExists): error when creating "STDIN": configmaps "settings" already exists\n' });
   });
 
   it("names the file and line of a YAML syntax error", async () => {
@@ -168,14 +170,16 @@ describe("kubectl-lite get", () => {
   });
 
   it("prints -o name, json and yaml, and a NotFound error with exit code 1", async () => {
-    const [name, single, whole, yaml, missing, unknown] = await Promise.all([
+    const [name, single, whole, yaml, missing, unknown, resources] = await Promise.all([
       kubectl(["get", "deploy,cm", "-o", "name"]),
       kubectl(["get", "deploy", "web", "-o", "json"]),
       kubectl(["get", "cm", "-o", "json"]),
       kubectl(["get", "cm/settings", "-o", "yaml"]),
       kubectl(["get", "deploy", "nope"]),
       kubectl(["get", "widgets"]),
+      kubectl(["api-resources"]),
     ]);
+    expect(resources.stdout).toMatch(/^NAME +SHORTNAMES +APIVERSION +NAMESPACED +KIND\n(.*\n)*deployments +deploy +apps\/v1 +true +Deployment\n/);
     expect(name.stdout).toBe("deployment.apps/web\nconfigmap/settings\n");
     const json = JSON.parse(single.stdout) as KubeObject;
     expect(json).toMatchObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" } });
