@@ -5,7 +5,7 @@ import type { CoreEvent, KubeObject, Lease, Node, OwnerReference, Pod } from "..
 import { DescribeWriter, describeEvents, describeTime, formatSelector } from "./describe-writer.js";
 import { formatYaml } from "./object-output.js";
 import { ageOf } from "./human-duration.js";
-import { withoutTemplateHash, type Deployment, type PodTemplate, type ReplicaSet } from "./rollout.js";
+import { withoutTemplateHash, type Deployment, type PodTemplate, type ReplicaSet } from "./workloads.js";
 
 export interface DescribeContext {
   readonly events: readonly CoreEvent[];
@@ -228,7 +228,7 @@ export function describeDeployment(deployment: Deployment, context: DescribeCont
   conditionsTable(writer, status.conditions, true);
   if (context.replicaSets !== undefined && context.replicaSets.length > 0) {
     const newest = context.replicaSets.find((rs) => sameTemplate(rs.spec.template, spec.template));
-    const old = context.replicaSets.filter((rs) => rs !== newest && ((rs.spec.replicas ?? 0) > 0 || (rs.status?.replicas ?? 0) > 0));
+    const old = context.replicaSets.filter((rs) => rs !== newest);
     writer.line(0, `OldReplicaSets:\t${replicaSetsText(old)}`);
     writer.line(0, `NewReplicaSet:\t${replicaSetsText(newest === undefined ? [] : [newest])}`);
   }

@@ -20,11 +20,17 @@ export class DescribeWriter {
       this.line(level, `${title}:\t<none>`);
       return;
     }
-    entries.forEach(([key, value], index) => this.line(level, `${index === 0 ? `${title}:` : ""}\t${key}${separator}${value}`));
+    // kubectl writes the continuation lines without indentation: the tab alone aligns them.
+    entries.forEach(([key, value], index) => (index === 0 ? this.line(level, `${title}:\t${key}${separator}${value}`) : this.lines.push(`\t${key}${separator}${value}`)));
   }
 
   toString(): string {
     return tabwrite(this.lines, { minWidth: 0, padding: 2 }).join("\n");
+  }
+
+  /** The lines with their tabs, unaligned: what kubectl rollout history --revision prints. */
+  raw(): string {
+    return this.lines.join("\n");
   }
 }
 

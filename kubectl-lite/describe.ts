@@ -7,7 +7,7 @@ import { describeDeployment, describeGeneric, describeNamespace, describeNode, d
 import { resourceTypeOf, type ApiResource } from "./discovery.js";
 import { errorMessage } from "./error-message.js";
 import { parseResourceArguments } from "./resource-arguments.js";
-import { ownedReplicaSets, type Deployment, type ReplicaSet } from "./rollout.js";
+import { ownedReplicaSets, type Deployment, type ReplicaSet } from "./workloads.js";
 import type { Session } from "./session.js";
 
 export interface DescribeFlags {

@@ -1,40 +1,20 @@
 // kubectl rollout status|history|undo|restart|pause|resume for deployments. The decisions
 // (what status says, which revision to go back to, what the template becomes) are pure; the
 // verbs read, decide and write.
-import { resourceTypes, type KubeObject, type LabelSelector, type OwnerReference } from "../client/index.js";
+import { resourceTypes } from "../client/index.js";
 import { CliError } from "./cli-error.js";
 import { parseResourceArguments } from "./resource-arguments.js";
 import type { Session } from "./session.js";
+import { describePodTemplate } from "./describe-kinds.js";
+import { DescribeWriter } from "./describe-writer.js";
 import { tabwrite } from "./tabwriter.js";
 import { deadlineOf, pause } from "./wait.js";
+import { ownedReplicaSets, revisionOf, withoutTemplateHash, type Deployment, type PodTemplate, type ReplicaSet } from "./workloads.js";
 
-export const revisionAnnotation = "deployment.kubernetes.io/revision";
+export { revisionAnnotation, type Deployment, type ReplicaSet } from "./workloads.js";
+
 const changeCauseAnnotation = "kubernetes.io/change-cause";
 export const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
-const podTemplateHashLabel = "pod-template-hash";
-
-export interface PodTemplate {
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: Record<string, unknown>;
-}
-
-export interface Deployment extends KubeObject {
-  spec: { replicas?: number; selector?: LabelSelector; template?: PodTemplate; paused?: boolean };
-  status?: {
-    observedGeneration?: number;
-    replicas?: number;
-    updatedReplicas?: number;
-    readyReplicas?: number;
-    availableReplicas?: number;
-    unavailableReplicas?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-  };
-}
-
-export interface ReplicaSet extends KubeObject {
-  spec: { replicas?: number; template?: PodTemplate };
-  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number };
-}
 
 export interface RolloutStatus {
   readonly message: string;
@@ -58,30 +38,9 @@ export function deploymentRolloutStatus(deployment: Deployment): RolloutStatus {
   return { message: `deployment "${name}" successfully rolled out`, done: true };
 }
 
-export function revisionOf(object: KubeObject): number {
-  const revision = Number(object.metadata.annotations?.[revisionAnnotation] ?? "0");
-  return Number.isInteger(revision) ? revision : 0;
-}
-
-/** The ReplicaSets a deployment controls (by owner uid), oldest revision first. */
-export function ownedReplicaSets(deployment: Deployment, replicaSets: readonly ReplicaSet[]): ReplicaSet[] {
-  const ownedBy = (owner: OwnerReference): boolean => owner.controller === true && owner.uid === deployment.metadata.uid;
-  return replicaSets.filter((rs) => rs.metadata.ownerReferences?.some(ownedBy) === true).sort((a, b) => revisionOf(a) - revisionOf(b));
-}
-
 export function historyLines(replicaSets: readonly ReplicaSet[]): string[] {
   const rows = replicaSets.filter((rs) => revisionOf(rs) > 0).map((rs) => `${revisionOf(rs)}\t${rs.metadata.annotations?.[changeCauseAnnotation] ?? "<none>"}`);
   return tabwrite(["REVISION\tCHANGE-CAUSE", ...rows], { minWidth: 0, padding: 2 });
-}
-
-/** A template without the controller-added pod-template-hash label, for comparing and for rollback. */
-export function withoutTemplateHash(template: PodTemplate | undefined): PodTemplate {
-  const copy = structuredClone(template ?? {});
-  if (copy.metadata?.labels !== undefined) {
-    delete copy.metadata.labels[podTemplateHashLabel];
-    if (Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
-  }
-  return copy;
 }
 
 /** Canonical JSON (sorted keys), so that equal templates compare equal whatever their key order. */
@@ -178,7 +137,9 @@ export async function runRolloutHistory(session: Session, args: readonly string[
   if (revision > 0) {
     const found = replicaSets.find((rs) => revisionOf(rs) === revision);
     if (found === undefined) throw new CliError(`unable to find the specified revision`);
-    session.io.out(`deployment.apps/${name} with revision #${revision}\nPod Template:\n${JSON.stringify(withoutTemplateHash(found.spec.template), null, 2)}`);
+    const writer = new DescribeWriter();
+    describePodTemplate(writer, found.spec.template);
+    session.io.out(`deployment.apps/${name} with revision #${revision}\n${writer.raw()}\n`);
     return 0;
   }
   if (!replicaSets.some((rs) => revisionOf(rs) > 0)) {

@@ -1,0 +1,51 @@
+// Deployments and their ReplicaSets as kubectl-lite reads them: the fields rollout and describe
+// use, the revision annotation, which ReplicaSets a deployment owns, and templates without the
+// controller's pod-template-hash label.
+import type { KubeObject, LabelSelector, OwnerReference } from "../client/index.js";
+
+export const revisionAnnotation = "deployment.kubernetes.io/revision";
+const podTemplateHashLabel = "pod-template-hash";
+
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+export interface Deployment extends KubeObject {
+  spec: { replicas?: number; selector?: LabelSelector; template?: PodTemplate; paused?: boolean };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    unavailableReplicas?: number;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+}
+
+export interface ReplicaSet extends KubeObject {
+  spec: { replicas?: number; template?: PodTemplate };
+  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+}
+
+export function revisionOf(object: KubeObject): number {
+  const revision = Number(object.metadata.annotations?.[revisionAnnotation] ?? "0");
+  return Number.isInteger(revision) ? revision : 0;
+}
+
+/** The ReplicaSets a deployment controls (by owner uid), oldest revision first. */
+export function ownedReplicaSets(deployment: Deployment, replicaSets: readonly ReplicaSet[]): ReplicaSet[] {
+  const ownedBy = (owner: OwnerReference): boolean => owner.controller === true && owner.uid === deployment.metadata.uid;
+  return replicaSets.filter((rs) => rs.metadata.ownerReferences?.some(ownedBy) === true).sort((a, b) => revisionOf(a) - revisionOf(b));
+}
+
+/** A template without the controller-added pod-template-hash label, for comparing and for rollback. */
+export function withoutTemplateHash(template: PodTemplate | undefined): PodTemplate {
+  const copy = structuredClone(template ?? {});
+  if (copy.metadata?.labels !== undefined) {
+    delete copy.metadata.labels[podTemplateHashLabel];
+    if (Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
+  }
+  return copy;
+}
