@@ -163,7 +163,8 @@ function conditionsTable(writer: DescribeWriter, conditions: readonly { type: st
   if (conditions === undefined || conditions.length === 0) return;
   writer.line(0, "Conditions:");
   writer.line(1, withReason ? "Type\tStatus\tReason" : "Type\tStatus");
-  writer.line(1, withReason ? "----\t------\t------" : "----\t------");
+  // kubectl underlines a deployment's condition headers, not a pod's.
+  if (withReason) writer.line(1, "----\t------\t------");
   for (const condition of conditions) writer.line(1, withReason ? `${condition.type}\t${condition.status}\t${condition.reason ?? ""}` : `${condition.type} \t${condition.status} `);
 }
 
@@ -337,6 +338,7 @@ export function describeNode(node: Node, context: DescribeContext): string {
     for (const [title, value] of fields) writer.line(1, `${title}:\t${value}`);
   }
   if (node.spec?.podCIDR !== undefined) writer.line(0, `PodCIDR:\t${node.spec.podCIDR}`);
+  if (node.spec?.podCIDRs !== undefined) writer.line(0, `PodCIDRs:\t${node.spec.podCIDRs.join(",")}`);
   const pods = (context.pods ?? []).filter((pod) => pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed");
   const allocatable = node.status?.allocatable ?? {};
   const share = (resource: string, amount: number): string => `${formatQuantity(resource, amount)} (${percentOf(amount, parseQuantity(allocatable[resource]))})`;
@@ -357,7 +359,8 @@ export function describeNode(node: Node, context: DescribeContext): string {
   writer.line(1, "(Total limits may be over 100 percent, i.e., overcommitted.)");
   writer.line(1, "Resource\tRequests\tLimits");
   writer.line(1, "--------\t--------\t------");
-  for (const resource of ["cpu", "memory", "ephemeral-storage"]) writer.line(1, `${resource}\t${share(resource, podTotals(pods, resource, "requests"))}\t${share(resource, podTotals(pods, resource, "limits"))}`);
+  const hugePages = Object.keys(node.status?.capacity ?? {}).filter((resource) => resource.startsWith("hugepages-")).sort();
+  for (const resource of ["cpu", "memory", "ephemeral-storage", ...hugePages]) writer.line(1, `${resource}\t${share(resource, podTotals(pods, resource, "requests"))}\t${share(resource, podTotals(pods, resource, "limits"))}`);
   describeEvents(writer, context.events, context.nowMs);
   return writer.toString();
 }

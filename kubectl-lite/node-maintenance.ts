@@ -2,7 +2,7 @@
 // pods stay (with --ignore-daemonsets), mirror pods stay, pods without a controller need
 // --force, pods with emptyDir data need --delete-emptydir-data; finished pods always go. The
 // apiserver serves no pods/eviction, so pods are deleted, as kubectl does without the Eviction API.
-import { resourceTypes, type Node, type Pod } from "../client/index.js";
+import { isNotFound, resourceTypes, type Node, type Pod } from "../client/index.js";
 import { CliError } from "./cli-error.js";
 import { errorMessage } from "./error-message.js";
 import { referenceOf, type ObjectReference } from "./object-references.js";
@@ -107,7 +107,12 @@ export async function runDrain(session: Session, name: string, flags: DrainFlags
   const podEntry = await session.discovery.resolve("pods");
   for (const pod of plan.remove) {
     const reference = referenceOf(podEntry, pod.metadata.name ?? "", pod.metadata.namespace ?? "default");
-    await session.client.delete(resourceTypes.pods, reference.name, { namespace: reference.namespace, ...(grace === undefined ? {} : { gracePeriodSeconds: grace }) });
+    try {
+      await session.client.delete(resourceTypes.pods, reference.name, { namespace: reference.namespace, ...(grace === undefined ? {} : { gracePeriodSeconds: grace }) });
+    } catch (error) {
+      // A pod that went away since the listing (its ReplicaSet replaced it) is drained already.
+      if (!isNotFound(error)) throw error;
+    }
     deleted.push(reference);
   }
   await waitUntilGone(session, deleted, flags.timeout);
