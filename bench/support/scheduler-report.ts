@@ -38,6 +38,15 @@ function cpuCells(use: CpuUse, names: readonly string[]): string[] {
 
 const processNames = ["scheduler", "apiserver", "store (3 members)", "kubelet-sim", "bench"] as const;
 
+/** One row per node count that ran the phase: CPU by process, and what other processes took. */
+function cpuTable(results: SchedulerBenchResults, phase: (c: NodeCountResult) => { cpu: CpuUse; otherPercentBefore: number } | undefined): string[] {
+  const rows = results.clusters.flatMap((c) => {
+    const measured = phase(c);
+    return measured === undefined ? [] : [[String(c.nodes), ...cpuCells(measured.cpu, processNames), `${fmt(measured.cpu.otherPercent)}% (${fmt(measured.otherPercentBefore)}% before)`]];
+  });
+  return table(["nodes", ...processNames, "other processes"], rows);
+}
+
 /** The few lines a person wants first (also printed at the end of a run). */
 export function headline(results: SchedulerBenchResults): string[] {
   const lines: string[] = [];
@@ -89,7 +98,6 @@ function burstSection(results: SchedulerBenchResults): string[] {
     ];
   });
   if (rows.length === 0) return [];
-  const cpuRows = results.clusters.flatMap((c) => (c.burst === undefined ? [] : [[String(c.nodes), ...cpuCells(c.burst.cpu, processNames), `${fmt(c.burst.cpu.otherPercent)}% (${fmt(c.burst.otherPercentBefore)}% before)`]]));
   return [
     "## End to end: 1,000 pending pods, then the scheduler starts",
     "",
@@ -99,7 +107,7 @@ function burstSection(results: SchedulerBenchResults): string[] {
     "",
     "CPU from the scheduler's spawn to the last pod bound: share of one core · µs per pod (the kubelet-sim is meanwhile starting the bound pods). Other processes: the rest of the machine's busy CPU in the window, and in the second before it (the quiet gate's last sample). Store writes = store revisions (the resourceVersion of a LIST) per pod: bindings, events, kubelet status updates, leases.",
     "",
-    ...table(["nodes", ...processNames, "other processes"], cpuRows),
+    ...cpuTable(results, (c) => c.burst),
     "",
   ];
 }
@@ -111,7 +119,6 @@ function steadySection(results: SchedulerBenchResults): string[] {
     return [[String(c.nodes), String(s.pods), `${s.ratePerSecond} (${fmt(s.sentPerSecond, 1)})`, latency(s.createLatency), latency(s.createToBound), `**${latency(s.createToRunning)}**`, fmt(s.storeWritesPerPod, 1), String(s.createErrors)]];
   });
   if (rows.length === 0) return [];
-  const cpuRows = results.clusters.flatMap((c) => (c.steady === undefined ? [] : [[String(c.nodes), ...cpuCells(c.steady.cpu, processNames), `${fmt(c.steady.cpu.otherPercent)}% (${fmt(c.steady.otherPercentBefore)}% before)`]]));
   return [
     "## Creation → Running at a steady rate",
     "",
@@ -121,7 +128,7 @@ function steadySection(results: SchedulerBenchResults): string[] {
     "",
     "CPU from the first send to the last pod Running: share of one core · µs per pod.",
     "",
-    ...table(["nodes", ...processNames, "other processes"], cpuRows),
+    ...cpuTable(results, (c) => c.steady),
     "",
   ];
 }
