@@ -45,6 +45,9 @@ export interface LeaderElectorOptions {
   onNewLeader?(identity: string): void;
 }
 
+/** How long each request of the release on stop may take. */
+const releaseTimeoutMs = 2_000;
+
 type WriteOutcome = { ok: true; resourceVersion: string } | { ok: false };
 
 
@@ -151,8 +154,9 @@ export class LeaderElector {
 
   /** Requests are cut off at the renew deadline: a hung call must not outlive leadership. */
   private requestSignal(): AbortSignal {
-    // Not tied to `stopped`: after stop() only the release is left, and it must not be cut off.
-    return AbortSignal.timeout(this.config.renewDeadlineMs);
+    // Not tied to `stopped`: after stop() only the release is left, and it must not be cut off —
+    // but it is a courtesy, so it gets little time: an unreachable apiserver must not hold up exit.
+    return AbortSignal.timeout(this.stopped.signal.aborted ? Math.min(releaseTimeoutMs, this.config.renewDeadlineMs) : this.config.renewDeadlineMs);
   }
 
   private async read(): Promise<LeaseRead | undefined> {

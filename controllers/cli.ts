@@ -41,6 +41,8 @@ export const controllerManagerUsage = `Usage: kube-lite controller-manager --ser
   --url-file PATH                        with --port: write {"url", "pid"} here once listening (for launchers)
   --log-level LEVEL                      pino level (default info)`;
 
+const forcedExitMs = 8_000;
+
 export interface ControllerManagerFlags extends LeaderElectionFlags {
   readonly servers: string[];
   readonly identity: string;
@@ -154,6 +156,12 @@ export async function runControllerManagerWith(argv: readonly string[], controll
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
+    // A clean stop releases the Lease and closes informers; if the apiserver cannot be reached
+    // that must not keep the process alive past a launcher's patience.
+    setTimeout(() => {
+      logger.warn("clean shutdown took too long; exiting");
+      process.exit(1);
+    }, forcedExitMs).unref();
     standalone.abort();
     void (elector?.stop() ?? Promise.resolve())
       .then(() => health?.close())

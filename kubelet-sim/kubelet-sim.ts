@@ -65,7 +65,14 @@ interface PodEntry {
 
 /** Pod syncs in flight; the apiserver, not this process, is what they wait on. */
 const podWorkers = 16;
-const heartbeatWorkers = 8;
+/**
+ * Heartbeats in flight at once: renewals per second are about workers ÷ round trip, and N nodes
+ * need N ÷ renew interval of them — 8 workers kept up with 100 nodes but let 1,000 nodes' leases go
+ * a whole lease duration unrenewed (bench:scheduler). One worker per 10 nodes, at least 8.
+ */
+function heartbeatWorkersFor(nodes: number): number {
+  return Math.max(8, Math.ceil(nodes / 10));
+}
 const registrationConcurrency = 16;
 /** A conflicting write is re-read and retried this many times before the queue's back-off takes over. */
 const conflictAttemptsMax = 5;
@@ -130,7 +137,7 @@ export class KubeletSim {
       this.heartbeatQueue.addAfter(`lease/${agent.name}`, spreadMs);
       this.heartbeatQueue.addAfter(`status/${agent.name}`, this.options.flags.statusUpdateFrequencyMs + spreadMs);
     }
-    for (let i = 0; i < heartbeatWorkers; i++) this.workers.push(this.work(this.heartbeatQueue, (key) => this.heartbeat(key)));
+    for (let i = 0; i < heartbeatWorkersFor(this.agents.size); i++) this.workers.push(this.work(this.heartbeatQueue, (key) => this.heartbeat(key)));
     const enqueue = (pod: Pod): void => this.podChanged(pod);
     this.podInformer.addHandler({ onAdd: enqueue, onUpdate: (_, pod) => enqueue(pod), onDelete: enqueue });
     this.podInformer.start();

@@ -38,6 +38,8 @@ export const schedulerUsage = `Usage: kube-lite scheduler --server URL[,URL...] 
 
 class UsageError extends Error {}
 
+const forcedExitMs = 8_000;
+
 export interface SchedulerFlags extends LeaderElectionFlags {
   readonly servers: string[];
   readonly identity: string;
@@ -156,6 +158,12 @@ export async function runScheduler(argv: readonly string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
+    // A clean stop releases the Lease and closes informers; if the apiserver cannot be reached
+    // that must not keep the process alive past a launcher's patience.
+    setTimeout(() => {
+      logger.warn("clean shutdown took too long; exiting");
+      process.exit(1);
+    }, forcedExitMs).unref();
     // Stop deciding and release the Lease first, so the other replica takes over at once.
     standalone.abort();
     void (elector?.stop() ?? Promise.resolve())
