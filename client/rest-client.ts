@@ -121,7 +121,8 @@ function streamFetch(url: URL, init: { method: string; headers: Record<string, s
 }
 
 const retryBackoffMinMs = 100;
-const retryBackoffMaxMs = 2_000;
+// Local apiservers come back in well under a second; a long back-off only delays the first request after one starts.
+const retryBackoffMaxMs = 500;
 /** A watch line longer than this is a broken stream, not an object (objects are ≤ 1.5 MiB). */
 const watchLineBytesMax = 8 * 1024 * 1024;
 
