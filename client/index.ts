@@ -19,6 +19,7 @@ export {
   type LeaderElectionFlags,
 } from "./flags.js";
 export { startHealthServer, type HealthServer, type HealthSource } from "./health-server.js";
+export { runLeaderElectedComponent, type LeaderElectedComponent } from "./leader-elected-component.js";
 export { WorkQueue, systemClock, type Clock, type TimerHandle, type WorkQueueOptions } from "./work-queue.js";
 export { type RateLimiter, ItemExponentialFailureRateLimiter, BucketRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter } from "./rate-limiter.js";
 export {

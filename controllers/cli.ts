@@ -1,20 +1,17 @@
 // `kube-lite controller-manager`: kube-controller-manager's flag names where they exist.
 import { randomUUID } from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import {
   KubeClient,
-  LeaderElector,
+  runLeaderElectedComponent,
   expandGoBooleanFlags,
   leaderElectionFlagOptions,
   logLevels,
   parseDurationMs,
   parseLeaderElectionFlags,
   parseServerList,
-  startHealthServer,
-  type HealthServer,
   type LeaderElectionFlags,
 } from "../client/index.js";
 import { defaultControllerManagerSettings, type ControllerManagerSettings } from "./controller.js";
@@ -40,8 +37,6 @@ export const controllerManagerUsage = `Usage: kube-lite controller-manager --ser
   --bind-address ADDR                    address for --port (default 127.0.0.1)
   --url-file PATH                        with --port: write {"url", "pid"} here once listening (for launchers)
   --log-level LEVEL                      pino level (default info)`;
-
-const forcedExitMs = 8_000;
 
 export interface ControllerManagerFlags extends LeaderElectionFlags {
   readonly servers: string[];
@@ -112,68 +107,29 @@ export async function runControllerManagerWith(argv: readonly string[], controll
     return 0;
   }
   let flags: ControllerManagerFlags;
-  let elector: LeaderElector | undefined;
-  const logger = pino({ level: "info", base: { component: "controller-manager", pid: process.pid } });
-  let manager: ControllerManager;
   try {
     flags = parseControllerManagerFlags(argv);
-    logger.level = flags.logLevel;
-    const client = new KubeClient({ servers: flags.servers, userAgent: `kube-lite-controller-manager/${flags.identity}`, logger });
-    manager = new ControllerManager({ client, logger, settings: flags.settings, controllers });
-    elector = flags.leaderElect
-      ? new LeaderElector(client, {
-          namespace: flags.leaseNamespace,
-          name: flags.leaseName,
-          identity: flags.identity,
-          config: flags.leaderElection,
-          logger,
-          onStartedLeading: (signal) => manager.run(signal),
-          onNewLeader: (identity) => logger.info({ leader: identity }, "new leader"),
-        })
-      : undefined;
   } catch (error) {
     console.error(`kube-lite controller-manager: ${(error as Error).message}\n\n${controllerManagerUsage}`);
     return 2;
   }
-  let health: HealthServer | undefined;
-  if (flags.port !== undefined) {
-    const leading = (): boolean => (elector === undefined ? true : elector.isLeader());
-    health = await startHealthServer(
-      { synced: () => manager.hasSynced() || !leading(), status: () => ({ identity: flags.identity, leading: leading(), leader: elector?.leaderIdentity ?? flags.identity, ...manager.status() }) },
-      flags.port,
-      flags.bindAddress,
-    );
-    if (flags.urlFile !== undefined) fs.writeFileSync(flags.urlFile, `${JSON.stringify({ url: health.url, pid: process.pid })}\n`);
-    logger.info({ url: health.url }, "serving health");
+  const logger = pino({ level: flags.logLevel, base: { component: "controller-manager", identity: flags.identity, pid: process.pid } });
+  const client = new KubeClient({ servers: flags.servers, userAgent: `kube-lite-controller-manager/${flags.identity}`, logger });
+  const manager = new ControllerManager({ client, logger, settings: flags.settings, controllers });
+  try {
+    await runLeaderElectedComponent({
+      name: "controller-manager",
+      client,
+      logger,
+      flags,
+      // A standby has nothing to sync (its informers start with leadership): it is ready.
+      synced: () => manager.hasSynced() || manager.status().termsLed === 0,
+      status: () => manager.status(),
+      work: (signal) => manager.run(signal),
+    });
+  } catch (error) {
+    console.error(`kube-lite controller-manager: ${(error as Error).message}\n\n${controllerManagerUsage}`);
+    return 2;
   }
-  const standalone = new AbortController();
-  if (elector !== undefined) void elector.run();
-  else void manager.run(standalone.signal);
-  logger.info({ servers: flags.servers, leaderElect: flags.leaderElect, identity: flags.identity }, "controller-manager started");
-
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    // A clean stop releases the Lease and closes informers; if the apiserver cannot be reached
-    // that must not keep the process alive past a launcher's patience.
-    setTimeout(() => {
-      logger.warn("clean shutdown took too long; exiting");
-      process.exit(1);
-    }, forcedExitMs).unref();
-    standalone.abort();
-    void (elector?.stop() ?? Promise.resolve())
-      .then(() => health?.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, "unclean shutdown");
-          process.exit(1);
-        },
-      );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
   return 0;
 }

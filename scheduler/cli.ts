@@ -1,19 +1,16 @@
 // `kube-lite scheduler`: kube-scheduler's flag names where they exist.
 import { randomUUID } from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import {
   KubeClient,
-  LeaderElector,
+  runLeaderElectedComponent,
   expandGoBooleanFlags,
   leaderElectionFlagOptions,
   logLevels,
   parseLeaderElectionFlags,
   parseServerList,
-  startHealthServer,
-  type HealthServer,
   type LeaderElectionFlags,
 } from "../client/index.js";
 import { defaultSchedulerName } from "./queueing.js";
@@ -38,7 +35,6 @@ export const schedulerUsage = `Usage: kube-lite scheduler --server URL[,URL...] 
 
 class UsageError extends Error {}
 
-const forcedExitMs = 8_000;
 
 export interface SchedulerFlags extends LeaderElectionFlags {
   readonly servers: string[];
@@ -115,69 +111,22 @@ export async function runScheduler(argv: readonly string[]): Promise<number> {
   const logger = pino({ level: flags.logLevel, base: { component: "scheduler", identity: flags.identity, pid: process.pid } });
   const client = new KubeClient({ servers: flags.servers, userAgent: `kube-lite-scheduler/${flags.identity}`, logger });
   const scheduler = new Scheduler({ client, logger, schedulerName: flags.schedulerName, percentageOfNodesToScore: flags.percentageOfNodesToScore });
-  let elector: LeaderElector | undefined;
   try {
-    elector = flags.leaderElect
-      ? new LeaderElector(client, {
-          namespace: flags.leaseNamespace,
-          name: flags.leaseName,
-          identity: flags.identity,
-          config: flags.leaderElection,
-          logger,
-          onStartedLeading: (signal) => {
-            logger.info("started leading");
-            return scheduler.run(signal);
-          },
-          onStoppedLeading: () => logger.info("stopped leading"),
-          onNewLeader: (identity) => logger.info({ leader: identity }, "new leader"),
-        })
-      : undefined;
+    await runLeaderElectedComponent({
+      name: "scheduler",
+      client,
+      logger,
+      flags,
+      // Informers run whether or not this replica leads, so a new leader starts with a warm cache.
+      start: () => scheduler.start(),
+      synced: () => scheduler.hasSynced(),
+      status: () => scheduler.status(),
+      work: (signal) => scheduler.run(signal),
+      close: () => scheduler.stop(),
+    });
   } catch (error) {
     console.error(`kube-lite scheduler: ${(error as Error).message}\n\n${schedulerUsage}`);
     return 2;
   }
-  let health: HealthServer | undefined;
-  if (flags.port !== undefined) {
-    const leading = () => (elector === undefined ? true : elector.isLeader());
-    health = await startHealthServer(
-      { synced: () => scheduler.hasSynced(), status: () => ({ identity: flags.identity, leading: leading(), leader: elector?.leaderIdentity ?? flags.identity, ...scheduler.status() }) },
-      flags.port,
-      flags.bindAddress,
-    );
-    if (flags.urlFile !== undefined) fs.writeFileSync(flags.urlFile, `${JSON.stringify({ url: health.url, pid: process.pid })}\n`);
-    logger.info({ url: health.url }, "serving health");
-  }
-  scheduler.start();
-  const standalone = new AbortController();
-  if (elector !== undefined) void elector.run();
-  else void scheduler.run(standalone.signal);
-  logger.info({ servers: flags.servers, leaderElect: flags.leaderElect, schedulerName: flags.schedulerName }, "scheduler started");
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    // A clean stop releases the Lease and closes informers; if the apiserver cannot be reached
-    // that must not keep the process alive past a launcher's patience.
-    setTimeout(() => {
-      logger.warn("clean shutdown took too long; exiting");
-      process.exit(1);
-    }, forcedExitMs).unref();
-    // Stop deciding and release the Lease first, so the other replica takes over at once.
-    standalone.abort();
-    void (elector?.stop() ?? Promise.resolve())
-      .then(() => scheduler.stop())
-      .then(() => health?.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, "unclean shutdown");
-          process.exit(1);
-        },
-      );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
   return 0;
 }
