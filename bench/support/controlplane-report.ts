@@ -24,6 +24,11 @@ const latency = (l: LatencySummary) => [fmt(l.p50Ms, 1), fmt(l.p90Ms, 1), fmt(l.
 
 export const processNames = ["apiserver", "store (3 members)", "controller-manager", "scheduler", "kubelet-sim", "bench"] as const;
 
+/** CPU ms per unit of every cluster process (the bench's own excluded): the cost a run cannot go below. */
+export function clusterCpuMsPerUnit(use: CpuUse): number {
+  return processNames.filter((p) => p !== "bench").reduce((sum, p) => sum + (use.microsecondsPerUnit[p] ?? 0), 0) / 1000;
+}
+
 /** The few lines a person wants first (also printed at the end of a run). */
 export function headline(results: ControlPlaneResults): string[] {
   const lines: string[] = [];
@@ -31,6 +36,10 @@ export function headline(results: ControlPlaneResults): string[] {
   if (apply !== undefined) {
     const verdict = apply.allReadyMs <= goalMs ? "goal met" : `goal of ${goalMs / 1000} s missed by ${fmt((apply.allReadyMs - goalMs) / 1000, 1)} s`;
     lines.push(`apply → all ${apply.replicas} Running and Ready: ${fmt(apply.allReadyMs / 1000, 2)} s (${verdict}); exist ${fmt(apply.allPodsExistMs / 1000, 2)} s, bound ${fmt(apply.allBoundMs / 1000, 2)} s, Running ${fmt(apply.allRunningMs / 1000, 2)} s, Deployment available ${fmt(apply.deploymentAvailableMs / 1000, 2)} s`);
+    const perPodMs = clusterCpuMsPerUnit(apply.cpu);
+    lines.push(
+      `apply: the cluster's processes used ${fmt(perPodMs, 1)} ms of CPU per pod (${fmt(apply.cpu.otherPercent)}% of a core went to other processes meanwhile): with all ${results.machine.cpus} cores to themselves, ${fmt(apply.replicas)} pods need at least ${fmt((perPodMs * apply.replicas) / results.machine.cpus / 1000, 1)} s`,
+    );
   }
   if (rollout !== undefined) lines.push(`rollout of ${rollout.replicas} (25%/25%): ${fmt(rollout.rolloutMs / 1000, 2)} s (status ${fmt(rollout.statusReplicasMax)} replicas at most, ${fmt(rollout.statusAvailableMin)} available at least)`);
   if (reconcile !== undefined) {
@@ -130,6 +139,15 @@ export function controlPlaneMarkdown(results: ControlPlaneResults): string {
     "Store writes (store revisions, every write in the cluster) per pod or per step, by what the bench's watches on its namespace saw: pod creates, pod updates (binding, kubelet status writes), pod deletes, Events, ReplicaSet and Deployment writes (spec and status); other = the rest (node Leases and status).",
     "",
     ...table(["phase", "store writes", "per unit", "pod creates", "pod updates", "pod deletes", "events", "ReplicaSet + Deployment", "other"], costs),
+    "",
+    "Event writes by reason, per unit:",
+    "",
+    ...[apply, rollout, reconcile].flatMap((phase, i) => {
+      if (phase === undefined) return [];
+      const units = i === 2 ? (reconcile?.steps ?? 1) : (apply?.replicas ?? 1);
+      const reasons = Object.entries(phase.eventsByReason).sort((a, b) => b[1] - a[1]);
+      return [`- ${["apply", "rollout", "reconcile"][i]}: ${reasons.map(([reason, n]) => `${reason} ${fmt(n / units, 2)}`).join(", ")}`];
+    }),
     "",
     "CPU per process over each phase: share of one core · µs per pod (per step for reconcile). Other = the machine's busy CPU that none of these used (other engineers' work on a shared machine).",
     "",

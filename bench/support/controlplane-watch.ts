@@ -8,6 +8,8 @@ import { LineSplitter } from "./watch-protocol.js";
 
 /** The fields of a Deployment, ReplicaSet or Pod the bench reads. */
 export interface WatchedObject {
+  /** Events only: why it was recorded (SuccessfulCreate, Scheduled, Pulled, ...). */
+  reason?: string;
   metadata?: {
     name?: string;
     resourceVersion?: string;

@@ -40,6 +40,8 @@ const nameOf = (o: WatchedObject) => o.metadata?.name ?? "";
 /** The bench's four watches on its namespace, opened once before the Deployment is created. */
 export class NamespaceWatches {
   readonly pods = new Map<string, PodTimes>();
+  /** Event writes (created or updated) by reason. */
+  readonly eventReasons = new Map<string, number>();
   readonly podWatch: ObjectWatch;
   readonly replicaSets: ObjectWatch;
   readonly deployments: ObjectWatch;
@@ -49,7 +51,10 @@ export class NamespaceWatches {
     this.podWatch = new ObjectWatch(server, `/api/v1/namespaces/${namespace}/pods`, resourceVersion, (e) => this.onPod(e));
     this.replicaSets = new ObjectWatch(server, `/apis/apps/v1/namespaces/${namespace}/replicasets`, resourceVersion);
     this.deployments = new ObjectWatch(server, `/apis/apps/v1/namespaces/${namespace}/deployments`, resourceVersion);
-    this.events = new ObjectWatch(server, `/api/v1/namespaces/${namespace}/events`, resourceVersion);
+    this.events = new ObjectWatch(server, `/api/v1/namespaces/${namespace}/events`, resourceVersion, ({ object }) => {
+      const reason = object.reason ?? "(none)";
+      this.eventReasons.set(reason, (this.eventReasons.get(reason) ?? 0) + 1);
+    });
   }
 
   static async open(target: ControlPlaneTarget): Promise<NamespaceWatches> {
@@ -114,6 +119,8 @@ export interface PhaseCost {
   /** Store revisions in the phase: every write in the cluster adds one. */
   readonly storeWrites: number;
   readonly written: WrittenObjects;
+  /** Event writes in the phase by reason. */
+  readonly eventsByReason: Record<string, number>;
 }
 
 /** Marks the start of a phase; `end()` gives its CPU and writes. */
@@ -122,6 +129,7 @@ async function phaseMeter(target: ControlPlaneTarget, watches: NamespaceWatches)
   const revision = async () => Number(await currentResourceVersion(target.client, `/api/v1/namespaces/${target.namespace}/pods`));
   const revisionBefore = await revision();
   const writtenBefore = watches.writes();
+  const reasonsBefore = new Map(watches.eventReasons);
   const start = cpuMark(sources);
   return {
     end: async (units) => {
@@ -130,7 +138,8 @@ async function phaseMeter(target: ControlPlaneTarget, watches: NamespaceWatches)
       const after = watches.writes();
       const delta = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - writtenBefore[k as keyof WrittenObjects]])) as unknown as Record<keyof WrittenObjects, number>;
       const named = delta.podCreates + delta.podUpdates + delta.podDeletes + delta.events + delta.replicaSets + delta.deployments;
-      return { cpu, storeWrites, written: { ...delta, other: storeWrites - named } };
+      const eventsByReason = Object.fromEntries([...watches.eventReasons].map(([reason, n]) => [reason, n - (reasonsBefore.get(reason) ?? 0)]).filter(([, n]) => n !== 0));
+      return { cpu, storeWrites, written: { ...delta, other: storeWrites - named }, eventsByReason };
     },
   };
 }
