@@ -133,15 +133,20 @@ interface Run {
   reconcile?: ControlPlaneResults["reconcile"];
   controllerManagerStatus?: Record<string, unknown>;
   readonly commands: Record<string, string>;
+  /** Before each phase: ms until no Event was written for 3 s. */
+  readonly eventBacklogDrainMs: number[];
 }
 
 /** The phases, in order, on a running cluster; `run` collects what each measured. */
 async function phases(target: ControlPlaneTarget, options: Options, run: Run): Promise<void> {
-  const quiet = async () => {
-    if (options.quietWaitMs > 0) await waitForQuietMachine(cpuSources(target, target.components), options.quietMaxOtherPercent, options.quietWaitMs, log);
-  };
   await ensureNamespace(target.client, target.namespace);
   const watches = await NamespaceWatches.open(target);
+  const quiet = async () => {
+    const drainedMs = await watches.eventsDrained(target, 3000, 120_000);
+    run.eventBacklogDrainMs.push(drainedMs);
+    log(`  event writes drained after ${drainedMs} ms`);
+    if (options.quietWaitMs > 0) await waitForQuietMachine(cpuSources(target, target.components), options.quietMaxOtherPercent, options.quietWaitMs, log);
+  };
   const shape: DeploymentShape = { replicas: options.replicas, image: "registry.k8s.io/nginx-slim:0.26", cpuRequest: options.cpuRequest, memoryRequest: options.memoryRequest };
   try {
     await quiet();
@@ -197,7 +202,7 @@ async function runCluster(options: Options): Promise<Run> {
         m.assertRunning();
       },
     };
-    const run: Run = { commands: { store: store.commandLine("s1"), apiserver: apiserver.commandLine, "controller-manager": m.commandLine, scheduler: s.process.commandLine, "kubelet-sim": k.commandLine } };
+    const run: Run = { commands: { store: store.commandLine("s1"), apiserver: apiserver.commandLine, "controller-manager": m.commandLine, scheduler: s.process.commandLine, "kubelet-sim": k.commandLine }, eventBacklogDrainMs: [] };
     try {
       await phases(target, options, run);
     } finally {
@@ -250,6 +255,7 @@ async function main(): Promise<void> {
     rollout: run.rollout,
     reconcile: run.reconcile,
     controllerManagerStatus: run.controllerManagerStatus,
+    eventBacklogDrainMs: run.eventBacklogDrainMs,
     uptimeAtEnd: commandOutput("uptime", []),
     loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)),
   };

@@ -12,6 +12,8 @@ export interface ControlPlaneResults {
   readonly rollout?: RolloutResult;
   readonly reconcile?: ReconcileResult;
   readonly controllerManagerStatus?: Record<string, unknown>;
+  /** Before apply, rollout and reconcile: ms until no Event was written for 3 s. */
+  readonly eventBacklogDrainMs: readonly number[];
   readonly uptimeAtEnd: string;
   readonly loadAverageAtEnd: readonly number[];
 }
@@ -128,6 +130,8 @@ export function controlPlaneMarkdown(results: ControlPlaneResults): string {
     `Load at start (\`uptime\`): \`${m.uptimeAtStart}\`; at the end: \`${results.uptimeAtEnd}\`.`,
     "",
     ...headline(results).map((l) => `- ${l}`),
+    "",
+    `Before each phase the bench waited until no Event had been written for 3 s (the recorders write behind): ${results.eventBacklogDrainMs.map((ms) => `${fmt(ms)} ms`).join(", ")} (before apply, rollout, reconcile), then for a quieter machine.`,
     "",
     "Settings: " + Object.entries(results.settings).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(", ") + ".",
     "",

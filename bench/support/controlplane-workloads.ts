@@ -42,6 +42,7 @@ export class NamespaceWatches {
   readonly pods = new Map<string, PodTimes>();
   /** Event writes (created or updated) by reason. */
   readonly eventReasons = new Map<string, number>();
+  private lastEventAtMs = 0;
   readonly podWatch: ObjectWatch;
   readonly replicaSets: ObjectWatch;
   readonly deployments: ObjectWatch;
@@ -52,6 +53,7 @@ export class NamespaceWatches {
     this.replicaSets = new ObjectWatch(server, `/apis/apps/v1/namespaces/${namespace}/replicasets`, resourceVersion);
     this.deployments = new ObjectWatch(server, `/apis/apps/v1/namespaces/${namespace}/deployments`, resourceVersion);
     this.events = new ObjectWatch(server, `/api/v1/namespaces/${namespace}/events`, resourceVersion, ({ object }) => {
+      this.lastEventAtMs = performance.now();
       const reason = object.reason ?? "(none)";
       this.eventReasons.set(reason, (this.eventReasons.get(reason) ?? 0) + 1);
     });
@@ -92,6 +94,17 @@ export class NamespaceWatches {
   writes(): WrittenObjects {
     const sum = (w: ObjectWatch) => w.eventsByType.ADDED + w.eventsByType.MODIFIED + w.eventsByType.DELETED;
     return { podCreates: this.podWatch.eventsByType.ADDED, podUpdates: this.podWatch.eventsByType.MODIFIED, podDeletes: this.podWatch.eventsByType.DELETED, events: sum(this.events), replicaSets: sum(this.replicaSets), deployments: sum(this.deployments), other: 0 };
+  }
+
+  /**
+   * Waits until no Event was written for `quietMs` (at most `maxMs`): the recorders of the
+   * scheduler and controller-manager write behind, and their backlog would land in the next
+   * phase's writes, CPU and latency. Returns how long it waited.
+   */
+  async eventsDrained(target: ControlPlaneTarget, quietMs: number, maxMs: number): Promise<number> {
+    const start = performance.now();
+    await this.events.until(() => performance.now() - this.lastEventAtMs >= quietMs || performance.now() - start >= maxMs, maxMs + 1000, "events drained", target.check);
+    return round(performance.now() - start, 0);
   }
 
   close(): void {
