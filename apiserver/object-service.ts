@@ -363,15 +363,20 @@ export class ObjectService {
 
   private async updateScale(target: RequestTarget, body: unknown, options: WriteOptions): Promise<WriteResult> {
     if (!isPlainObject(body)) throw badRequest("the body must be an autoscaling/v1 Scale object");
-    return this.writeScale(target, options, () => body);
+    return this.writeScale(target, options, () => body, false);
   }
 
   private async patchScale(target: RequestTarget, patchType: PatchType, patch: unknown, options: WriteOptions): Promise<WriteResult> {
     if (patchType === "apply") throw new ApiError(415, "UnsupportedMediaType", "server-side apply of the scale subresource is not supported");
-    return this.writeScale(target, options, (scale) => applyPatch(undefined, patchType, scale, patch));
+    return this.writeScale(target, options, (scale) => applyPatch(undefined, patchType, scale, patch), true);
   }
 
-  private async writeScale(target: RequestTarget, options: WriteOptions, compute: (scale: KubeObject) => unknown): Promise<WriteResult> {
+  /**
+   * `isPatch`: the Scale being patched carries the current resourceVersion, so the result pins a
+   * version only if the patch itself changed it (as upstream: a patch without a resourceVersion is
+   * retried on a lost race, never answered 409 — `kubectl scale` relies on that).
+   */
+  private async writeScale(target: RequestTarget, options: WriteOptions, compute: (scale: KubeObject) => unknown, isPatch: boolean): Promise<WriteResult> {
     const { info } = target;
     const name = requireName(target);
     for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
@@ -387,7 +392,8 @@ export class ObjectService {
       if (typeof replicas === "number" && replicas < 0) {
         throw invalid("Scale", "autoscaling", name, [{ reason: "FieldValueInvalid", field: "spec.replicas", message: `Invalid value: ${replicas}: must be greater than or equal to 0` }]);
       }
-      const pinned = pinnedVersion(next);
+      const asked = pinnedVersion(next);
+      const pinned = isPatch && asked === current.modRevision ? undefined : asked;
       if (pinned !== undefined && pinned !== current.modRevision) throw conflict(info.resource, info.group, name);
       const object = structuredClone(current.object);
       const objectSpec = (isPlainObject(object.spec) ? object.spec : {}) as Record<string, unknown>;

@@ -219,6 +219,14 @@ describe("update, optimistic concurrency and subresources", () => {
     expect(patched.status).toBe(200);
     expect(patched.body.spec.replicas).toBe(4);
     expect((await call("GET", "/apis/apps/v1/namespaces/default/deployments/scaled")).body.spec.replicas).toBe(4);
+    // Patches without a resourceVersion that lose a race are retried, never answered 409 (kubectl
+    // scale while a controller writes status); a stale resourceVersion in the patch still is 409.
+    const racing = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => call("PATCH", "/apis/apps/v1/namespaces/default/deployments/scaled/scale", { spec: { replicas: n } }, "application/merge-patch+json")));
+    expect(racing.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const labels = await Promise.all([1, 2, 3, 4].map((n) => call("PATCH", "/apis/apps/v1/namespaces/default/deployments/scaled", { metadata: { labels: { [`l${n}`]: "x" } } }, "application/merge-patch+json")));
+    expect(labels.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const stale = await call("PATCH", "/apis/apps/v1/namespaces/default/deployments/scaled/scale", { metadata: { resourceVersion: "1" }, spec: { replicas: 9 } }, "application/merge-patch+json");
+    expect(stale.status).toBe(409);
   });
 
   it("binds a pod to a node once", async () => {

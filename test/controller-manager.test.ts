@@ -4,7 +4,7 @@
 // from a watch of the pods), roll back and are garbage-collected; a killed node's pods move; a
 // killed leader is replaced within one lease duration; Endpoints follow ready pods.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Informer, KubeClient, resourceTypes, type KubeObject, type Pod } from "../client/index.js";
+import { Informer, KubeClient, resourceTypes, type KubeObject, type Node, type Pod } from "../client/index.js";
 import { startApiServerProcess, type ApiServerProcess } from "./support/apiserver-process.js";
 import { startComponent, type ComponentProcess } from "./support/component-process.js";
 import { startStoreCluster, type StoreCluster } from "./support/store-cluster.js";
@@ -59,7 +59,12 @@ beforeAll(async () => {
   pods = new Informer<Pod>(client, resourceTypes.pods, { namespace });
   pods.start();
   await pods.waitForSync();
-}, 60_000);
+  // Spreading over 3 nodes needs 3 Ready nodes before the first pod is scheduled.
+  await until("3 Ready nodes", async () => {
+    const nodes = await client.list<Node>(resourceTypes.nodes);
+    return nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length === 3;
+  }, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   await pods?.stop();
