@@ -3,7 +3,6 @@
 // second (one client, then N), GET and paged LIST latency with the namespace filled to each
 // --pods size, and watch fan-out to --watchers chunked streams held by worker processes.
 // Results go to bench/results/apiserver-<date>.{md,json}.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,12 +10,12 @@ import { parseArgs } from "node:util";
 import { ApiClient } from "./apiserver-client.js";
 import { ApiServerProcess } from "./apiserver-process.js";
 import { appLabelValues } from "./apiserver-protocol.js";
-import { type ApiBenchMachine, type ApiBenchResults, type ProfileByPhase, type StoredPodsResult, apiBenchMarkdown, sloSummary } from "./apiserver-report.js";
+import { type ApiBenchResults, type ProfileByPhase, type StoredPodsResult, apiBenchMarkdown, sloSummary } from "./apiserver-report.js";
 import { ApiWatchers } from "./apiserver-watchers.js";
 import { type BenchTarget, type CreateResult, type PhaseWindow, type WatchFanOutResult, countPods, createPods, currentResourceVersion, ensureNamespace, getLatency, listLatency, watchFanOut } from "./apiserver-workloads.js";
 import { BenchCluster } from "./support/cluster.js";
 import { summarizeProfile } from "./support/cpu-profile.js";
-import { round } from "./support/load.js";
+import { benchMachineFacts, commandOutput } from "./support/bench-machine.js";
 import { installExitHandlers } from "./support/processes.js";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -150,32 +149,6 @@ const listNamespace = "bench";
 const watchNamespace = "bench-watch";
 const listPageLimit = 500;
 
-function commandOutput(command: string, args: string[], cwd = root): string {
-  const out = spawnSync(command, args, { cwd, encoding: "utf8" });
-  return out.status === 0 ? out.stdout.trim() : "";
-}
-
-function machineFacts(options: Options, argv: string[]): ApiBenchMachine {
-  const checkout = path.dirname(options.bin);
-  const commit = commandOutput("git", ["rev-parse", "--short", "HEAD"], checkout);
-  const dirty = commandOutput("git", ["status", "--porcelain", "--untracked-files=no"], checkout);
-  // A bin copied out of the checkout (so that a rebuild cannot change it mid-run) has no git facts.
-  const tree = commit === "" ? "bin outside a git checkout: see where it was copied from" : dirty === "" ? "clean working tree" : `working tree has ${dirty.split("\n").length} changed file(s) of other engineers`;
-  return {
-    date: new Date().toISOString(),
-    command: `npm run bench:apiserver${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
-    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    uptimeAtStart: commandOutput("uptime", []),
-    loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
-    kubeLiteCommit: commit || "unknown",
-    kubeLiteWorkingTree: tree,
-    bin: options.bin,
-  };
-}
 
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
@@ -253,7 +226,11 @@ async function main(): Promise<void> {
     return;
   }
   installExitHandlers();
-  const machine = machineFacts(options, argv);
+  // A bin copied out of the checkout (so that a rebuild cannot change it mid-run) has no git facts.
+  const machine = benchMachineFacts("bench:apiserver", options.bin, argv, {
+    outsideCheckout: "bin outside a git checkout: see where it was copied from",
+    changedFiles: (count) => `working tree has ${count} changed file(s) of other engineers`,
+  });
   log(`machine: ${machine.cpus} CPUs, uptime: ${machine.uptimeAtStart}`);
   const store = await BenchCluster.start({ kind: "kube-lite", members: 3, heartbeatIntervalMs: 100, electionTimeoutMs: 1000, storeBin: options.bin, etcdBin: "etcd", nodeArgs: [], parentDir: options.dataDir, readyTimeoutMs: 60_000 });
   if (options.profileDir !== undefined) fs.mkdirSync(options.profileDir, { recursive: true });

@@ -4,19 +4,18 @@
 // from its create to all pods Running and Ready, a rollout of a new image, and the reconcile
 // latency of the deployment and replicaset controllers over scale steps of +1. Results go to
 // bench/results/controlplane-<date>.{md,json} and controlplane-latest.md.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ApiClient } from "./apiserver-client.js";
 import { ApiServerProcess } from "./apiserver-process.js";
-import type { ApiBenchMachine } from "./apiserver-report.js";
 import { ensureNamespace } from "./apiserver-workloads.js";
 import { BenchCluster } from "./support/cluster.js";
 import { ControllerManagerProcess } from "./support/controlplane-components.js";
 import { type ControlPlaneResults, controlPlaneMarkdown, headline } from "./support/controlplane-report.js";
 import { type ControlPlaneTarget, type DeploymentShape, NamespaceWatches, applyToRunning, reconcileLatency, rollout } from "./support/controlplane-workloads.js";
+import { benchMachineFacts, commandOutput } from "./support/bench-machine.js";
 import { round } from "./support/load.js";
 import { installExitHandlers } from "./support/processes.js";
 import { ComponentProcess, SchedulerProcess } from "./support/scheduler-components.js";
@@ -100,32 +99,6 @@ type Options = ReturnType<typeof parseOptions>;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-function commandOutput(command: string, args: string[], cwd = root): string {
-  const out = spawnSync(command, args, { cwd, encoding: "utf8" });
-  return out.status === 0 ? out.stdout.trim() : "";
-}
-
-// The same facts as the apiserver and scheduler benches' pages give (each of those benches keeps
-// its own unexported copy; one shared bench/support module would serve all three).
-function machineFacts(options: Options, argv: string[]): ApiBenchMachine {
-  const checkout = path.dirname(options.bin);
-  const commit = commandOutput("git", ["rev-parse", "--short", "HEAD"], checkout);
-  const changed = commandOutput("git", ["status", "--porcelain", "--untracked-files=no"], checkout);
-  return {
-    date: new Date().toISOString(),
-    command: `npm run bench:controlplane${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
-    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    uptimeAtStart: commandOutput("uptime", []),
-    loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
-    kubeLiteCommit: commit || "unknown",
-    kubeLiteWorkingTree: commit === "" ? "bin outside a git checkout" : changed === "" ? "clean working tree" : `working tree has ${changed.split("\n").length} changed file(s)`,
-    bin: options.bin,
-  };
-}
 
 interface Run {
   apply?: ControlPlaneResults["apply"];
@@ -230,7 +203,7 @@ async function main(): Promise<void> {
     return;
   }
   installExitHandlers();
-  const machine = machineFacts(options, argv);
+  const machine = benchMachineFacts("bench:controlplane", options.bin, argv);
   log(`machine: ${machine.cpus} CPUs, uptime: ${machine.uptimeAtStart}`);
   // Quiet gate before anything starts: the bench alone.
   if (options.quietWaitMs > 0) await waitForQuietMachine(new Map([["bench", benchCpuMs]]), options.quietMaxOtherPercent, options.quietWaitMs, log);

@@ -4,7 +4,6 @@
 // idle simulated nodes, pending pods bound per second by a scheduler started after them, and
 // creation → Running latency at a steady rate. Results go to bench/results/scheduler-<date>.{md,json}
 // and scheduler-latest.md.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +12,7 @@ import { ApiClient } from "./apiserver-client.js";
 import { ApiServerProcess } from "./apiserver-process.js";
 import { BenchCluster } from "./support/cluster.js";
 import { profileMarkdown, summarizeProfile } from "./support/cpu-profile.js";
+import { benchMachineFacts, commandOutput } from "./support/bench-machine.js";
 import { round } from "./support/load.js";
 import { installExitHandlers } from "./support/processes.js";
 import { ComponentProcess, SchedulerProcess } from "./support/scheduler-components.js";
@@ -144,30 +144,6 @@ const schedulerArgs = ["--log-level", "warn"];
 const nodePrefix = "sim-";
 const baselinePrefix = "base-";
 
-function commandOutput(command: string, args: string[], cwd = root): string {
-  const out = spawnSync(command, args, { cwd, encoding: "utf8" });
-  return out.status === 0 ? out.stdout.trim() : "";
-}
-
-function machineFacts(options: Options, argv: string[]): SchedulerBenchMachine {
-  const checkout = path.dirname(options.bin);
-  const commit = commandOutput("git", ["rev-parse", "--short", "HEAD"], checkout);
-  const changed = commandOutput("git", ["status", "--porcelain", "--untracked-files=no"], checkout);
-  return {
-    date: new Date().toISOString(),
-    command: `npm run bench:scheduler${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`,
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
-    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    uptimeAtStart: commandOutput("uptime", []),
-    loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
-    kubeLiteCommit: commit || "unknown",
-    kubeLiteWorkingTree: commit === "" ? "bin outside a git checkout" : changed === "" ? "clean working tree" : `working tree has ${changed.split("\n").length} changed file(s)`,
-    bin: options.bin,
-  };
-}
 
 function kubeletArgs(server: string, nodes: number, prefix: string): string[] {
   return ["--server", server, "--nodes", String(nodes), "--node-prefix", prefix, "--pod-start-delay", "0s", "--log-level", "info"];
@@ -288,7 +264,7 @@ async function main(): Promise<void> {
     return;
   }
   installExitHandlers();
-  const machine = machineFacts(options, argv);
+  const machine: SchedulerBenchMachine = benchMachineFacts("bench:scheduler", options.bin, argv);
   log(`machine: ${machine.cpus} CPUs, uptime: ${machine.uptimeAtStart}`);
   if (options.profileDir !== undefined) fs.mkdirSync(options.profileDir, { recursive: true });
   const decisions: DecisionResult[] = [];
