@@ -1,4 +1,6 @@
 // Flag values every component parses the same way: apiserver URL lists and Go durations.
+import { randomUUID } from "node:crypto";
+import os from "node:os";
 
 const durationUnitsMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 0.001, "µs": 0.001, ns: 0.000001 };
 
@@ -79,5 +81,39 @@ export function parseLeaderElectionFlags(values: Readonly<Record<keyof ReturnTyp
     },
     leaseName: values["leader-elect-resource-name"],
     leaseNamespace: values["leader-elect-resource-namespace"],
+  };
+}
+
+/** The identity, status-port and logging options of a leader-elected component. */
+export function componentFlagOptions() {
+  return {
+    identity: { type: "string" },
+    port: { type: "string" },
+    "bind-address": { type: "string", default: "127.0.0.1" },
+    "url-file": { type: "string" },
+    "log-level": { type: "string", default: "info" },
+  } as const;
+}
+
+export interface ComponentFlags {
+  /** Holder identity; default hostname_uuid, as client-go. */
+  readonly identity: string;
+  /** Where /healthz and /status are served (0: any free port); undefined: not served. */
+  readonly port: number | undefined;
+  readonly bindAddress: string;
+  readonly urlFile: string | undefined;
+  readonly logLevel: string;
+}
+
+export function parseComponentFlags(values: { identity?: string; port?: string; "bind-address": string; "url-file"?: string; "log-level": string }): ComponentFlags {
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error(`--port must be an integer from 0 to 65535, not '${values.port}'`);
+  if (!logLevels.includes(values["log-level"])) throw new Error(`--log-level must be one of ${logLevels.join(", ")}, not '${values["log-level"]}'`);
+  return {
+    identity: values.identity ?? `${os.hostname()}_${randomUUID()}`,
+    port,
+    bindAddress: values["bind-address"],
+    urlFile: values["url-file"],
+    logLevel: values["log-level"],
   };
 }

@@ -16,6 +16,9 @@ export {
   logLevels,
   leaderElectionFlagOptions,
   parseLeaderElectionFlags,
+  componentFlagOptions,
+  parseComponentFlags,
+  type ComponentFlags,
   type LeaderElectionFlags,
 } from "./flags.js";
 export { startHealthServer, type HealthServer, type HealthSource } from "./health-server.js";

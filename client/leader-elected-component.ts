@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { startHealthServer, type HealthServer } from "./health-server.js";
 import { LeaderElector } from "./leader-elector.js";
 import type { KubeClient } from "./rest-client.js";
-import type { LeaderElectionFlags } from "./flags.js";
+import type { ComponentFlags, LeaderElectionFlags } from "./flags.js";
 
 /** A clean stop that takes longer than this ends with exit code 1. */
 const forcedExitMs = 8_000;
@@ -17,12 +17,7 @@ export interface LeaderElectedComponent {
   readonly name: string;
   readonly client: KubeClient;
   readonly logger: Logger;
-  readonly flags: LeaderElectionFlags & {
-    readonly identity: string;
-    readonly port: number | undefined;
-    readonly bindAddress: string;
-    readonly urlFile: string | undefined;
-  };
+  readonly flags: LeaderElectionFlags & ComponentFlags;
   /** Called once the configuration is known to be good, before campaigning (e.g. start informers). */
   start?(): void;
   /** Ready to do the work (for /readyz). */

@@ -1,6 +1,4 @@
 // `kube-lite controller-manager`: kube-controller-manager's flag names where they exist.
-import { randomUUID } from "node:crypto";
-import os from "node:os";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import {
@@ -8,7 +6,9 @@ import {
   runLeaderElectedComponent,
   expandGoBooleanFlags,
   leaderElectionFlagOptions,
-  logLevels,
+  componentFlagOptions,
+  parseComponentFlags,
+  type ComponentFlags,
   parseDurationMs,
   parseLeaderElectionFlags,
   parseServerList,
@@ -38,14 +38,9 @@ export const controllerManagerUsage = `Usage: kube-lite controller-manager --ser
   --url-file PATH                        with --port: write {"url", "pid"} here once listening (for launchers)
   --log-level LEVEL                      pino level (default info)`;
 
-export interface ControllerManagerFlags extends LeaderElectionFlags {
+export interface ControllerManagerFlags extends LeaderElectionFlags, ComponentFlags {
   readonly servers: string[];
-  readonly identity: string;
   readonly settings: ControllerManagerSettings;
-  readonly port: number | undefined;
-  readonly bindAddress: string;
-  readonly urlFile: string | undefined;
-  readonly logLevel: string;
 }
 
 function positiveNumber(value: string, flag: string, max = Infinity): number {
@@ -60,30 +55,23 @@ export function parseControllerManagerFlags(argv: readonly string[]): Controller
     options: {
       server: { type: "string" },
       ...leaderElectionFlagOptions("kube-controller-manager"),
-      identity: { type: "string" },
       "node-monitor-grace-period": { type: "string", default: "50s" },
       "node-monitor-period": { type: "string", default: "5s" },
       "node-eviction-rate": { type: "string", default: "0.1" },
       "secondary-node-eviction-rate": { type: "string", default: "0.01" },
       "unhealthy-zone-threshold": { type: "string", default: "0.55" },
       "concurrent-workers": { type: "string", default: "5" },
-      port: { type: "string" },
-      "bind-address": { type: "string", default: "127.0.0.1" },
-      "url-file": { type: "string" },
-      "log-level": { type: "string", default: "info" },
+      ...componentFlagOptions(),
     },
     strict: true,
     allowPositionals: false,
   });
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error(`--port must be an integer from 0 to 65535, not '${values.port}'`);
   const workers = Number(values["concurrent-workers"]);
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--concurrent-workers must be a positive integer, not '${values["concurrent-workers"]}'`);
-  if (!logLevels.includes(values["log-level"])) throw new Error(`--log-level must be one of ${logLevels.join(", ")}, not '${values["log-level"]}'`);
   return {
     servers: parseServerList(values.server),
     ...parseLeaderElectionFlags(values),
-    identity: values.identity ?? `${os.hostname()}_${randomUUID()}`,
+    ...parseComponentFlags(values),
     settings: {
       ...defaultControllerManagerSettings,
       nodeMonitorGracePeriodMs: parseDurationMs(values["node-monitor-grace-period"], "--node-monitor-grace-period"),
@@ -93,10 +81,6 @@ export function parseControllerManagerFlags(argv: readonly string[]): Controller
       unhealthyZoneThreshold: positiveNumber(values["unhealthy-zone-threshold"], "--unhealthy-zone-threshold", 1),
       workers,
     },
-    port,
-    bindAddress: values["bind-address"],
-    urlFile: values["url-file"],
-    logLevel: values["log-level"],
   };
 }
 

@@ -1,6 +1,4 @@
 // `kube-lite scheduler`: kube-scheduler's flag names where they exist.
-import { randomUUID } from "node:crypto";
-import os from "node:os";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import {
@@ -8,7 +6,9 @@ import {
   runLeaderElectedComponent,
   expandGoBooleanFlags,
   leaderElectionFlagOptions,
-  logLevels,
+  componentFlagOptions,
+  parseComponentFlags,
+  type ComponentFlags,
   parseLeaderElectionFlags,
   parseServerList,
   type LeaderElectionFlags,
@@ -36,15 +36,10 @@ export const schedulerUsage = `Usage: kube-lite scheduler --server URL[,URL...] 
 class UsageError extends Error {}
 
 
-export interface SchedulerFlags extends LeaderElectionFlags {
+export interface SchedulerFlags extends LeaderElectionFlags, ComponentFlags {
   readonly servers: string[];
-  readonly identity: string;
   readonly schedulerName: string;
   readonly percentageOfNodesToScore: number;
-  readonly port: number | undefined;
-  readonly bindAddress: string;
-  readonly urlFile: string | undefined;
-  readonly logLevel: string;
 }
 
 function usageError<T>(parse: () => T): T {
@@ -63,13 +58,9 @@ export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
       options: {
         server: { type: "string" },
         ...leaderElectionFlagOptions("kube-scheduler"),
-        identity: { type: "string" },
         "scheduler-name": { type: "string", default: defaultSchedulerName },
         "percentage-of-nodes-to-score": { type: "string", default: "0" },
-        port: { type: "string" },
-        "bind-address": { type: "string", default: "127.0.0.1" },
-        "url-file": { type: "string" },
-        "log-level": { type: "string", default: "info" },
+        ...componentFlagOptions(),
       },
       strict: true,
       allowPositionals: false,
@@ -79,18 +70,12 @@ export function parseSchedulerFlags(argv: readonly string[]): SchedulerFlags {
   if (!Number.isInteger(percentage) || percentage < 0 || percentage > 100) {
     throw new UsageError(`--percentage-of-nodes-to-score must be an integer from 0 to 100, not '${values["percentage-of-nodes-to-score"]}'`);
   }
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be an integer from 0 to 65535, not '${values.port}'`);
   return {
     servers: usageError(() => parseServerList(values.server)),
     ...usageError(() => parseLeaderElectionFlags(values)),
-    identity: values.identity ?? `${os.hostname()}_${randomUUID()}`,
+    ...usageError(() => parseComponentFlags(values)),
     schedulerName: values["scheduler-name"],
     percentageOfNodesToScore: percentage,
-    port,
-    bindAddress: values["bind-address"],
-    urlFile: values["url-file"],
-    logLevel: values["log-level"],
   };
 }
 
@@ -103,7 +88,6 @@ export async function runScheduler(argv: readonly string[]): Promise<number> {
   let flags: SchedulerFlags;
   try {
     flags = parseSchedulerFlags(argv);
-    if (!logLevels.includes(flags.logLevel)) throw new UsageError(`--log-level must be one of ${logLevels.join(", ")}, not '${flags.logLevel}'`);
   } catch (error) {
     console.error(`kube-lite scheduler: ${(error as Error).message}\n\n${schedulerUsage}`);
     return 2;
