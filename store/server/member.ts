@@ -430,7 +430,29 @@ export class Member {
       for (const result of results) this.settleWrite(result);
       for (const readState of ready.readStates) this.onReadState(readState.context, readState.index);
       this.raft.advance();
+      if (ready.snapshot !== undefined) this.settleCoveredBySnapshot(ready.snapshot.metadata.index);
       this.releaseAppliedReads();
+    }
+  }
+
+  /**
+   * Writes of ours whose entries a snapshot from the leader covered were never applied here one
+   * by one, so nothing would ever answer them (found by the chaos run: a put hung until its
+   * client gave up). One the snapshot applied gets etcd's "request timed out" at once (applied,
+   * but its answer is not known here); one whose entry was displaced never applied and is
+   * proposed again.
+   */
+  private settleCoveredBySnapshot(index: number): void {
+    for (const pending of [...this.pendingWrites.values()]) {
+      if (pending.index === 0 || pending.index > index) continue;
+      this.pendingByIndex.delete(pending.index);
+      if (this.statements.hasRequest.get(pending.id) !== undefined) {
+        this.pendingWrites.delete(pending.id);
+        pending.reject(new Unavailable("etcdserver: request timed out"));
+      } else {
+        pending.index = 0;
+        this.submit(pending);
+      }
     }
   }
 
