@@ -22,6 +22,8 @@ export const storeUsage = `Usage: kube-lite store [flags]   (etcd's flag names, 
   --heartbeat-interval MS              default 100
   --election-timeout MS                default 1000
   --auto-compaction-retention N        keep N revisions of history (default 10000; 0 = off)
+  --initial-election-tick-advance BOOL  at boot, once peers are connected, fast-forward the election
+                                       clock so the first election comes sooner (default true, as etcd)
   --snapshot-count N                   compact the Raft log after N applied entries (default 100000)
   --experimental-watch-progress-notify-interval D   progress notifications to watchers that ask (default 10m)
   --log-level LEVEL                    pino level (default info)`;
@@ -38,11 +40,19 @@ interface StoreFlags {
   readonly electionTimeoutMs: number;
   readonly autoCompactionRetention: number;
   readonly snapshotCount: number;
+  readonly initialElectionTickAdvance: boolean;
   readonly progressNotifyIntervalMs: number;
   readonly logLevel: string;
 }
 
 class UsageError extends Error {}
+
+/** A Go boolean flag's value, as etcd's flag parser takes it. */
+function goBool(value: string, flag: string): boolean {
+  if (["1", "t", "T", "true", "TRUE", "True"].includes(value)) return true;
+  if (["0", "f", "F", "false", "FALSE", "False"].includes(value)) return false;
+  throw new UsageError(`${flag} must be true or false, not '${value}'`);
+}
 
 function positiveInt(value: string, flag: string, allowZero = false): number {
   const n = Number(value);
@@ -85,6 +95,7 @@ export function parseStoreFlags(argv: readonly string[]): StoreFlags {
       "auto-compaction-retention": { type: "string", default: "10000" },
       "auto-compaction-mode": { type: "string", default: "revision" },
       "snapshot-count": { type: "string", default: "100000" },
+      "initial-election-tick-advance": { type: "string", default: "true" },
       "experimental-watch-progress-notify-interval": { type: "string", default: "10m" },
       "log-level": { type: "string", default: "info" },
     },
@@ -118,6 +129,7 @@ export function parseStoreFlags(argv: readonly string[]): StoreFlags {
     electionTimeoutMs,
     autoCompactionRetention: positiveInt(values["auto-compaction-retention"], "--auto-compaction-retention", true),
     snapshotCount: positiveInt(values["snapshot-count"], "--snapshot-count"),
+    initialElectionTickAdvance: goBool(values["initial-election-tick-advance"], "--initial-election-tick-advance"),
     progressNotifyIntervalMs: durationMs(values["experimental-watch-progress-notify-interval"], "--experimental-watch-progress-notify-interval"),
     logLevel: values["log-level"],
   };
@@ -147,6 +159,7 @@ export async function runStore(argv: readonly string[]): Promise<number> {
     autoCompactionIntervalMs: 5000,
     logCompactionEntries: flags.snapshotCount,
     requestTimeoutMs: 7000,
+    initialElectionTickAdvance: flags.initialElectionTickAdvance,
     random: { int: (n) => (n <= 1 ? 0 : randomInt(n)) },
     log,
     testHooks: testHooksFromEnv(process.env, flags.dataDir, log),

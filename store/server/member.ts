@@ -35,6 +35,8 @@ export interface MemberConfig {
   readonly logCompactionEntries: number;
   /** A write not applied within this long fails as "request timed out" (its outcome unknown). */
   readonly requestTimeoutMs: number;
+  /** etcd's --initial-election-tick-advance (default there: true); absent means false. */
+  readonly initialElectionTickAdvance?: boolean;
   readonly random: RandomSource;
   readonly log: Logger;
   /** Crash points, power-loss bookkeeping and seeded bugs for the chaos harness; absent in production. */
@@ -159,7 +161,39 @@ export class Member {
     }
     // Tell every peer where clients reach us (repeated, as peers may come up later).
     this.broadcastInfo();
+    if (this.config.initialElectionTickAdvance === true) this.advanceTicksOncePeersConnect();
     this.scheduleReady();
+  }
+
+  /**
+   * etcd's --initial-election-tick-advance (EtcdServer.adjustTicks): a member that boots waits
+   * for its peers' connections (checked every 50 ms, for at most 5 s) and then fast-forwards its
+   * election clock to two ticks short of the election timeout, so the first election comes after
+   * 2..electionTicks+1 ticks instead of electionTicks..2*electionTicks. A single member advances
+   * at once. Harmless when a leader exists: its heartbeat resets the clock, and pre-vote keeps a
+   * member that still hears nothing from disrupting a leader the others hear.
+   */
+  private advanceTicksOncePeersConnect(): void {
+    const electionTicks = Math.max(2, Math.round(this.config.electionTimeoutMs / this.config.heartbeatIntervalMs));
+    const peers = this.config.peers.map((p) => p.id).filter((id) => id !== this.config.name);
+    const advance = (ticks: number): void => {
+      if (this.stopped || this.raft.role !== "follower" || this.raft.leader !== "") return;
+      for (let i = 0; i < ticks; i++) this.raft.tick();
+      this.config.log.info({ ticks }, "advanced the election clock at boot (initial-election-tick-advance)");
+      this.scheduleReady();
+    };
+    if (peers.length === 0) {
+      advance(electionTicks - 1);
+      return;
+    }
+    const needed = Math.min(2, peers.length);
+    const deadline = Date.now() + 5000;
+    const check = (): void => {
+      if (this.stopped) return;
+      if (peers.filter((id) => this.transport.connected(id)).length >= needed) advance(electionTicks - 2);
+      else if (Date.now() < deadline) setTimeout(check, 50).unref();
+    };
+    setTimeout(check, 50).unref();
   }
 
   onSoftState(listener: (state: SoftState, term: number) => void): void {
