@@ -88,36 +88,65 @@ interface RequestSpec {
 /** For a streaming response: drops the caller-signal link once the stream is finished. */
 const streamReleases = new WeakMap<Response, () => void>();
 
+/** What a request needs of fetch; tests pass the real fetch or a fake. */
+type FetchFn = (url: URL, init: { method: string; headers: Record<string, string>; body?: string | undefined; signal: AbortSignal }) => Promise<Response>;
+
+function responseHeaders(message: http.IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(message.headers)) {
+    if (typeof value === "string") headers.set(name, value);
+    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+  }
+  return headers;
+}
+
 /**
- * fetch for watch streams, on node:http with a connection of its own. Node's fetch (undici), when
- * a body is cancelled part-way, may keep the socket to drain the rest for reuse — and a watch
- * has no rest: the connection stayed open and the apiserver could not shut down. Here an abort
- * destroys the request and its socket. Errors look like fetch's ("fetch failed", cause = the
- * socket error) so the retry rules treat both alike.
+ * fetch on node:http. Node's own fetch (undici) costs every process about 0.25 s of CPU the
+ * first time it is used (it compiles its WebAssembly HTTP parser), and `kube-lite up` starts
+ * nine processes that talk to the apiserver at once on two CPUs. Without `keepAlive` each
+ * request has a connection of its own: watch streams. Undici, when a body is cancelled part-way, may keep
+ * the socket to drain the rest for reuse — and a watch has no rest: the connection stayed open
+ * and the apiserver could not shut down; here an abort destroys the request and its socket.
+ * Errors look like fetch's ("fetch failed", cause = the socket error) so the retry rules treat
+ * both alike. A buffered answer (`stream` false) is read whole before it resolves.
  */
-function streamFetch(url: URL, init: { method: string; headers: Record<string, string>; signal: AbortSignal }): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const request = (url.protocol === "https:" ? https : http).request(url, { method: init.method, headers: init.headers, agent: false });
-    const onAbort = (): void => {
-      request.destroy(init.signal.reason instanceof Error ? init.signal.reason : new Error("aborted"));
-    };
-    init.signal.addEventListener("abort", onAbort, { once: true });
-    request.on("error", (error) => {
-      init.signal.removeEventListener("abort", onAbort);
-      reject(init.signal.aborted ? (init.signal.reason as Error) : new TypeError("fetch failed", { cause: error }));
+function nodeFetch(keepAlive: boolean, stream: boolean): FetchFn {
+  // Idle connections close after 4 s (as undici's), well before the server would close them.
+  const agents = keepAlive ? { http: new http.Agent({ keepAlive, timeout: 4_000 }), https: new https.Agent({ keepAlive, timeout: 4_000 }) } : undefined;
+  return (url, init) =>
+    new Promise((resolve, reject) => {
+      const headers = init.body === undefined ? init.headers : { ...init.headers, "content-length": String(Buffer.byteLength(init.body)) };
+      const secure = url.protocol === "https:";
+      const agent = agents === undefined ? false : secure ? agents.https : agents.http;
+      const request = (secure ? https : http).request(url, { method: init.method, headers, agent });
+      const onAbort = (): void => {
+        request.destroy(init.signal.reason instanceof Error ? init.signal.reason : new Error("aborted"));
+      };
+      init.signal.addEventListener("abort", onAbort, { once: true });
+      const fail = (error: Error): void => {
+        init.signal.removeEventListener("abort", onAbort);
+        reject(init.signal.aborted ? (init.signal.reason as Error) : new TypeError("fetch failed", { cause: error }));
+      };
+      request.on("error", fail);
+      request.on("response", (message) => {
+        const answer = { status: message.statusCode ?? 500, statusText: message.statusMessage, headers: responseHeaders(message) };
+        if (stream) {
+          message.on("close", () => init.signal.removeEventListener("abort", onAbort));
+          resolve(new Response(Readable.toWeb(message) as ReadableStream<Uint8Array>, answer));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        message.on("data", (chunk: Buffer) => chunks.push(chunk));
+        message.on("error", fail);
+        message.on("end", () => {
+          init.signal.removeEventListener("abort", onAbort);
+          const nullBody = answer.status === 204 || answer.status === 205 || answer.status === 304;
+          resolve(new Response(nullBody ? null : Buffer.concat(chunks), answer));
+        });
+      });
+      if (init.signal.aborted) onAbort();
+      request.end(init.body);
     });
-    request.on("response", (message) => {
-      message.on("close", () => init.signal.removeEventListener("abort", onAbort));
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(message.headers)) {
-        if (typeof value === "string") headers.set(name, value);
-        else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-      }
-      resolve(new Response(Readable.toWeb(message) as ReadableStream<Uint8Array>, { status: message.statusCode ?? 500, statusText: message.statusMessage, headers }));
-    });
-    if (init.signal.aborted) onAbort();
-    request.end();
-  });
 }
 
 const retryBackoffMinMs = 100;
@@ -168,9 +197,9 @@ export class KubeClient {
   private readonly requestTimeoutMs: number;
   private readonly retryBudgetMs: number;
   private readonly logger: Logger | undefined;
-  private readonly fetchFn: typeof fetch;
-  /** Set only when a test replaces fetch: streams then go through it too. */
-  private readonly streamFetchFn: typeof fetch | undefined;
+  private readonly fetchFn: FetchFn;
+  /** Watch streams: a connection each (or the test's fetch, when one replaces it). */
+  private readonly streamFetchFn: FetchFn;
 
   constructor(options: KubeClientOptions) {
     const servers = options.servers.map((s) => s.replace(/\/+$/, "")).filter((s) => s !== "");
@@ -180,8 +209,8 @@ export class KubeClient {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.retryBudgetMs = options.retryBudgetMs ?? 30_000;
     this.logger = options.logger;
-    this.fetchFn = options.fetch ?? fetch;
-    this.streamFetchFn = options.fetch;
+    this.fetchFn = options.fetch ?? nodeFetch(true, false);
+    this.streamFetchFn = options.fetch ?? nodeFetch(false, true);
   }
 
   /** The apiserver requests go to now. */
@@ -364,10 +393,7 @@ export class KubeClient {
     const release = (): void => spec.signal?.removeEventListener("abort", onCallerAbort);
     this.requestCount += 1;
     try {
-      const response =
-        spec.streaming === true && this.streamFetchFn === undefined
-          ? await streamFetch(url, { method: spec.method, headers, signal: controller.signal })
-          : await this.fetchFn(url, { method: spec.method, headers, body, signal: controller.signal });
+      const response = await (spec.streaming === true ? this.streamFetchFn : this.fetchFn)(url, { method: spec.method, headers, body, signal: controller.signal });
       if (!spec.streaming) {
         // Read the body under the same timeout (send() reads it right after).
         const text = await response.text();
