@@ -2,6 +2,7 @@
 // through its data dir's cluster.json.
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { httpRequest } from "./probe.js";
 import type { ClusterSnapshot } from "./snapshot.js";
 import type { Timings } from "./topology.js";
 import { runningCluster, type ClusterFile } from "./up.js";
@@ -18,8 +19,9 @@ async function cluster(dataDir: string, out: (line: string) => void): Promise<Cl
 }
 
 async function post(file: ClusterFile, action: string, target: string): Promise<{ ok: boolean; body: Record<string, unknown> }> {
-  const response = await fetch(`${file.controlUrl}/${action}?target=${encodeURIComponent(target)}`, { method: "POST", signal: AbortSignal.timeout(30_000) });
-  return { ok: response.ok, body: (await response.json()) as Record<string, unknown> };
+  const answer = await httpRequest(`${file.controlUrl}/${action}?target=${encodeURIComponent(target)}`, { method: "POST", timeoutMs: 30_000 });
+  if (answer === undefined) throw new Error(`no answer from kube-lite up at ${file.controlUrl}`);
+  return { ok: answer.status >= 200 && answer.status < 300, body: JSON.parse(answer.text) as Record<string, unknown> };
 }
 
 export async function runControlCommand(command: "kill" | "restart" | "down", argv: readonly string[], out: (line: string) => void): Promise<number> {
@@ -105,8 +107,9 @@ export async function runStatus(argv: readonly string[], out: (line: string) => 
   }
   const file = await cluster(options.dataDir, out);
   if (file === undefined) return 1;
-  const response = await fetch(`${file.controlUrl}/status`, { signal: AbortSignal.timeout(10_000) });
-  const body = (await response.json()) as { timings: Timings; dataDir: string; snapshot: ClusterSnapshot };
+  const answer = await httpRequest(`${file.controlUrl}/status`, { timeoutMs: 10_000 });
+  if (answer === undefined) throw new Error(`no answer from kube-lite up at ${file.controlUrl}`);
+  const body = JSON.parse(answer.text) as { timings: Timings; dataDir: string; snapshot: ClusterSnapshot };
   out(renderStatus(body.snapshot, body.timings, body.dataDir));
   return 0;
 }

@@ -20,7 +20,8 @@ export interface ClusterSnapshot {
   readonly nodes: readonly NodeSummary[] | undefined;
 }
 
-export async function takeSnapshot(components: readonly ComponentView[]): Promise<ClusterSnapshot> {
+/** Every component's state; `withPods` false skips counting pods per node (one list fewer). */
+export async function takeSnapshot(components: readonly ComponentView[], withPods = true): Promise<ClusterSnapshot> {
   const views = await Promise.all(
     components.map(async (component) => {
       if (!component.running) return component;
@@ -37,7 +38,7 @@ export async function takeSnapshot(components: readonly ComponentView[]): Promis
   const [leaderId] = [...votes.entries()].sort((a, b) => b[1] - a[1])[0] ?? [];
   const storeLeader = stores.find((s) => s.store.memberId === leaderId)?.name;
   const apiservers = views.filter((v) => v.role === "apiserver" && v.running && v.url !== undefined).map((v) => v.url as string);
-  return { components: views, storeLeader, nodes: await nodeSummaries(apiservers) };
+  return { components: views, storeLeader, nodes: await nodeSummaries(apiservers, withPods) };
 }
 
 /** The component a kill target names, or a message saying why none does. */

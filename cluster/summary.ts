@@ -1,6 +1,7 @@
 // The terminal summary of `kube-lite up`: one short line per thing worth seeing — a new store
 // leader, a new controller-manager or scheduler leader, a node joining or going NotReady, a
 // deployment progressing. Polls once a second (cheap: a few small requests), prints changes only.
+import { httpRequest } from "./probe.js";
 import { takeSnapshot, type ComponentView } from "./snapshot.js";
 import { tag } from "./terminal.js";
 
@@ -11,9 +12,9 @@ interface DeploymentList {
 async function deployments(apiservers: readonly string[]): Promise<Map<string, string> | undefined> {
   for (const url of apiservers) {
     try {
-      const response = await fetch(`${url}/apis/apps/v1/deployments`, { signal: AbortSignal.timeout(1_000) });
-      if (!response.ok) continue;
-      const list = (await response.json()) as DeploymentList;
+      const answer = await httpRequest(`${url}/apis/apps/v1/deployments`, { timeoutMs: 1_000 });
+      if (answer?.status !== 200) continue;
+      const list = JSON.parse(answer.text) as DeploymentList;
       return new Map(
         list.items.map((d) => [`${d.metadata.namespace}/${d.metadata.name}`, `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0} ready, ${d.status?.updatedReplicas ?? 0} up to date`]),
       );

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { httpRequest } from "./probe.js";
 import { resolveTarget, takeSnapshot, type ClusterSnapshot, type ComponentView } from "./snapshot.js";
 import { startSummary } from "./summary.js";
 import { Supervisor, type RunningComponent } from "./supervisor.js";
@@ -97,12 +98,7 @@ export async function runningCluster(dataDir: string): Promise<ClusterFile | und
   } catch {
     return undefined;
   }
-  try {
-    const response = await fetch(`${file.controlUrl}/ping`, { signal: AbortSignal.timeout(5_000) });
-    return response.ok ? file : undefined;
-  } catch {
-    return undefined;
-  }
+  return (await httpRequest(`${file.controlUrl}/ping`, { timeoutMs: 5_000 }))?.status === 200 ? file : undefined;
 }
 
 function ready(snapshot: ClusterSnapshot, nodes: number): string[] {
@@ -223,7 +219,7 @@ export async function runUp(argv: readonly string[], out: (line: string) => void
   const deadlineMs = performance.now() + 60_000;
   let missing: string[] = ["everything"];
   while (missing.length > 0 && !stopping) {
-    missing = ready(await takeSnapshot(views(supervisor)), options.nodes);
+    missing = ready(await takeSnapshot(views(supervisor), false), options.nodes);
     if (missing.length === 0) break;
     if (performance.now() > deadlineMs) {
       out(tag("cluster", `not ready after 60 s (waiting for: ${missing.join(", ")}); see the logs in ${path.join(options.dataDir, "logs")}`));
