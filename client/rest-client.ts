@@ -151,7 +151,7 @@ function nodeFetch(keepAlive: boolean, stream: boolean): FetchFn {
 
 const retryBackoffMinMs = 100;
 // Local apiservers come back in well under a second; a long back-off only delays the first request after one starts.
-const retryBackoffMaxMs = 500;
+const retryBackoffMaxMs = 250;
 /** A watch line longer than this is a broken stream, not an object (objects are ≤ 1.5 MiB). */
 const watchLineBytesMax = 8 * 1024 * 1024;
 

@@ -225,7 +225,7 @@ export async function runUp(argv: readonly string[], out: (line: string) => void
       out(tag("cluster", `not ready after 60 s (waiting for: ${missing.join(", ")}); see the logs in ${path.join(options.dataDir, "logs")}`));
       break;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   writeClusterFile();
   if (missing.length === 0) {

@@ -27,6 +27,9 @@ await build({
   external: ["better-sqlite3"],
   allowOverwrite: true,
   sourcemap: true,
+  // Less to read and parse at every start; names are kept, so stack traces stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // CommonJS dependencies (pino, fastify, ws) call require(); ES modules have none of their own.
   banner: { js: "import { createRequire as kubeLiteCreateRequire } from 'node:module'; const require = kubeLiteCreateRequire(import.meta.url);" },
   logLevel: "warning",
