@@ -228,13 +228,15 @@ export async function runUp(argv: readonly string[], out: (line: string) => void
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   writeClusterFile();
-  if (missing.length === 0) {
-    const seconds = ((performance.now() - startedMs) / 1000).toFixed(2);
-    out(tag("cluster", `✓ cluster ready in ${seconds} s — store leader elected, apiservers healthy, ${options.nodes} nodes Ready, controller-manager and scheduler leaders elected`));
-  }
   const server = `http://127.0.0.1:${options.port}`;
+  // One write: whoever waits for "ready" sees what to type next with it.
+  const readyLine =
+    missing.length === 0
+      ? [tag("cluster", `✓ cluster ready in ${((performance.now() - startedMs) / 1000).toFixed(2)} s — store leader elected, apiservers healthy, ${options.nodes} nodes Ready, controller-manager and scheduler leaders elected`)]
+      : [];
   out(
     [
+      ...readyLine,
       "",
       "Next:",
       `  kubectl --server ${server} apply -f manifests/demo/      # or: npx kubectl-lite apply -f manifests/demo/`,

@@ -82,7 +82,8 @@ export async function upCluster(extraArgs: readonly string[]): Promise<UpCluster
     start: async () => {
       cluster.up = spawnUp();
       const up = cluster.up;
-      await until("kube-lite up to be ready", () => up.output().includes("cluster ready in") || up.process.exitCode !== null, 90_000, () => up.output());
+      // Ready, and the "what to type next" block printed with it.
+      await until("kube-lite up to be ready", () => (up.output().includes("cluster ready in") && up.output().includes("kube-lite down to stop")) || up.process.exitCode !== null, 90_000, () => up.output());
       if (up.process.exitCode !== null) throw new Error(`kube-lite up exited: ${up.output()}`);
     },
     kubeLite: (...command) => runBin(kubeLiteBin, [...command, "--data-dir", dataDir], root),
