@@ -5,8 +5,8 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { httpRequest } from "./probe.js";
-import { resolveTarget, takeSnapshot, type ClusterSnapshot, type ComponentView } from "./snapshot.js";
+import { apiserverReady, componentStatus, httpRequest, nodeSummaries, storeStatus } from "./probe.js";
+import { resolveTarget, takeSnapshot, type ComponentView } from "./snapshot.js";
 import { startSummary } from "./summary.js";
 import { Supervisor, type RunningComponent } from "./supervisor.js";
 import { tag } from "./terminal.js";
@@ -101,14 +101,24 @@ export async function runningCluster(dataDir: string): Promise<ClusterFile | und
   return (await httpRequest(`${file.controlUrl}/ping`, { timeoutMs: 5_000 }))?.status === 200 ? file : undefined;
 }
 
-function ready(snapshot: ClusterSnapshot, nodes: number): string[] {
+/**
+ * What the cluster still lacks to be ready, asked in the order things come up and stopping at
+ * the first gap: while the store elects, the apiservers are not asked; while nodes register, the
+ * leaders are not. A dozen processes are starting on two CPUs: every probe takes from them.
+ */
+async function missingForReady(components: readonly ComponentView[], nodes: number): Promise<string[]> {
+  const running = (role: ComponentView["role"]) => components.filter((c) => c.role === role && c.running);
+  const stores = (await Promise.all(running("store").map((c) => (c.url === undefined ? undefined : storeStatus(c.url))))).filter((s) => s !== undefined);
+  const leaders = stores.map((s) => s.leaderId).filter((id) => id !== "0");
+  if (!stores.some((s) => leaders.filter((id) => id === s.memberId).length * 2 > running("store").length)) return ["store leader"];
+  const apiservers = running("apiserver").flatMap((c) => (c.url === undefined ? [] : [c.url]));
+  if (!(await Promise.all(apiservers.map(apiserverReady))).some(Boolean)) return ["apiserver"];
+  const readyNodes = ((await nodeSummaries(apiservers, false)) ?? []).filter((n) => n.ready === "True").length;
+  if (readyNodes < nodes) return [`nodes Ready ${readyNodes}/${nodes}`];
   const missing: string[] = [];
-  if (snapshot.storeLeader === undefined) missing.push("store leader");
-  if (!snapshot.components.some((c) => c.role === "apiserver" && c.ready === true)) missing.push("apiserver");
-  const readyNodes = (snapshot.nodes ?? []).filter((n) => n.ready === "True").length;
-  if (readyNodes < nodes) missing.push(`nodes Ready ${readyNodes}/${nodes}`);
   for (const role of ["controller-manager", "scheduler"] as const) {
-    if (!snapshot.components.some((c) => c.role === role && c.status?.leading === true)) missing.push(`${role} leader`);
+    const statuses = await Promise.all(running(role).map((c) => componentStatus(c.url)));
+    if (!statuses.some((status) => status?.leading === true)) missing.push(`${role} leader`);
   }
   return missing;
 }
@@ -219,7 +229,7 @@ export async function runUp(argv: readonly string[], out: (line: string) => void
   const deadlineMs = performance.now() + 60_000;
   let missing: string[] = ["everything"];
   while (missing.length > 0 && !stopping) {
-    missing = ready(await takeSnapshot(views(supervisor), false), options.nodes);
+    missing = await missingForReady(views(supervisor), options.nodes);
     if (missing.length === 0) break;
     if (performance.now() > deadlineMs) {
       out(tag("cluster", `not ready after 60 s (waiting for: ${missing.join(", ")}); see the logs in ${path.join(options.dataDir, "logs")}`));
