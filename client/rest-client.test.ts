@@ -1,3 +1,4 @@
+import http from "node:http";
 import { describe, expect, it } from "vitest";
 import { KubeApiError, KubeUnavailableError, isConflict, isNotFound, retryOnConflict } from "./errors.js";
 import { parseDurationMs, parseServerList } from "./flags.js";
@@ -138,5 +139,63 @@ describe("flags", () => {
     expect(parseServerList("http://a:1, http://b:2")).toEqual(["http://a:1", "http://b:2"]);
     expect(() => parseServerList("")).toThrow(/--server is required/);
     expect(() => parseServerList("a:1")).toThrow(/URLs/);
+  });
+});
+
+describe("KubeClient over node:http (its own transport, not fetch)", () => {
+  /** A local server that records each request and answers from `answer`. */
+  async function server(answer: (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void): Promise<{ url: string; seen: { method: string; url: string; accept: string; body: string; length: string }[]; close: () => Promise<void> }> {
+    const seen: { method: string; url: string; accept: string; body: string; length: string }[] = [];
+    const s = http.createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => (body += chunk));
+      req.on("end", () => {
+        seen.push({ method: req.method ?? "", url: req.url ?? "", accept: req.headers.accept ?? "", body, length: req.headers["content-length"] ?? "" });
+        answer(req, body, res);
+      });
+    });
+    await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+    const address = s.address() as { port: number };
+    return { url: `http://127.0.0.1:${address.port}`, seen, close: () => new Promise((resolve) => s.close(() => resolve())) };
+  }
+
+  it("sends the body with its length and the Accept it was given, reads JSON and empty answers, and keeps the connection", async () => {
+    const sockets = new Set<unknown>();
+    const api = await server((req, body, res) => {
+      sockets.add(req.socket);
+      if (req.method === "DELETE") {
+        res.writeHead(204).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end(req.method === "POST" ? body : JSON.stringify(pod));
+    });
+    try {
+      const client = new KubeClient({ servers: [api.url], accept: "application/json;as=Table;v=v1;g=meta.k8s.io" });
+      expect((await client.get(resourceTypes.pods, "web", "default")).metadata.name).toBe("web");
+      const created = await client.create(resourceTypes.pods, { ...pod, metadata: { name: "ünïcode", namespace: "default" } });
+      expect(created.metadata.name).toBe("ünïcode");
+      await client.delete(resourceTypes.pods, "web", { namespace: "default" });
+      expect(api.seen.map((r) => r.method)).toEqual(["GET", "POST", "DELETE"]);
+      expect(api.seen.every((r) => r.accept === "application/json;as=Table;v=v1;g=meta.k8s.io")).toBe(true);
+      const post = api.seen[1];
+      expect(Number(post?.length)).toBe(Buffer.byteLength(post?.body ?? ""));
+      expect(sockets.size).toBe(1);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("fails over from a refused connection to the next server", async () => {
+    const api = await server((_req, _body, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(pod)));
+    const closed = await server(() => undefined);
+    await closed.close();
+    try {
+      const client = new KubeClient({ servers: [closed.url, api.url] });
+      expect((await client.get(resourceTypes.pods, "web", "default")).metadata.name).toBe("web");
+      expect(client.currentServer).toBe(api.url);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -26,6 +26,8 @@ export interface KubeClientOptions {
   /** All attempts of one request together (default 30 s). */
   readonly retryBudgetMs?: number;
   readonly logger?: Logger;
+  /** The Accept header of every request (default application/json; kubectl-lite asks for Tables with it). */
+  readonly accept?: string;
   /** For tests: a replacement for the global fetch. */
   readonly fetch?: typeof fetch;
 }
@@ -197,6 +199,7 @@ export class KubeClient {
   private readonly requestTimeoutMs: number;
   private readonly retryBudgetMs: number;
   private readonly logger: Logger | undefined;
+  private readonly accept: string;
   private readonly fetchFn: FetchFn;
   /** Watch streams: a connection each (or the test's fetch, when one replaces it). */
   private readonly streamFetchFn: FetchFn;
@@ -209,6 +212,7 @@ export class KubeClient {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.retryBudgetMs = options.retryBudgetMs ?? 30_000;
     this.logger = options.logger;
+    this.accept = options.accept ?? "application/json";
     this.fetchFn = options.fetch ?? nodeFetch(true, false);
     this.streamFetchFn = options.fetch ?? nodeFetch(false, true);
   }
@@ -375,7 +379,7 @@ export class KubeClient {
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined && value !== "") url.searchParams.set(key, value);
     }
-    const headers: Record<string, string> = { accept: "application/json", "user-agent": this.userAgent };
+    const headers: Record<string, string> = { accept: this.accept, "user-agent": this.userAgent };
     let body: string | undefined;
     if (spec.body !== undefined) {
       body = JSON.stringify(spec.body);

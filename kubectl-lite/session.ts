@@ -50,19 +50,13 @@ export function serverList(flag: string | undefined, environment: string | undef
   return parseServerList(chosen);
 }
 
-function tableFetch(input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Response> {
-  const headers = new Headers(init?.headers);
-  headers.set("accept", tableMediaType);
-  return fetch(input, { ...init, headers });
-}
-
 export function createSession(flags: GlobalFlags, environment: NodeJS.ProcessEnv, io: Io): Session {
   const servers = serverList(flags.server, environment.KUBE_LITE_SERVER);
   const options = { servers, userAgent: "kubectl-lite", retryBudgetMs: cliRetryBudgetMs };
   const client = new KubeClient(options);
   return {
     client,
-    tableClient: new KubeClient({ ...options, fetch: tableFetch }),
+    tableClient: new KubeClient({ ...options, accept: tableMediaType }),
     discovery: new Discovery(client),
     namespace: flags.namespace !== undefined && flags.namespace !== "" ? flags.namespace : "default",
     namespaceExplicit: flags.namespace !== undefined && flags.namespace !== "",
