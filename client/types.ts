@@ -298,3 +298,89 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
   object: T;
 }
+
+// ---- apps/v1: ReplicaSet and Deployment, as the controllers and kubectl-lite read and write them ----
+
+export interface PodTemplateSpec {
+  metadata?: ObjectMeta;
+  spec: PodSpec;
+}
+
+export interface ReplicaSetCondition {
+  type: string;
+  status: ConditionStatus;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface ReplicaSetSpec {
+  replicas?: number;
+  minReadySeconds?: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+}
+
+export interface ReplicaSetStatus {
+  /** Not omitempty in Go: always written. */
+  replicas: number;
+  fullyLabeledReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  observedGeneration?: number;
+  conditions?: ReplicaSetCondition[];
+}
+
+export interface ReplicaSet extends KubeObject {
+  spec: ReplicaSetSpec;
+  status?: ReplicaSetStatus;
+}
+
+/** intstr.IntOrString: 3 or "25%". */
+export type IntOrPercent = number | string;
+
+export interface RollingUpdateDeployment {
+  maxSurge?: IntOrPercent;
+  maxUnavailable?: IntOrPercent;
+}
+
+export interface DeploymentStrategy {
+  type?: "RollingUpdate" | "Recreate";
+  rollingUpdate?: RollingUpdateDeployment;
+}
+
+export interface DeploymentSpec {
+  replicas?: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  strategy?: DeploymentStrategy;
+  minReadySeconds?: number;
+  revisionHistoryLimit?: number;
+  paused?: boolean;
+  progressDeadlineSeconds?: number;
+}
+
+export interface DeploymentCondition {
+  type: string;
+  status: ConditionStatus;
+  lastUpdateTime?: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface DeploymentStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  unavailableReplicas?: number;
+  conditions?: DeploymentCondition[];
+  collisionCount?: number;
+}
+
+export interface Deployment extends KubeObject {
+  spec: DeploymentSpec;
+  status?: DeploymentStatus;
+}

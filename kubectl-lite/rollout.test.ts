@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { deploymentRolloutStatus, historyLines, planUndo, revisionAnnotation, type Deployment, type ReplicaSet } from "./rollout.js";
 
 function deployment(status: Deployment["status"], generation = 2, replicas = 3): Deployment {
-  return { metadata: { name: "web", uid: "d-1", generation, annotations: { [revisionAnnotation]: "2" } }, spec: { replicas, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx:2" }] } } }, status };
+  return { metadata: { name: "web", uid: "d-1", generation, annotations: { [revisionAnnotation]: "2" } }, spec: { replicas, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx:2" }] } } }, status };
 }
 
 function replicaSet(revision: number, image: string, changeCause?: string): ReplicaSet {
@@ -12,7 +12,7 @@ function replicaSet(revision: number, image: string, changeCause?: string): Repl
       annotations: { [revisionAnnotation]: String(revision), ...(changeCause === undefined ? {} : { "kubernetes.io/change-cause": changeCause }) },
       ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d-1", controller: true }],
     },
-    spec: { template: { metadata: { labels: { app: "web", "pod-template-hash": `h${revision}` } }, spec: { containers: [{ name: "web", image }] } } },
+    spec: { selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web", "pod-template-hash": `h${revision}` } }, spec: { containers: [{ name: "web", image }] } } },
   };
 }
 

@@ -1,33 +1,15 @@
 // Deployments and their ReplicaSets as kubectl-lite reads them: the fields rollout and describe
 // use, the revision annotation, which ReplicaSets a deployment owns, and templates without the
 // controller's pod-template-hash label.
-import type { KubeObject, LabelSelector, OwnerReference } from "../client/index.js";
+import type { Deployment, KubeObject, OwnerReference, PodTemplateSpec, ReplicaSet } from "../client/index.js";
+
+export type { Deployment, ReplicaSet } from "../client/index.js";
+
+/** A pod template as kubectl-lite handles it: possibly without metadata or spec. */
+export type PodTemplate = Partial<PodTemplateSpec>;
 
 export const revisionAnnotation = "deployment.kubernetes.io/revision";
 const podTemplateHashLabel = "pod-template-hash";
-
-export interface PodTemplate {
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: Record<string, unknown>;
-}
-
-export interface Deployment extends KubeObject {
-  spec: { replicas?: number; selector?: LabelSelector; template?: PodTemplate; paused?: boolean };
-  status?: {
-    observedGeneration?: number;
-    replicas?: number;
-    updatedReplicas?: number;
-    readyReplicas?: number;
-    availableReplicas?: number;
-    unavailableReplicas?: number;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-  };
-}
-
-export interface ReplicaSet extends KubeObject {
-  spec: { replicas?: number; template?: PodTemplate };
-  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number };
-}
 
 export function revisionOf(object: KubeObject): number {
   const revision = Number(object.metadata.annotations?.[revisionAnnotation] ?? "0");
@@ -42,7 +24,7 @@ export function ownedReplicaSets(deployment: Deployment, replicaSets: readonly R
 
 /** A template without the controller-added pod-template-hash label, for comparing and for rollback. */
 export function withoutTemplateHash(template: PodTemplate | undefined): PodTemplate {
-  const copy = structuredClone(template ?? {});
+  const copy: PodTemplate = structuredClone(template ?? {});
   if (copy.metadata?.labels !== undefined) {
     delete copy.metadata.labels[podTemplateHashLabel];
     if (Object.keys(copy.metadata.labels).length === 0) delete copy.metadata.labels;
