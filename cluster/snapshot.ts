@@ -20,8 +20,15 @@ export interface ClusterSnapshot {
   readonly nodes: readonly NodeSummary[] | undefined;
 }
 
-/** Every component's state; `withPods` false skips counting pods per node (one list fewer). */
-export async function takeSnapshot(components: readonly ComponentView[], withPods = true): Promise<ClusterSnapshot> {
+/** The member most store members name as leader, and how many name it (undefined: none names one). */
+export function storeLeaderVotes(statuses: readonly StoreMemberStatus[]): { memberId: string; votes: number } | undefined {
+  const votes = new Map<string, number>();
+  for (const id of statuses.map((s) => s.leaderId).filter((id) => id !== "0")) votes.set(id, (votes.get(id) ?? 0) + 1);
+  const [top] = [...votes.entries()].sort((a, b) => b[1] - a[1]);
+  return top === undefined ? undefined : { memberId: top[0], votes: top[1] };
+}
+
+export async function takeSnapshot(components: readonly ComponentView[]): Promise<ClusterSnapshot> {
   const views = await Promise.all(
     components.map(async (component) => {
       if (!component.running) return component;
@@ -32,13 +39,10 @@ export async function takeSnapshot(components: readonly ComponentView[], withPod
     }),
   );
   const stores = views.filter((v): v is ComponentView & { store: StoreMemberStatus } => "store" in v && v.store !== undefined);
-  const leaderIds = stores.map((s) => s.store.leaderId).filter((id) => id !== "0");
-  const votes = new Map<string, number>();
-  for (const id of leaderIds) votes.set(id, (votes.get(id) ?? 0) + 1);
-  const [leaderId] = [...votes.entries()].sort((a, b) => b[1] - a[1])[0] ?? [];
+  const leaderId = storeLeaderVotes(stores.map((s) => s.store))?.memberId;
   const storeLeader = stores.find((s) => s.store.memberId === leaderId)?.name;
   const apiservers = views.filter((v) => v.role === "apiserver" && v.running && v.url !== undefined).map((v) => v.url as string);
-  return { components: views, storeLeader, nodes: await nodeSummaries(apiservers, withPods) };
+  return { components: views, storeLeader, nodes: await nodeSummaries(apiservers) };
 }
 
 /** The component a kill target names, or a message saying why none does. */

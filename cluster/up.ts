@@ -6,7 +6,7 @@ import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { apiserverReady, componentStatus, httpRequest, nodeSummaries, storeStatus } from "./probe.js";
-import { resolveTarget, takeSnapshot, type ComponentView } from "./snapshot.js";
+import { resolveTarget, storeLeaderVotes, takeSnapshot, type ComponentView } from "./snapshot.js";
 import { startSummary } from "./summary.js";
 import { Supervisor, type RunningComponent } from "./supervisor.js";
 import { tag } from "./terminal.js";
@@ -109,8 +109,9 @@ export async function runningCluster(dataDir: string): Promise<ClusterFile | und
 async function missingForReady(components: readonly ComponentView[], nodes: number): Promise<string[]> {
   const running = (role: ComponentView["role"]) => components.filter((c) => c.role === role && c.running);
   const stores = (await Promise.all(running("store").map((c) => (c.url === undefined ? undefined : storeStatus(c.url))))).filter((s) => s !== undefined);
-  const leaders = stores.map((s) => s.leaderId).filter((id) => id !== "0");
-  if (!stores.some((s) => leaders.filter((id) => id === s.memberId).length * 2 > running("store").length)) return ["store leader"];
+  const leader = storeLeaderVotes(stores);
+  // A majority of the running members name it, and it answers itself.
+  if (leader === undefined || leader.votes * 2 <= running("store").length || !stores.some((s) => s.memberId === leader.memberId)) return ["store leader"];
   const apiservers = running("apiserver").flatMap((c) => (c.url === undefined ? [] : [c.url]));
   if (!(await Promise.all(apiservers.map(apiserverReady))).some(Boolean)) return ["apiserver"];
   const readyNodes = ((await nodeSummaries(apiservers, false)) ?? []).filter((n) => n.ready === "True").length;

@@ -83,6 +83,8 @@ export class Member {
   /** Reads confirmed by the leader, waiting for this member to apply up to their index. */
   private readsAwaitingApply: { index: number; waiters: ReadRound["waiters"] }[] = [];
   private readonly clientUrls = new Map<NodeId, readonly string[]>();
+  /** The election timeout in heartbeat ticks, as the Raft core counts it. */
+  private readonly electionTicks: number;
   private readonly statements;
   private applied: number;
   private readyScheduled = false;
@@ -123,12 +125,13 @@ export class Member {
     config.testHooks?.attach(this.db);
     this.memberId = memberIdOf(config.name, config.clusterToken);
     this.clusterId = memberIdOf(voters.slice().sort().join(","), config.clusterToken);
+    this.electionTicks = Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs));
     this.raft = new Raft({
       id: config.name,
       storage: this.storage,
       random: config.random,
       applied: this.applied,
-      electionTimeoutTicks: Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs)),
+      electionTimeoutTicks: this.electionTicks,
       heartbeatTimeoutTicks: 1,
     });
     this.softState = this.raft.softState();
@@ -174,7 +177,7 @@ export class Member {
    * member that still hears nothing from disrupting a leader the others hear.
    */
   private advanceTicksOncePeersConnect(): void {
-    const electionTicks = Math.max(2, Math.round(this.config.electionTimeoutMs / this.config.heartbeatIntervalMs));
+    const electionTicks = this.electionTicks;
     const peers = this.config.peers.map((p) => p.id).filter((id) => id !== this.config.name);
     const advance = (ticks: number): void => {
       if (this.stopped || this.raft.role !== "follower" || this.raft.leader !== "") return;
