@@ -11,7 +11,6 @@
 // Every retry stays within an overall deadline (`retryBudgetMs`).
 import http from "node:http";
 import https from "node:https";
-import { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { KubeApiError, KubeUnavailableError } from "./errors.js";
 import { collectionPath, objectPath, type ResourceType } from "./resources.js";
@@ -87,23 +86,30 @@ interface RequestSpec {
   readonly streaming?: boolean;
 }
 
-/** For a streaming response: drops the caller-signal link once the stream is finished. */
-const streamReleases = new WeakMap<Response, () => void>();
-
-/** What a request needs of fetch; tests pass the real fetch or a fake. */
-type FetchFn = (url: URL, init: { method: string; headers: Record<string, string>; body?: string | undefined; signal: AbortSignal }) => Promise<Response>;
-
-function responseHeaders(message: http.IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(message.headers)) {
-    if (typeof value === "string") headers.set(name, value);
-    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-  }
-  return headers;
+/**
+ * An apiserver's answer as the client uses it: status, headers, and either the whole body
+ * (buffered) or a stream of chunks (watch). Not fetch's Response: building one costs a request
+ * two web-stream reads and loads undici in every process that makes one.
+ */
+interface Answer {
+  readonly status: number;
+  header(name: string): string | undefined;
+  /** The whole body, for a buffered answer. */
+  readonly text: string;
+  /** The body's chunks, for a streaming answer (null for a buffered one). */
+  readonly stream: AsyncIterable<Uint8Array> | null;
+  /** Ends a streaming answer early and frees its connection. */
+  cancel(): void;
 }
 
+/** What a request needs of the transport; tests replace it with a fake fetch (see `fetchTransport`). */
+type Transport = (url: URL, init: { method: string; headers: Record<string, string>; body?: string | undefined; signal: AbortSignal }) => Promise<Answer>;
+
+/** For a streaming answer: drops the caller-signal link once the stream is finished. */
+const streamReleases = new WeakMap<Answer, () => void>();
+
 /**
- * fetch on node:http. Node's own fetch (undici) costs every process about 0.25 s of CPU the
+ * Requests on node:http. Node's own fetch (undici) costs every process about 0.25 s of CPU the
  * first time it is used (it compiles its WebAssembly HTTP parser), and `kube-lite up` starts
  * nine processes that talk to the apiserver at once on two CPUs. Without `keepAlive` each
  * request has a connection of its own: watch streams. Undici, when a body is cancelled part-way, may keep
@@ -112,7 +118,7 @@ function responseHeaders(message: http.IncomingMessage): Headers {
  * Errors look like fetch's ("fetch failed", cause = the socket error) so the retry rules treat
  * both alike. A buffered answer (`stream` false) is read whole before it resolves.
  */
-function nodeFetch(keepAlive: boolean, stream: boolean): FetchFn {
+function nodeTransport(keepAlive: boolean, stream: boolean): Transport {
   // Idle connections close after 4 s (as undici's), well before the server would close them.
   const agents = keepAlive ? { http: new http.Agent({ keepAlive, timeout: 4_000 }), https: new https.Agent({ keepAlive, timeout: 4_000 }) } : undefined;
   return (url, init) =>
@@ -131,10 +137,14 @@ function nodeFetch(keepAlive: boolean, stream: boolean): FetchFn {
       };
       request.on("error", fail);
       request.on("response", (message) => {
-        const answer = { status: message.statusCode ?? 500, statusText: message.statusMessage, headers: responseHeaders(message) };
+        const status = message.statusCode ?? 500;
+        const header = (name: string): string | undefined => {
+          const value = message.headers[name.toLowerCase()];
+          return Array.isArray(value) ? value.join(", ") : value;
+        };
         if (stream) {
           message.on("close", () => init.signal.removeEventListener("abort", onAbort));
-          resolve(new Response(Readable.toWeb(message) as ReadableStream<Uint8Array>, answer));
+          resolve({ status, header, text: "", stream: message, cancel: () => message.destroy() });
           return;
         }
         const chunks: Buffer[] = [];
@@ -142,13 +152,30 @@ function nodeFetch(keepAlive: boolean, stream: boolean): FetchFn {
         message.on("error", fail);
         message.on("end", () => {
           init.signal.removeEventListener("abort", onAbort);
-          const nullBody = answer.status === 204 || answer.status === 205 || answer.status === 304;
-          resolve(new Response(nullBody ? null : Buffer.concat(chunks), answer));
+          const text = chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8");
+          resolve({ status, header, text, stream: null, cancel: () => undefined });
         });
       });
       if (init.signal.aborted) onAbort();
       request.end(init.body);
     });
+}
+
+/** A fetch (a test's fake, or the real one) as a Transport. */
+function fetchTransport(fetchFn: typeof fetch, stream: boolean): Transport {
+  return async (url, init) => {
+    const response = await fetchFn(url, init);
+    const header = (name: string): string | undefined => response.headers.get(name) ?? undefined;
+    if (!stream) return { status: response.status, header, text: await response.text(), stream: null, cancel: () => undefined };
+    const body = response.body;
+    return {
+      status: response.status,
+      header,
+      text: "",
+      stream: body === null ? (async function* () {})() : (body as unknown as AsyncIterable<Uint8Array>),
+      cancel: () => void body?.cancel().catch(() => undefined),
+    };
+  };
 }
 
 const retryBackoffMinMs = 100;
@@ -163,9 +190,9 @@ function connectionRefused(error: unknown): boolean {
   return cause?.code === "ECONNREFUSED" || cause?.code === "ENOTFOUND" || cause?.code === "EADDRNOTAVAIL";
 }
 
-function retryAfterSeconds(response: Response): number | undefined {
-  const header = response.headers.get("retry-after");
-  if (header === null) return undefined;
+function retryAfterSeconds(response: Answer): number | undefined {
+  const header = response.header("retry-after");
+  if (header === undefined) return undefined;
   const seconds = Number(header);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
@@ -200,9 +227,9 @@ export class KubeClient {
   private readonly retryBudgetMs: number;
   private readonly logger: Logger | undefined;
   private readonly accept: string;
-  private readonly fetchFn: FetchFn;
+  private readonly transport: Transport;
   /** Watch streams: a connection each (or the test's fetch, when one replaces it). */
-  private readonly streamFetchFn: FetchFn;
+  private readonly streamTransport: Transport;
 
   constructor(options: KubeClientOptions) {
     const servers = options.servers.map((s) => s.replace(/\/+$/, "")).filter((s) => s !== "");
@@ -213,8 +240,8 @@ export class KubeClient {
     this.retryBudgetMs = options.retryBudgetMs ?? 30_000;
     this.logger = options.logger;
     this.accept = options.accept ?? "application/json";
-    this.fetchFn = options.fetch ?? nodeFetch(true, false);
-    this.streamFetchFn = options.fetch ?? nodeFetch(false, true);
+    this.transport = options.fetch === undefined ? nodeTransport(true, false) : fetchTransport(options.fetch, false);
+    this.streamTransport = options.fetch === undefined ? nodeTransport(false, true) : fetchTransport(options.fetch, true);
   }
 
   /** The apiserver requests go to now. */
@@ -288,16 +315,13 @@ export class KubeClient {
       timeoutSeconds: timeoutSeconds === undefined ? undefined : String(timeoutSeconds),
     };
     const response = await this.send({ method: "GET", path: collectionPath(type, namespace), query, signal, streaming: true });
-    const body = response.body;
+    const body = response.stream;
     if (body === null) return;
-    const reader = body.getReader();
     const decoder = new TextDecoder();
     let buffered = "";
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buffered += decoder.decode(value, { stream: true });
+      for await (const chunk of body) {
+        buffered += decoder.decode(chunk, { stream: true });
         let newline = buffered.indexOf("\n");
         while (newline >= 0) {
           const line = buffered.slice(0, newline).trim();
@@ -314,20 +338,19 @@ export class KubeClient {
         if (buffered.length > watchLineBytesMax) throw new Error("watch stream line too long: broken stream");
       }
     } finally {
-      await reader.cancel().catch(() => undefined);
+      response.cancel();
       streamReleases.get(response)?.();
     }
   }
 
   /** Any request; resolves with the decoded JSON answer, or throws KubeApiError / KubeUnavailableError. */
   async request(spec: RequestSpec): Promise<unknown> {
-    const response = await this.send(spec);
-    const text = await response.text();
+    const { text } = await this.send(spec);
     return text === "" ? undefined : (JSON.parse(text) as unknown);
   }
 
   /** Sends with fail-over and retries; resolves with a 2xx response, throws otherwise. */
-  private async send(spec: RequestSpec): Promise<Response> {
+  private async send(spec: RequestSpec): Promise<Answer> {
     const deadline = performance.now() + this.retryBudgetMs;
     const idempotent = spec.method === "GET";
     let failuresInRound = 0;
@@ -335,7 +358,7 @@ export class KubeClient {
     let lastProblem = "";
     for (;;) {
       const server = this.currentServer;
-      let response: Response;
+      let response: Answer;
       try {
         response = await this.attempt(server, spec, deadline);
       } catch (error) {
@@ -354,9 +377,10 @@ export class KubeClient {
         }
         continue;
       }
-      if (response.ok) return response;
+      if (response.status >= 200 && response.status < 300) return response;
       const waitSeconds = retryAfterSeconds(response);
-      const text = await response.text();
+      // An error answer to a watch is short and whole (a Status): read it.
+      const text = response.stream === null ? response.text : await readAll(response);
       let body: unknown;
       try {
         body = text === "" ? undefined : JSON.parse(text);
@@ -374,7 +398,7 @@ export class KubeClient {
     }
   }
 
-  private async attempt(server: string, spec: RequestSpec, deadline: number): Promise<Response> {
+  private async attempt(server: string, spec: RequestSpec, deadline: number): Promise<Answer> {
     const url = new URL(server + spec.path);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined && value !== "") url.searchParams.set(key, value);
@@ -397,13 +421,11 @@ export class KubeClient {
     const release = (): void => spec.signal?.removeEventListener("abort", onCallerAbort);
     this.requestCount += 1;
     try {
-      const response = await (spec.streaming === true ? this.streamFetchFn : this.fetchFn)(url, { method: spec.method, headers, body, signal: controller.signal });
+      // A buffered answer is read whole under the same timeout.
+      const response = await (spec.streaming === true ? this.streamTransport : this.transport)(url, { method: spec.method, headers, body, signal: controller.signal });
       if (!spec.streaming) {
-        // Read the body under the same timeout (send() reads it right after).
-        const text = await response.text();
-        const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
         release();
-        return new Response(nullBody ? null : text, { status: response.status, statusText: response.statusText, headers: response.headers });
+        return response;
       }
       // A stream, once answered, lives until the server ends it or the caller aborts: the
       // listener (and with it the controller) stays until the body is done.
@@ -429,4 +451,16 @@ export class KubeClient {
     await sleep(backoffMs, spec.signal);
     return Math.min(backoffMs * 2, retryBackoffMaxMs);
   }
+}
+
+async function readAll(answer: Answer): Promise<string> {
+  if (answer.stream === null) return answer.text;
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    for await (const chunk of answer.stream) text += decoder.decode(chunk, { stream: true });
+  } finally {
+    answer.cancel();
+  }
+  return text + decoder.decode();
 }

@@ -3,7 +3,7 @@
 // esbuild bundles, with the code they share and each role's code (loaded on demand) in chunks
 // under dist/cluster/. `kube-lite up` starts a dozen processes at once on a small machine, and
 // loading hundreds of separate modules cost each of them 0.2-0.6 s of CPU; one bundle per role
-// loads in a fraction of that. better-sqlite3 stays outside: it loads a native addon by path.
+// loads in a fraction of that. better-sqlite3 and fastify's unused schema compilers stay outside (see `external`).
 import { build } from "esbuild";
 import fs from "node:fs";
 import path from "node:path";
@@ -24,7 +24,11 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["better-sqlite3"],
+  // better-sqlite3 loads a native addon by path. Fastify's schema compilers (ajv, fast-json-stringify)
+  // are never used (apiserver/app.ts gives fastify factories that refuse): left out of the bundle,
+  // they cost no parsing at start; fastify's error serializer still finds fast-json-stringify's
+  // small runtime in node_modules.
+  external: ["better-sqlite3", "@fastify/ajv-compiler", "@fastify/fast-json-stringify-compiler", "ajv", "ajv-formats", "fast-json-stringify"],
   allowOverwrite: true,
   sourcemap: true,
   // Less to read and parse at every start; names are kept, so stack traces stay readable.
