@@ -24,11 +24,10 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  // better-sqlite3 loads a native addon by path. Fastify's schema compilers (ajv, fast-json-stringify)
-  // are never used (apiserver/app.ts gives fastify factories that refuse): left out of the bundle,
-  // they cost no parsing at start; fastify's error serializer still finds fast-json-stringify's
-  // small runtime in node_modules.
-  external: ["better-sqlite3", "@fastify/ajv-compiler", "@fastify/fast-json-stringify-compiler", "ajv", "ajv-formats", "fast-json-stringify"],
+  // better-sqlite3 loads a native addon by path. Fastify's schema compilers (ajv and
+  // fast-json-stringify behind them) are never used: apiserver/app.ts gives fastify factories that
+  // refuse, so nothing requires these two at run time, and left out they cost no parsing at start.
+  external: ["better-sqlite3", "@fastify/ajv-compiler", "@fastify/fast-json-stringify-compiler"],
   allowOverwrite: true,
   sourcemap: true,
   // Less to read and parse at every start; names are kept, so stack traces stay readable.
