@@ -51,6 +51,8 @@ export interface ApiServer {
   readonly bootstrapped: Promise<void>;
 }
 
+const namespaceInfo = resources.find((r) => r.resource === "namespaces" && r.group === "") as (typeof resources)[number];
+
 function noSchemaCompiler(): never {
   throw new Error("kube-lite's apiserver declares no fastify route schemas; validate with zod instead");
 }
@@ -78,6 +80,10 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
   const nowMs = options.nowMs ?? Date.now;
   const random = options.random ?? Math.random;
   const storage = new RegistryStorage(options.store);
+  const caches = new WatchCaches(options.store, {
+    eventsWindowMax: options.watchCacheEventsMax ?? 10_000,
+    log: (line, message) => app.log.warn(line, message),
+  });
   const objects = new ObjectService({
     storage,
     nowMs,
@@ -86,10 +92,7 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     serviceIpRange: new ServiceIpRange(options.serviceClusterIpRange ?? "10.96.0.0/12"),
     tolerations: { notReadySeconds: options.tolerations?.notReadySeconds ?? 300, unreachableSeconds: options.tolerations?.unreachableSeconds ?? 300 },
     eventLeases: new EventLeases(options.store, options.eventTtlSeconds ?? 3600, nowMs),
-  });
-  const caches = new WatchCaches(options.store, {
-    eventsWindowMax: options.watchCacheEventsMax ?? 10_000,
-    log: (line, message) => app.log.warn(line, message),
+    cachedNamespace: (name, revision) => caches.for(namespaceInfo).peek(`/registry/namespaces/${name}`, revision),
   });
   const watchSettings: WatchSettings = {
     nowMs,

@@ -54,6 +54,11 @@ export interface ObjectServiceDeps {
   readonly tolerations: TolerationDefaults;
   /** Leases events are stored with (they expire after --event-ttl). */
   readonly eventLeases?: EventLeases;
+  /**
+   * The namespace as this apiserver's watch cache holds it, if the cache has caught up to
+   * `revision` (see WatchCache.peek); NamespaceLifecycle reads the store only when it cannot say.
+   */
+  readonly cachedNamespace?: (name: string, revision: number) => KubeObject | undefined | null;
 }
 
 const protectedNamespaces = new Set(["default", "kube-system", "kube-public"]);
@@ -606,6 +611,12 @@ export class ObjectService {
   /** NamespaceLifecycle admission: no new objects in a missing or terminating namespace. */
   private async checkNamespaceExists(target: RequestTarget, name = ""): Promise<void> {
     if (!target.info.namespaced || target.namespace === undefined) return;
+    // As Kubernetes' NamespaceLifecycle plugin: an active namespace in the (informer) cache is
+    // enough; a namespace the cache lacks or shows terminating is looked up live. The cache must
+    // be at least as new as this apiserver's own last namespace write (read-your-writes); another
+    // apiserver's write may take a moment to arrive, as in Kubernetes.
+    const cached = this.deps.cachedNamespace?.(target.namespace, this.storage.lastNamespaceWrite);
+    if (cached !== undefined && cached !== null && metadataOf(cached).deletionTimestamp === undefined) return;
     const stored = await this.storage.get(`/registry/namespaces/${target.namespace}`);
     if (stored === undefined) throw new ApiError(404, "NotFound", `namespaces "${target.namespace}" not found`, { name: target.namespace, kind: "namespaces" });
     if (metadataOf(stored.object).deletionTimestamp !== undefined) {

@@ -57,7 +57,12 @@ export function withResourceVersion(object: KubeObject, revision: number): KubeO
   return object;
 }
 
+const namespaceKeyPrefix = "/registry/namespaces/";
+
 export class RegistryStorage {
+  /** The store revision of the last namespace this apiserver wrote (NamespaceLifecycle reads its own writes). */
+  lastNamespaceWrite = 0;
+
   constructor(readonly store: StoreClient) {}
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -106,6 +111,7 @@ export class RegistryStorage {
     }
     const result = await this.store.txn({ compare, success, failure: [{ range: { key } }, ...extra.map((w) => ({ range: { key: w.key, countOnly: true } }))] });
     if (result.succeeded) {
+      if (key.startsWith(namespaceKeyPrefix)) this.lastNamespaceWrite = Math.max(this.lastNamespaceWrite, result.header.revision);
       const stored = structuredClone(object);
       return { ok: true, revision: result.header.revision, object: withResourceVersion(stored, result.header.revision) };
     }

@@ -235,6 +235,15 @@ export class WatchCache {
     return { items, revision: this.currentRevision };
   }
 
+  /**
+   * The cached object at `key` as of `revision`, or null when the cache cannot say (not started,
+   * or not yet caught up to `revision`); undefined when the cache is current and has no such key.
+   */
+  peek(key: string, revision: number): KubeObject | undefined | null {
+    if (this.storeWatch === undefined || this.currentRevision < revision) return null;
+    return this.objects.get(key);
+  }
+
   get subscriberCount(): number {
     return this.subscribers.size;
   }

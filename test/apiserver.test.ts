@@ -351,6 +351,24 @@ describe("delete", () => {
 });
 
 describe("namespaces and events", () => {
+  it("NamespaceLifecycle reads this apiserver's own namespace writes at once: create then use, delete then refuse, missing → 404", async () => {
+    // The active-namespace check is served from the watch cache once it has caught up with the
+    // apiserver's last namespace write; these requests follow each other with no gap.
+    expect((await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "brisk" } })).status).toBe(201);
+    // A finalizer holds the namespace in Terminating after its DELETE.
+    expect((await call("POST", "/api/v1/namespaces/brisk/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "first", finalizers: ["example.com/hold"] } })).status).toBe(201);
+    expect((await call("DELETE", "/api/v1/namespaces/brisk")).status).toBe(200);
+    const refused = await call("POST", "/api/v1/namespaces/brisk/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "second" } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain("because it is being terminated");
+    await call("PATCH", "/api/v1/namespaces/brisk/configmaps/first", { metadata: { finalizers: null } }, "application/merge-patch+json");
+    expect((await call("DELETE", "/api/v1/namespaces/brisk")).status).toBe(200);
+    expect((await call("POST", "/api/v1/namespaces/brisk/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "third" } })).status).toBe(404);
+    const missing = await call("POST", "/api/v1/namespaces/nowhere/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "lost" } });
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toBe('namespaces "nowhere" not found');
+  });
+
   it("deletes a namespace with its contents, refuses new content meanwhile, and protects default", async () => {
     await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "doomed" } });
     await call("POST", "/api/v1/namespaces/doomed/pods", pod("inside", { spec: { nodeName: "node-1" } }));
