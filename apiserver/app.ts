@@ -12,7 +12,7 @@ import { openApiIndex, openApiDocument } from "./openapi.js";
 import { deleteOptionsOf, listOptionsOf, parseQuery, writeOptionsOf, type RequestQuery } from "./query.js";
 import { parseResourcePath, type RequestTarget } from "./request-info.js";
 import { render, responseFormatOf, type ResponseFormat } from "./render.js";
-import { RegistryStorage, type KubeObject } from "./storage.js";
+import { metadataOf, RegistryStorage, type KubeObject } from "./storage.js";
 import { bootstrapCluster } from "./bootstrap.js";
 import { EventLeases } from "./event-leases.js";
 import { streamWatch, type EventTransport } from "./watch-stream.js";
@@ -93,6 +93,12 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     tolerations: { notReadySeconds: options.tolerations?.notReadySeconds ?? 300, unreachableSeconds: options.tolerations?.unreachableSeconds ?? 300 },
     eventLeases: new EventLeases(options.store, options.eventTtlSeconds ?? 3600, nowMs),
     cachedNamespace: (name, revision) => caches.for(namespaceInfo).peek(`/registry/namespaces/${name}`, revision),
+    cachedObject: (info, key) => {
+      if (!info.verbs.includes("watch")) return undefined;
+      const object = caches.for(info).peek(key, 0);
+      if (object === undefined || object === null) return undefined;
+      return { key, object: structuredClone(object), modRevision: Number(metadataOf(object).resourceVersion) };
+    },
   });
   const watchSettings: WatchSettings = {
     nowMs,

@@ -59,6 +59,12 @@ export interface ObjectServiceDeps {
    * `revision` (see WatchCache.peek); NamespaceLifecycle reads the store only when it cannot say.
    */
   readonly cachedNamespace?: (name: string, revision: number) => KubeObject | undefined | null;
+  /**
+   * The object at `key` as this apiserver's watch cache holds it (a private copy), possibly
+   * behind the store: an update's first attempt starts from it, as Kubernetes' GuaranteedUpdate
+   * starts from the cached object, and the write's revision guard catches a stale one.
+   */
+  readonly cachedObject?: (info: ResourceInfo, key: string) => StoredObject | undefined;
 }
 
 const protectedNamespaces = new Set(["default", "kube-system", "kube-public"]);
@@ -297,21 +303,35 @@ export class ObjectService {
     const { info } = target;
     const name = requireName(target);
     for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
-      const current = await this.read(target);
-      if (pinned !== undefined && pinned !== current.modRevision) throw conflict(info.resource, info.group, name);
-      const next = await compute(current);
-      const result = await this.finishUpdate(target, current, next, options, warnings, true);
-      if (result !== undefined) return result;
-      if (pinned !== undefined) throw conflict(info.resource, info.group, name);
+      // The first attempt starts from the watch cache's copy; whatever goes wrong with it (a
+      // stale copy fails the revision guard, a precondition or a check) is decided again on the
+      // store's current object, as Kubernetes' GuaranteedUpdate does with a cached object.
+      const cached = attempt === 0 ? this.cachedCurrent(target) : undefined;
+      const current = cached ?? (await this.read(target));
+      try {
+        if (pinned !== undefined && pinned !== current.modRevision) throw conflict(info.resource, info.group, name);
+        const next = await compute(current);
+        const result = await this.finishUpdate(target, current, next, options, warnings, true, cached !== undefined);
+        if (result !== undefined) return result;
+        if (pinned !== undefined && cached === undefined) throw conflict(info.resource, info.group, name);
+      } catch (error) {
+        if (cached === undefined) throw error;
+      }
     }
     throw conflict(info.resource, info.group, name, "too many concurrent writers, try again");
+  }
+
+  /** The watch cache's copy of the target object, if it has one. */
+  private cachedCurrent(target: RequestTarget): StoredObject | undefined {
+    if (target.name === undefined) return undefined;
+    return this.deps.cachedObject?.(target.info, registryKey(target.info, target.namespace, target.name));
   }
 
   /**
    * Turns a computed object into the stored one and writes it. Undefined when another writer
    * got there first (the caller re-reads and tries again).
    */
-  private async finishUpdate(target: RequestTarget, current: StoredObject, next: KubeObject, options: WriteOptions, warnings: string[], recordManager: boolean): Promise<WriteResult | undefined> {
+  private async finishUpdate(target: RequestTarget, current: StoredObject, next: KubeObject, options: WriteOptions, warnings: string[], recordManager: boolean, fromCache = false): Promise<WriteResult | undefined> {
     const { info } = target;
     const name = nameOf(current.object);
     const old = current.object;
@@ -335,8 +355,9 @@ export class ObjectService {
     object = orderTopLevel(object);
     const comparableOld = withoutVersion(old);
     if (isDeepStrictEqual(withoutVersion(object), comparableOld)) {
-      // Nothing changed: Kubernetes skips the write and answers the stored object.
-      return { code: 200, body: old, warnings };
+      // Nothing changed: Kubernetes skips the write and answers the stored object — once it
+      // compared with the store's current object, not a cached copy that may be behind it.
+      return fromCache ? undefined : { code: 200, body: old, warnings };
     }
     if (options.dryRun) return { code: 200, body: object, warnings };
     const metadata = metadataOf(object);
@@ -428,13 +449,19 @@ export class ObjectService {
     if (podInfo === undefined) throw new Error("the pods resource is missing");
     const pods: RequestTarget = { info: podInfo, ...(target.namespace === undefined ? {} : { namespace: target.namespace }), name: podName };
     for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
-      const current = await this.read(pods);
+      // As an update: the first attempt from the watch cache's copy, any doubt settled on the store's.
+      const cached = attempt === 0 ? this.cachedCurrent(pods) : undefined;
+      const current = cached ?? (await this.read(pods));
       const pod = structuredClone(current.object);
       const spec = (isPlainObject(pod.spec) ? pod.spec : {}) as Record<string, unknown>;
       if (typeof spec.nodeName === "string" && spec.nodeName !== "") {
+        if (cached !== undefined) continue;
         throw conflict("pods", "", podName, `pod ${podName} is already assigned to node "${spec.nodeName}"`);
       }
-      if (metadataOf(pod).deletionTimestamp !== undefined) throw conflict("pods", "", podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
+      if (metadataOf(pod).deletionTimestamp !== undefined) {
+        if (cached !== undefined) continue;
+        throw conflict("pods", "", podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
+      }
       spec.nodeName = nodeName;
       pod.spec = spec;
       const status = (isPlainObject(pod.status) ? pod.status : {}) as Record<string, unknown>;
