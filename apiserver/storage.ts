@@ -112,8 +112,10 @@ export class RegistryStorage {
     const result = await this.store.txn({ compare, success, failure: [{ range: { key } }, ...extra.map((w) => ({ range: { key: w.key, countOnly: true } }))] });
     if (result.succeeded) {
       if (key.startsWith(namespaceKeyPrefix)) this.lastNamespaceWrite = Math.max(this.lastNamespaceWrite, result.header.revision);
-      const stored = structuredClone(object);
-      return { ok: true, revision: result.header.revision, object: withResourceVersion(stored, result.header.revision) };
+      // The answer is the written object with its new resourceVersion: a shallow copy with a new
+      // metadata (withResourceVersion replaces it), so the caller's object stays as it was and
+      // nothing is deep-copied (a structuredClone per write was a visible share of the apiserver's CPU).
+      return { ok: true, revision: result.header.revision, object: withResourceVersion({ ...object }, result.header.revision) };
     }
     const first = result.responses[0];
     const kv = first?.type === "range" ? first.range.kvs[0] : undefined;
