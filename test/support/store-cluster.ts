@@ -110,10 +110,25 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
     });
   };
 
+  // A member keeps its ports across restarts, and while it was down the OS may have handed one
+  // of them to another socket on this machine (an outgoing connection's local port: a CI run
+  // failed so). Such a socket is short-lived: try again for a while, as an operator would.
+  const launchRetrying = async (member: StoreMemberProcess): Promise<void> => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        return await launch(member);
+      } catch (error) {
+        if (!/EADDRINUSE/.test(String(error)) || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  };
+
   const exited = (child: ChildProcess): Promise<void> =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
 
-  await Promise.all(members.map(launch));
+  await Promise.all(members.map(launchRetrying));
   const cluster: StoreCluster = {
     endpoints: members.map((m) => m.clientUrl),
     members,
@@ -129,7 +144,7 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
     async restart(name) {
       const member = members.find((m) => m.name === name);
       if (member === undefined) throw new Error(`no member ${name}`);
-      await launch(member);
+      await launchRetrying(member);
     },
     async leader(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
