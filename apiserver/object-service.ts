@@ -315,7 +315,9 @@ export class ObjectService {
         if (result !== undefined) return result;
         if (pinned !== undefined && cached === undefined) throw conflict(info.resource, info.group, name);
       } catch (error) {
-        if (cached === undefined) throw error;
+        // A decision taken on the cached copy (409, 422, ...) is taken again on the store's;
+        // a store failure (unavailable, outcome unknown) is the caller's, as without the cache.
+        if (cached === undefined || !(error instanceof ApiError) || error.code >= 500) throw error;
       }
     }
     throw conflict(info.resource, info.group, name, "too many concurrent writers, try again");
