@@ -7,6 +7,8 @@ runKubeLite(process.argv.slice(2), (line) => console.log(line)).then(
   },
   (error: unknown) => {
     console.error(error);
-    process.exitCode = 1;
+    // Exit now: a component that failed part-way through starting (its client port taken after
+    // its peer port was bound) would otherwise stay up half-started, as a member with no client API.
+    process.exit(1);
   },
 );

@@ -1,7 +1,12 @@
 // End-to-end: a 3-member kube-lite store cluster as real processes, killed with -9.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StoreCluster } from "./support/store-cluster.js";
-import { startStoreCluster } from "./support/store-cluster.js";
+import { freePort, startStoreCluster } from "./support/store-cluster.js";
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 const unb64 = (text: string) => Buffer.from(text, "base64").toString();
@@ -138,4 +143,27 @@ describe("store cluster (real processes)", () => {
     const next = await c.leader(3000);
     expect(next).not.toBe(leader);
   }, 30_000);
+});
+
+describe("a store member that cannot listen", () => {
+  it("exits with code 1 and the error, as etcd does, when its client port is taken (not left running with peers only)", async () => {
+    const [clientPort, peerPort] = [await freePort(), await freePort()];
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(clientPort, "127.0.0.1", () => resolve()));
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-lite-taken-"));
+    try {
+      const bin = path.resolve(import.meta.dirname, "../dist/cluster/main.js");
+      const child = spawn(process.execPath, [bin, "store", "--name", "x1", "--data-dir", path.join(dataDir, "x1"), "--listen-client-urls", `http://127.0.0.1:${clientPort}`, "--listen-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-cluster", `x1=http://127.0.0.1:${peerPort}`], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const code = await new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+      clearTimeout(killer);
+      expect(code).toBe(1);
+      expect(stderr).toContain("EADDRINUSE");
+    } finally {
+      blocker.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });
