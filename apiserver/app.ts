@@ -51,8 +51,6 @@ export interface ApiServer {
   readonly bootstrapped: Promise<void>;
 }
 
-const namespaceInfo = resources.find((r) => r.resource === "namespaces" && r.group === "") as (typeof resources)[number];
-
 function noSchemaCompiler(): never {
   throw new Error("kube-lite's apiserver declares no fastify route schemas; validate with zod instead");
 }
@@ -92,12 +90,10 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
     serviceIpRange: new ServiceIpRange(options.serviceClusterIpRange ?? "10.96.0.0/12"),
     tolerations: { notReadySeconds: options.tolerations?.notReadySeconds ?? 300, unreachableSeconds: options.tolerations?.unreachableSeconds ?? 300 },
     eventLeases: new EventLeases(options.store, options.eventTtlSeconds ?? 3600, nowMs),
-    cachedNamespace: (name, revision) => caches.for(namespaceInfo).peek(`/registry/namespaces/${name}`, revision),
-    cachedObject: (info, key) => {
+    cachedObject: (info, key, atLeastRevision) => {
       if (!info.verbs.includes("watch")) return undefined;
-      const object = caches.for(info).peek(key, 0);
-      if (object === undefined || object === null) return undefined;
-      return { key, object: structuredClone(object), modRevision: Number(metadataOf(object).resourceVersion) };
+      const object = caches.for(info).peek(key, atLeastRevision);
+      return object === undefined || object === null ? undefined : { key, object, modRevision: Number(metadataOf(object).resourceVersion) };
     },
   });
   const watchSettings: WatchSettings = {

@@ -55,19 +55,17 @@ export interface ObjectServiceDeps {
   /** Leases events are stored with (they expire after --event-ttl). */
   readonly eventLeases?: EventLeases;
   /**
-   * The namespace as this apiserver's watch cache holds it, if the cache has caught up to
-   * `revision` (see WatchCache.peek); NamespaceLifecycle reads the store only when it cannot say.
+   * The object at `key` as this apiserver's watch cache holds it (shared with the cache: copy it
+   * before changing it), if the cache has caught up to `atLeastRevision`; undefined when it has no
+   * such object or cannot say (see WatchCache.peek). NamespaceLifecycle admits from it, and an
+   * update's first attempt starts from it, as Kubernetes' GuaranteedUpdate starts from the cached
+   * object (the write's revision guard catches a stale one).
    */
-  readonly cachedNamespace?: (name: string, revision: number) => KubeObject | undefined | null;
-  /**
-   * The object at `key` as this apiserver's watch cache holds it (a private copy), possibly
-   * behind the store: an update's first attempt starts from it, as Kubernetes' GuaranteedUpdate
-   * starts from the cached object, and the write's revision guard catches a stale one.
-   */
-  readonly cachedObject?: (info: ResourceInfo, key: string) => StoredObject | undefined;
+  readonly cachedObject?: (info: ResourceInfo, key: string, atLeastRevision: number) => StoredObject | undefined;
 }
 
 const protectedNamespaces = new Set(["default", "kube-system", "kube-public"]);
+const namespacesInfo = findResource("", "v1", "namespaces") as ResourceInfo;
 
 function namespacedResources(): ResourceInfo[] {
   return resources.filter((r) => r.namespaced && r.resource !== "bindings");
@@ -306,7 +304,9 @@ export class ObjectService {
       // The first attempt starts from the watch cache's copy; whatever goes wrong with it (a
       // stale copy fails the revision guard, a precondition or a check) is decided again on the
       // store's current object, as Kubernetes' GuaranteedUpdate does with a cached object.
-      const cached = attempt === 0 ? this.cachedCurrent(target) : undefined;
+      const shared = attempt === 0 ? this.cachedCurrent(target) : undefined;
+      // compute() and finishUpdate() may change the object they are given: not the cache's.
+      const cached = shared === undefined ? undefined : { ...shared, object: structuredClone(shared.object) };
       const current = cached ?? (await this.read(target));
       try {
         if (pinned !== undefined && pinned !== current.modRevision) throw conflict(info.resource, info.group, name);
@@ -323,10 +323,10 @@ export class ObjectService {
     throw conflict(info.resource, info.group, name, "too many concurrent writers, try again");
   }
 
-  /** The watch cache's copy of the target object, if it has one. */
+  /** The watch cache's copy of the target object, if it has one (shared with the cache). */
   private cachedCurrent(target: RequestTarget): StoredObject | undefined {
     if (target.name === undefined) return undefined;
-    return this.deps.cachedObject?.(target.info, registryKey(target.info, target.namespace, target.name));
+    return this.deps.cachedObject?.(target.info, registryKey(target.info, target.namespace, target.name), 0);
   }
 
   /**
@@ -451,7 +451,8 @@ export class ObjectService {
     if (podInfo === undefined) throw new Error("the pods resource is missing");
     const pods: RequestTarget = { info: podInfo, ...(target.namespace === undefined ? {} : { namespace: target.namespace }), name: podName };
     for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
-      // As an update: the first attempt from the watch cache's copy, any doubt settled on the store's.
+      // As an update: the first attempt from the watch cache's copy (copied just below before it
+      // is changed), any doubt settled on the store's.
       const cached = attempt === 0 ? this.cachedCurrent(pods) : undefined;
       const current = cached ?? (await this.read(pods));
       const pod = structuredClone(current.object);
@@ -644,9 +645,10 @@ export class ObjectService {
     // enough; a namespace the cache lacks or shows terminating is looked up live. The cache must
     // be at least as new as this apiserver's own last namespace write (read-your-writes); another
     // apiserver's write may take a moment to arrive, as in Kubernetes.
-    const cached = this.deps.cachedNamespace?.(target.namespace, this.storage.lastNamespaceWrite);
-    if (cached !== undefined && cached !== null && metadataOf(cached).deletionTimestamp === undefined) return;
-    const stored = await this.storage.get(`/registry/namespaces/${target.namespace}`);
+    const key = registryKey(namespacesInfo, undefined, target.namespace);
+    const cached = this.deps.cachedObject?.(namespacesInfo, key, this.storage.lastNamespaceWrite);
+    if (cached !== undefined && metadataOf(cached.object).deletionTimestamp === undefined) return;
+    const stored = await this.storage.get(key);
     if (stored === undefined) throw new ApiError(404, "NotFound", `namespaces "${target.namespace}" not found`, { name: target.namespace, kind: "namespaces" });
     if (metadataOf(stored.object).deletionTimestamp !== undefined) {
       throw new ApiError(403, "Forbidden", `${target.info.resource} "${name}" is forbidden: unable to create new content in namespace ${target.namespace} because it is being terminated`);
