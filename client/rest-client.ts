@@ -379,8 +379,8 @@ export class KubeClient {
       }
       if (response.status >= 200 && response.status < 300) return response;
       const waitSeconds = retryAfterSeconds(response);
-      // An error answer to a watch is short and whole (a Status): read it.
-      const text = response.stream === null ? response.text : await readAll(response);
+      // An error answer is short and whole (a Status), a watch's too: read it.
+      const text = await readAll(response);
       let body: unknown;
       try {
         body = text === "" ? undefined : JSON.parse(text);
@@ -453,6 +453,7 @@ export class KubeClient {
   }
 }
 
+/** A buffered answer's body, or a streaming one's read to its end. */
 async function readAll(answer: Answer): Promise<string> {
   if (answer.stream === null) return answer.text;
   const decoder = new TextDecoder();
