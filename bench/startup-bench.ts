@@ -12,6 +12,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { processCpuMs } from "./apiserver-process.js";
 import { benchMachineFacts } from "./support/bench-machine.js";
 import { freePorts } from "./support/cluster.js";
 import { installExitHandlers, track } from "./support/processes.js";
@@ -29,12 +30,6 @@ const runs = Number(values.runs);
 const bin = path.resolve(values.bin);
 installExitHandlers();
 
-const clockTicks = 100; // USER_HZ of /proc/<pid>/stat on Linux
-function cpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
-}
 function childrenOf(pid: number): number[] {
   try {
     return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
@@ -90,7 +85,7 @@ async function once(): Promise<Run> {
   const cpuMsByRole: Record<string, number[]> = {};
   let totalCpuMs = 0;
   for (const pid of childrenOf(child.pid as number)) {
-    const ms = cpuMs(pid);
+    const ms = processCpuMs(pid);
     (cpuMsByRole[roleOf(pid)] ??= []).push(ms);
     totalCpuMs += ms;
   }
