@@ -10,6 +10,7 @@ import { addDefaultTolerations, clusterIpKey, requestedClusterIp, setClusterIp, 
 import { isPlainObject, type PatchType } from "./body.js";
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from "./errors.js";
 import { decodeAs, defaultsFor, patchSchemaFor, prepareCreate, prepareUpdate, validate } from "./kinds.js";
+import { jsonCopy } from "./schema/index.js";
 import { generateName, nameOf, orderTopLevel, rfc3339, stampCreate, stampUpdate, stringArray } from "./metadata.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, type JsonValue } from "./patch/index.js";
 import { serverSideApply, updateManagedFields } from "./apply/index.js";
@@ -120,7 +121,8 @@ export class ObjectService {
     await this.checkNamespaceExists(target, typeof metadata.name === "string" ? metadata.name : "");
     const generated = (metadata.name === undefined || metadata.name === "") && typeof metadata.generateName === "string" && metadata.generateName !== "";
     for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
-      const candidate = structuredClone(decoded);
+      // Only the metadata is changed here; prepareNew's defaulting deep-copies the rest.
+      const candidate: KubeObject = { ...decoded, metadata: { ...metadataOf(decoded) } };
       const candidateMetadata = metadataOf(candidate);
       if (generated) candidateMetadata.name = generateName(String(metadata.generateName), this.deps.random);
       if (typeof candidateMetadata.name !== "string" || candidateMetadata.name === "") {
@@ -153,8 +155,7 @@ export class ObjectService {
     const generateNamePrefix = metadataOf(object).generateName;
     if (typeof generateNamePrefix === "string" && generateNamePrefix !== "") {
       // generateName is validated itself, as a name with a trailing dash allowed (ValidateObjectMeta).
-      const prefixOnly = structuredClone(object);
-      metadataOf(prefixOnly).name = generateNamePrefix.replace(/-$/, "a");
+      const prefixOnly: KubeObject = { ...object, metadata: { ...metadataOf(object), name: generateNamePrefix.replace(/-$/, "a") } };
       for (const cause of validate(info, prefixOnly, { operation: "create" })) {
         if (cause.field === "metadata.name") causes.push({ ...cause, field: "metadata.generateName", message: cause.message.replace(`"${String(metadataOf(prefixOnly).name)}"`, `"${generateNamePrefix}"`) });
       }
@@ -207,7 +208,7 @@ export class ObjectService {
         return { ...created, warnings: [...warnings, ...created.warnings] };
       }
     }
-    return this.guardedUpdate(target, options, warnings, pinned, async () => structuredClone(decoded));
+    return this.guardedUpdate(target, options, warnings, pinned, async () => jsonCopy(decoded));
   }
 
   // ---------- patch ----------
@@ -306,7 +307,7 @@ export class ObjectService {
       // store's current object, as Kubernetes' GuaranteedUpdate does with a cached object.
       const shared = attempt === 0 ? this.cachedCurrent(target) : undefined;
       // compute() and finishUpdate() may change the object they are given: not the cache's.
-      const cached = shared === undefined ? undefined : { ...shared, object: structuredClone(shared.object) };
+      const cached = shared === undefined ? undefined : { ...shared, object: jsonCopy(shared.object) };
       const current = cached ?? (await this.read(target));
       try {
         if (pinned !== undefined && pinned !== current.modRevision) throw conflict(info.resource, info.group, name);
@@ -410,7 +411,7 @@ export class ObjectService {
     for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
       const current = await this.read(target);
       const scale = scaleOf(current.object);
-      const next = compute(structuredClone(scale));
+      const next = compute(jsonCopy(scale));
       if (!isPlainObject(next)) throw badRequest("the body must be an autoscaling/v1 Scale object");
       const spec = next.spec;
       const replicas = isPlainObject(spec) ? spec.replicas : undefined;
@@ -423,7 +424,7 @@ export class ObjectService {
       const asked = pinnedVersion(next);
       const pinned = isPatch && asked === current.modRevision ? undefined : asked;
       if (pinned !== undefined && pinned !== current.modRevision) throw conflict(info.resource, info.group, name);
-      const object = structuredClone(current.object);
+      const object = jsonCopy(current.object);
       const objectSpec = (isPlainObject(object.spec) ? object.spec : {}) as Record<string, unknown>;
       objectSpec.replicas = typeof replicas === "number" ? replicas : 0;
       object.spec = objectSpec;
@@ -455,7 +456,7 @@ export class ObjectService {
       // is changed), any doubt settled on the store's.
       const cached = attempt === 0 ? this.cachedCurrent(pods) : undefined;
       const current = cached ?? (await this.read(pods));
-      const pod = structuredClone(current.object);
+      const pod = jsonCopy(current.object);
       const spec = (isPlainObject(pod.spec) ? pod.spec : {}) as Record<string, unknown>;
       if (typeof spec.nodeName === "string" && spec.nodeName !== "") {
         if (cached !== undefined) continue;
@@ -507,7 +508,7 @@ export class ObjectService {
     if (options.dryRun) return { code: 200, body: current.object, warnings: [] };
     for (let attempt = 0; metadataOf(current.object).deletionTimestamp === undefined; attempt++) {
       if (attempt >= conflictRetriesMax) throw conflict("namespaces", "", name, "too many concurrent writers, try again");
-      const marked = structuredClone(current.object);
+      const marked = jsonCopy(current.object);
       metadataOf(marked).deletionTimestamp = rfc3339(this.deps.nowMs());
       metadataOf(marked).deletionGracePeriodSeconds = 0;
       marked.status = { ...(isPlainObject(marked.status) ? marked.status : {}), phase: "Terminating" };
@@ -552,7 +553,7 @@ export class ObjectService {
     const now = this.deps.nowMs();
     if (wanted.length > 0 || grace > 0) {
       // Graceful deletion or finalizers: mark the object; the kubelet or the finalizers' owners finish it.
-      const marked = structuredClone(old);
+      const marked = jsonCopy(old);
       const markedMetadata = metadataOf(marked);
       const alreadyDeleting = markedMetadata.deletionTimestamp !== undefined;
       const currentGrace = typeof markedMetadata.deletionGracePeriodSeconds === "number" ? markedMetadata.deletionGracePeriodSeconds : undefined;

@@ -41,6 +41,7 @@ process hosting the nodes (--pod-start-delay 0s).
   --quiet-wait-s N      ... but no longer than N seconds (default 20; 0: do not wait)
   --timeout-s N         longest wait for any phase's end (default 180)
   --quick               a smoke run: --replicas 100 --nodes 10 --steps 10
+  --apply-only          only the apply phase (for quicker A/B runs of a change)
   --bin PATH            kube-lite CLI (default dist/cluster/main.js)
   --data-dir DIR        where the fresh data dirs and logs go (default the OS temp dir)
   --out-dir DIR         results directory (default bench/results)
@@ -66,6 +67,7 @@ function parseOptions(argv: string[]) {
       "quiet-wait-s": { type: "string", default: "20" },
       "timeout-s": { type: "string", default: "180" },
       quick: { type: "boolean", default: false },
+      "apply-only": { type: "boolean", default: false },
       bin: { type: "string", default: path.join(root, "dist/cluster/main.js") },
       "data-dir": { type: "string", default: os.tmpdir() },
       "out-dir": { type: "string", default: path.join(root, "bench/results") },
@@ -79,6 +81,7 @@ function parseOptions(argv: string[]) {
   return {
     help: values.help,
     quick: values.quick,
+    applyOnly: values["apply-only"],
     replicas: wholeNumber(values.replicas ?? (values.quick ? "100" : "1000"), "replicas"),
     nodes: wholeNumber(values.nodes ?? (values.quick ? "10" : "100"), "nodes"),
     steps: wholeNumber(values.steps ?? (values.quick ? "10" : "50"), "steps"),
@@ -126,6 +129,7 @@ async function phases(target: ControlPlaneTarget, options: Options, run: Run): P
     log(`apply: a Deployment of ${options.replicas} replicas`);
     run.apply = await applyToRunning(target, watches, shape);
     log(`  all Ready ${run.apply.allReadyMs} ms after the create (exist ${run.apply.allPodsExistMs}, bound ${run.apply.allBoundMs}, Running ${run.apply.allRunningMs}, available ${run.apply.deploymentAvailableMs})`);
+    if (options.applyOnly) return;
     await quiet();
     log("rollout: a new image");
     run.rollout = await rollout(target, watches, options.replicas, "registry.k8s.io/nginx-slim:0.27");

@@ -1,13 +1,14 @@
-// Records core/v1 Events about objects, as client-go's record.EventRecorder + EventCorrelator do:
-// a repeat of the same event (same object, type, reason, message, source) bumps `count` and
-// `lastTimestamp` of the Event already written instead of writing a new one, so `kubectl
-// describe` shows "x5 over 2m" rather than five lines.
+// Records core/v1 Events about objects, as client-go's record.EventRecorder does, with its
+// EventCorrelator deciding (event-correlator.ts): a repeat of the same event bumps `count` and
+// `lastTimestamp` of the Event already written (`kubectl describe` shows "x5 over 2m"), similar
+// events are combined, and a source writes at most 25 events about one object at once.
 //
 // Recording never blocks or fails the caller: writes go out in the background, a bounded number
 // at a time; when the backlog is full new events are dropped (client-go's broadcaster drops
 // too), with a log line.
 import type { Logger } from "pino";
-import { isNotFound } from "./errors.js";
+import { isAlreadyExists, isNotFound } from "./errors.js";
+import { EventCorrelator, type CorrelationDecision } from "./event-correlator.js";
 import { resourceTypes } from "./resources.js";
 import type { KubeClient } from "./rest-client.js";
 import type { CoreEvent, KubeObject, ObjectReference } from "./types.js";
@@ -24,19 +25,12 @@ export interface EventRecorderOptions {
   readonly now?: () => number;
   /** How many distinct events are remembered for aggregation (client-go: 4096). */
   readonly aggregateCacheMax?: number;
+  /** The spam filter's burst per source + object (client-go: 25). */
+  readonly spamBurst?: number;
   /** Writes queued beyond this are dropped (client-go's queue: 1000). */
   readonly backlogMax?: number;
   /** Writes in flight at once. */
   readonly concurrency?: number;
-}
-
-interface Aggregate {
-  name: string;
-  namespace: string;
-  count: number;
-  firstTimestamp: string;
-  /** The write that creates the Event: repeats wait for it. */
-  written: Promise<boolean>;
 }
 
 /** metav1.Time: RFC 3339, whole seconds. */
@@ -51,12 +45,15 @@ export function objectReference(object: KubeObject): ObjectReference {
 }
 
 export class EventRecorder {
-  private readonly aggregates = new Map<string, Aggregate>();
+  private readonly correlator: EventCorrelator;
+  /** Creates in flight, by correlation key: a repeat's patch waits for its Event to exist. */
+  private readonly creating = new Map<string, Promise<boolean>>();
   private readonly backlog: (() => Promise<void>)[] = [];
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
   private dropped = 0;
+  private skipped = 0;
   /** Keeps names unique among events recorded in the same millisecond. */
   private sequence = 0;
 
@@ -65,6 +62,7 @@ export class EventRecorder {
     private readonly options: EventRecorderOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.correlator = new EventCorrelator({ cacheSize: options.aggregateCacheMax, spamBurst: options.spamBurst });
   }
 
   /** Events dropped because the backlog was full. */
@@ -72,79 +70,91 @@ export class EventRecorder {
     return this.dropped;
   }
 
+  /** Events the spam filter skipped. */
+  get skippedCount(): number {
+    return this.skipped;
+  }
+
   /** `fieldPath` names a part of the object, e.g. "spec.containers{web}" for a container's events. */
   record(object: KubeObject, type: EventType, reason: string, message: string, fieldPath?: string): void {
     const involved = { ...objectReference(object), ...(fieldPath === undefined ? {} : { fieldPath }) };
     const namespace = involved.namespace === undefined || involved.namespace === "" ? "default" : involved.namespace;
-    // The aggregation key, as client-go's getEventKey (without resourceVersion, which changes).
-    const key = JSON.stringify([involved.kind, namespace, involved.name, involved.uid, involved.fieldPath, type, reason, message, this.options.component, this.options.host ?? ""]);
-    const timestamp = formatTime(this.now());
-    const existing = this.aggregates.get(key);
-    if (existing !== undefined) {
-      existing.count += 1;
-      const count = existing.count;
-      // Refresh its place in the LRU order.
-      this.aggregates.delete(key);
-      this.aggregates.set(key, existing);
-      this.enqueue(async () => {
-        if (!(await existing.written)) return;
-        try {
-          await this.client.patch(resourceTypes.events, existing.name, { count, lastTimestamp: timestamp }, { namespace: existing.namespace });
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-          // Expired (events live for --event-ttl): start a new one.
-          this.aggregates.delete(key);
-          this.record(object, type, reason, message, fieldPath);
-        }
-      });
+    const { component } = this.options;
+    const host = this.options.host ?? "";
+    const nowMs = this.now();
+    const decision = this.correlator.correlate(
+      { component, host, kind: involved.kind ?? "", namespace, name: involved.name ?? "", uid: involved.uid ?? "", apiVersion: involved.apiVersion ?? "", fieldPath: fieldPath ?? "", type, reason, message },
+      nowMs,
+      () => `${involved.name ?? "unknown"}.${(BigInt(nowMs) * 1_000_000n + BigInt(this.sequence++ % 1_000_000)).toString(16)}`,
+    );
+    if (decision.action === "skip") {
+      this.skipped += 1;
       return;
     }
-    const name = `${involved.name ?? "unknown"}.${(BigInt(this.now()) * 1_000_000n + BigInt(this.sequence++ % 1_000_000)).toString(16)}`;
-    const event: CoreEvent = {
-      metadata: { name, namespace },
+    const timestamp = formatTime(nowMs);
+    const event = (d: Exclude<CorrelationDecision, { action: "skip" }>): CoreEvent => ({
+      metadata: { name: d.name, namespace },
       involvedObject: { ...involved, namespace: involved.namespace },
       reason,
-      message,
+      message: d.message,
       type,
-      count: 1,
-      firstTimestamp: timestamp,
+      count: d.count,
+      firstTimestamp: formatTime(d.firstTimestampMs),
       lastTimestamp: timestamp,
-      source: { component: this.options.component, ...(this.options.host === undefined ? {} : { host: this.options.host }) },
-      reportingComponent: this.options.component,
-      reportingInstance: this.options.host ?? "",
-    };
-    let settle: (written: boolean) => void = () => undefined;
-    const aggregate: Aggregate = { name, namespace, count: 1, firstTimestamp: timestamp, written: new Promise((resolve) => (settle = resolve)) };
-    this.aggregates.set(key, aggregate);
-    this.evictOldest();
-    const accepted = this.enqueue(async () => {
+      source: { component, ...(this.options.host === undefined ? {} : { host: this.options.host }) },
+      reportingComponent: component,
+      reportingInstance: host,
+    });
+    const create = async (d: Exclude<CorrelationDecision, { action: "skip" }>): Promise<boolean> => {
       try {
-        await this.client.create(resourceTypes.events, event, { namespace });
-        settle(true);
+        await this.client.create(resourceTypes.events, event(d), { namespace });
+        return true;
       } catch (error) {
-        settle(false);
-        this.aggregates.delete(key);
+        if (isAlreadyExists(error)) return true;
+        this.correlator.forget(d.key);
         throw error;
       }
-    });
-    if (!accepted) {
-      settle(false);
-      this.aggregates.delete(key);
+    };
+    if (decision.action === "create") {
+      let settle: (written: boolean) => void = () => undefined;
+      const written = new Promise<boolean>((resolve) => (settle = resolve));
+      this.creating.set(decision.key, written);
+      const done = (ok: boolean): void => {
+        settle(ok);
+        if (this.creating.get(decision.key) === written) this.creating.delete(decision.key);
+      };
+      const accepted = this.enqueue(async () => {
+        try {
+          done(await create(decision));
+        } catch (error) {
+          done(false);
+          throw error;
+        }
+      });
+      if (!accepted) {
+        done(false);
+        this.correlator.forget(decision.key);
+      }
+      return;
     }
+    const pending = this.creating.get(decision.key);
+    this.enqueue(async () => {
+      if (pending !== undefined && !(await pending)) return;
+      try {
+        await this.client.patch(resourceTypes.events, decision.name, { count: decision.count, lastTimestamp: timestamp, message: decision.message }, { namespace });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        // Never written (the spam filter skipped its first occurrence) or expired (events live
+        // for --event-ttl): write it whole, as client-go does when its patch finds nothing.
+        await create(decision);
+      }
+    });
   }
 
   /** Resolves once every event recorded so far has been written (or has failed). */
   flush(): Promise<void> {
     if (this.inFlight === 0 && this.backlog.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private evictOldest(): void {
-    const max = this.options.aggregateCacheMax ?? 4096;
-    while (this.aggregates.size > max) {
-      const oldest = this.aggregates.keys().next().value as string;
-      this.aggregates.delete(oldest);
-    }
   }
 
   private enqueue(write: () => Promise<void>): boolean {

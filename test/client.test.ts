@@ -168,6 +168,26 @@ describe("event recorder", () => {
     expect(byReason.get("FailedScheduling")).toMatchObject({ count: 3, type: "Warning", source: { component: "test-component", host: "node-9" }, involvedObject: { kind: "Pod", uid: "uid-web-1" } });
     expect(byReason.get("Scheduled")?.count).toBe(1);
   }, 30_000);
+
+  it("skips what the spam filter holds back, and writes a held-back event whole once its budget refills", async () => {
+    const client = new KubeClient({ servers: [second.url] });
+    const rs = { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "spammy", namespace: "default", uid: "uid-spammy" } };
+    let nowMs = Date.parse("2026-01-01T00:00:00Z");
+    const recorder = new EventRecorder(client, { component: "replicaset-controller", spamBurst: 2, now: () => nowMs });
+    for (let i = 0; i < 5; i++) recorder.record(rs, "Normal", "SuccessfulCreate", `Created pod: spammy-${i}`);
+    recorder.record(rs, "Normal", "SuccessfulDelete", "Deleted pod: spammy-0");
+    await recorder.flush();
+    const written = async (): Promise<CoreEvent[]> => (await client.list<CoreEvent>(resourceTypes.events, { namespace: "default", fieldSelector: "involvedObject.name=spammy" })).items;
+    expect((await written()).map((e) => e.message).sort()).toEqual(["Created pod: spammy-0", "Created pod: spammy-1"]);
+    expect(recorder.skippedCount).toBe(4);
+    // Five minutes refill one token: the skipped delete's repeat finds no Event to patch and writes it with both occurrences.
+    nowMs += 300_000;
+    recorder.record(rs, "Normal", "SuccessfulDelete", "Deleted pod: spammy-0");
+    await recorder.flush();
+    const deleted = (await written()).filter((e) => e.reason === "SuccessfulDelete");
+    expect(deleted).toHaveLength(1);
+    expect(deleted[0]).toMatchObject({ count: 2, message: "Deleted pod: spammy-0", firstTimestamp: "2026-01-01T00:00:00Z", lastTimestamp: "2026-01-01T00:05:00Z" });
+  }, 30_000);
 });
 
 describe("leader election", () => {

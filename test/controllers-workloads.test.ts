@@ -158,7 +158,11 @@ describe("workload controllers (in process, real apiserver, scheduler and kubele
     const events = (await client.list<CoreEvent>(resourceTypes.events, { namespace })).items;
     const scaling = events.filter((event) => event.reason === "ScalingReplicaSet" && event.involvedObject.name === "web").map((event) => event.message ?? "");
     expect(scaling.some((message) => /^Scaled up replica set web-[a-z0-9]+ from 0 to 6$/.test(message))).toBe(true);
-    expect(scaling.some((message) => /^Scaled down replica set web-[a-z0-9]+ from 6 to 2$/.test(message))).toBe(true);
+    // After 10 different "Scaled ..." messages about web the deployment controller's recorder
+    // combines the rest into one Event, and after 25 writes about web its spam filter holds the
+    // rest back (client-go's event correlator): the final scale to 2 may not be on record.
+    expect(scaling.every((message) => /^(\(combined from similar events\): )?Scaled (up|down) replica set web-[a-z0-9]+ from \d+ to \d+$/.test(message))).toBe(true);
+    expect(scaling.some((message) => /Scaled down replica set web-[a-z0-9]+ from 6 to [0-9]$/.test(message))).toBe(true);
     expect(events.some((event) => event.reason === "SuccessfulCreate" && event.involvedObject.kind === "ReplicaSet" && /^Created pod: web-[a-z0-9]+-[a-z0-9]+$/.test(event.message ?? ""))).toBe(true);
   }, 90_000);
 

@@ -3,7 +3,7 @@
 // "Update" entry per manager, apiVersion and subresource), other managers lose them, and the
 // entry's time moves only when the write changed something.
 import { isJsonObject, rootSchema, fieldSchema, type JsonObject, type PatchSchema, type SchemaNode } from "../patch/index.js";
-import { capUpdateManagers, ignoredFieldSet, managedFieldsOf, decodeManagedFields, managerIdentifier, settleOwnership, strippedFields, withManagedFields, withoutManagedFields } from "./managed-fields.js";
+import { capUpdateManagers, ignoredFieldSet, managedFieldsOf, decodeManagedFields, managerIdentifier, settleOwnership, strippedFields, viewWithoutManagedFields, withManagedFields } from "./managed-fields.js";
 import type { FieldManagerWrite, ManagerRecord, Managers } from "./managed-fields.js";
 import { compare } from "./typed.js";
 import { FieldSet, fieldElement } from "./field-set.js";
@@ -15,12 +15,13 @@ export interface UpdateManagedFieldsInput extends FieldManagerWrite {
   updated: Record<string, unknown>;
 }
 
-/** Returns `updated` with its metadata.managedFields brought up to date. Pure. */
+/** Returns `updated` with its metadata.managedFields brought up to date (sharing all else with `updated`). Pure. */
 export function updateManagedFields(input: UpdateManagedFieldsInput): Record<string, unknown> {
   const { schema } = input;
   const managers = decodeLiveOrNew(input.old, input.updated, input.subresource !== undefined);
-  const after = withoutManagedFields(input.updated);
-  const before = input.old === undefined ? zeroObject(schema, after) : withoutManagedFields(input.old);
+  // Neither is changed below; the result shares the caller's object (which it replaces).
+  const after = viewWithoutManagedFields(input.updated);
+  const before = input.old === undefined ? zeroObject(schema, after) : viewWithoutManagedFields(input.old);
   const ignored = ignoredFieldSet(input);
   const comparison = compare(schema, before, after);
   const changed = comparison.added.union(comparison.modified).recursiveDifference(ignored);

@@ -20,6 +20,7 @@ export { applyDefaults } from "./defaults.js";
 export { validateObject } from "./validation.js";
 export type { ValidateOptions } from "./validation.js";
 export { parseQuantity } from "./quantity.js";
+export { jsonCopy } from "./json.js";
 export { prepareForCreate, prepareForUpdate } from "./prepare.js";
 export { podQOSClass } from "./qos.js";
 export { openApiV3Document } from "./openapi.js";
