@@ -456,7 +456,7 @@ export class Member {
   }
 
   private processReady(): void {
-    while (!this.stopped && this.raft.hasReady()) {
+    if (!this.stopped && this.raft.hasReady()) {
       const ready = this.raft.ready();
       // A leader's replication traffic may leave before its own write (thesis §10.2.1).
       const early = ready.messages.filter(canSendBeforePersist);
@@ -474,6 +474,9 @@ export class Member {
       if (ready.snapshot !== undefined) this.settleCoveredBySnapshot(ready.snapshot.metadata.index);
       this.releaseAppliedReads();
     }
+    // One Ready per turn of the event loop: the answers settled above (promise callbacks) go out
+    // before the next Ready's disk write.
+    if (!this.stopped && this.raft.hasReady()) this.scheduleReady();
   }
 
   /**
