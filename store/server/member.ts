@@ -87,6 +87,8 @@ export class Member {
   private readonly electionTicks: number;
   private readonly statements;
   private applied: number;
+  /** The applied index as last written to server_state. */
+  private appliedOnDisk: number;
   private readyScheduled = false;
   private synchronous: "FULL" | "OFF" = "FULL";
   private ticker: NodeJS.Timeout | undefined;
@@ -124,6 +126,7 @@ export class Member {
     this.mvcc = new MvccStore(this.db);
     this.watchHub = new WatchHub(this.mvcc, (step) => setImmediate(step));
     this.applied = this.statements.getState.get("applied")?.value ?? 0;
+    this.appliedOnDisk = this.applied;
     const voters = config.peers.map((p) => p.id);
     this.storage = new SqliteRaftStorage(this.db, voters, () => ({ index: this.applied, data: this.snapshotData() }));
     config.testHooks?.attach(this.db);
@@ -523,8 +526,11 @@ export class Member {
         const result = this.applyEntry(entry, events);
         if (result !== undefined) results.push(result);
       }
-      this.statements.setState.run("applied", this.applied);
+      // Only when it moved: a Ready that only appends (every follower's fsync'd write) then
+      // writes one page less.
+      if (this.applied !== this.appliedOnDisk) this.statements.setState.run("applied", this.applied);
     })();
+    this.appliedOnDisk = this.applied;
     if (synchronous === "FULL") hooks?.synced();
     if (ready.snapshot !== undefined) hooks?.reached("after-snapshot-install");
     // Watchers hear of every applied revision in order, right after it is on disk.
