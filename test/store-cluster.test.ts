@@ -1,5 +1,6 @@
 // End-to-end: a 3-member kube-lite store cluster as real processes, killed with -9.
 import { spawn } from "node:child_process";
+import Database from "better-sqlite3";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -114,6 +115,47 @@ describe("store cluster (real processes)", () => {
       expect(stored.size).toBe(150);
       for (const [key, value] of acked) expect(stored.get(key), key).toBe(value);
     }
+  }, 60_000);
+
+  it("reads data dirs written by the earlier layout (request ids in a rowid table, the applied index in server_state)", async () => {
+    cluster = await startStoreCluster();
+    const c = cluster;
+    await c.leader();
+    for (let i = 0; i < 30; i += 1) expect(await put(c.members[i % 3]?.clientUrl ?? "", `/e2e/layout/${i}`, `v${i}`)).toBe(true);
+    await Promise.all(c.members.map((m) => c.kill(m.name)));
+    const idsBefore: number[] = [];
+    for (const member of c.members) {
+      const db = new Database(path.join(member.dataDir, "member.db"));
+      db.exec(`
+        CREATE TABLE server_requests (id TEXT PRIMARY KEY, idx INTEGER NOT NULL);
+        CREATE INDEX server_requests_idx ON server_requests (idx);
+        INSERT INTO server_requests (id, idx) SELECT id, idx FROM server_request_ids;
+        DROP TABLE server_request_ids;
+        INSERT OR REPLACE INTO server_state (key, value) VALUES ('applied', (SELECT applied_index FROM mvcc_meta));
+      `);
+      idsBefore.push((db.prepare("SELECT count(*) AS n FROM server_requests").get() as { n: number }).n);
+      db.close();
+    }
+    expect(Math.min(...idsBefore)).toBeGreaterThanOrEqual(30);
+    await Promise.all(c.members.map((m) => c.restart(m.name)));
+    const leader = await c.leader();
+    expect(await put(c.members.find((m) => m.name === leader)?.clientUrl ?? "", "/e2e/layout/after", "x")).toBe(true);
+    for (const member of c.members) {
+      const stored = await eventually(async () => {
+        const all = await getAll(member.clientUrl, "/e2e/layout/");
+        if (all.size !== 31) throw new Error(`${member.name} has ${all.size} keys`);
+        return all;
+      });
+      expect(stored.get("/e2e/layout/7")).toBe("v7");
+    }
+    await Promise.all(c.members.map((m) => c.kill(m.name)));
+    c.members.forEach((member, i) => {
+      const db = new Database(path.join(member.dataDir, "member.db"));
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+      expect(tables).not.toContain("server_requests");
+      expect((db.prepare("SELECT count(*) AS n FROM server_request_ids").get() as { n: number }).n).toBeGreaterThanOrEqual((idsBefore[i] ?? 0) + 1);
+      db.close();
+    });
   }, 60_000);
 
   it("a member down long enough to need a snapshot catches up", async () => {

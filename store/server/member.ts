@@ -87,8 +87,6 @@ export class Member {
   private readonly electionTicks: number;
   private readonly statements;
   private applied: number;
-  /** The applied index as last written to server_state. */
-  private appliedOnDisk: number;
   private readyScheduled = false;
   private synchronous: "FULL" | "OFF" = "FULL";
   private ticker: NodeJS.Timeout | undefined;
@@ -105,19 +103,28 @@ export class Member {
     this.db = new Database(path.join(config.dataDir, "member.db"));
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
+    // The ids of applied requests (a request re-sent after a leader change is applied once):
+    // WITHOUT ROWID, so recording one writes two b-trees (the ids, the index by entry) instead
+    // of three. Data dirs of earlier versions kept them in server_requests (a rowid table): moved
+    // over once. server_state held the applied index, which the MVCC store's meta row now keeps
+    // alone (one page less per apply): read once, for data dirs of earlier versions.
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS server_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS server_requests (id TEXT PRIMARY KEY, idx INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS server_requests_idx ON server_requests (idx);
+      CREATE TABLE IF NOT EXISTS server_request_ids (id TEXT PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS server_request_ids_idx ON server_request_ids (idx);
     `);
+    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'server_requests'").get() !== undefined) {
+      this.db.transaction(() => {
+        this.db.exec("INSERT OR IGNORE INTO server_request_ids (id, idx) SELECT id, idx FROM server_requests; DROP TABLE server_requests;");
+      })();
+    }
     this.statements = {
       getState: this.db.prepare<[string], { value: number }>("SELECT value FROM server_state WHERE key = ?"),
-      setState: this.db.prepare<[string, number]>("INSERT INTO server_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-      hasRequest: this.db.prepare<[string], { idx: number }>("SELECT idx FROM server_requests WHERE id = ?"),
-      addRequest: this.db.prepare<[string, number]>("INSERT INTO server_requests (id, idx) VALUES (?, ?)"),
-      forgetRequests: this.db.prepare<[number]>("DELETE FROM server_requests WHERE idx < ?"),
-      allRequests: this.db.prepare<[], { id: string; idx: number }>("SELECT id, idx FROM server_requests ORDER BY id"),
-      clearRequests: this.db.prepare("DELETE FROM server_requests"),
+      hasRequest: this.db.prepare<[string], { idx: number }>("SELECT idx FROM server_request_ids WHERE id = ?"),
+      addRequest: this.db.prepare<[string, number]>("INSERT INTO server_request_ids (id, idx) VALUES (?, ?)"),
+      forgetRequests: this.db.prepare<[number]>("DELETE FROM server_request_ids WHERE idx < ?"),
+      allRequests: this.db.prepare<[], { id: string; idx: number }>("SELECT id, idx FROM server_request_ids ORDER BY id"),
+      clearRequests: this.db.prepare("DELETE FROM server_request_ids"),
       // Prepared once: db.pragma() prepares its statement on every call, and the Ready loop
       // switches between the two for most Readies.
       synchronousFull: this.db.prepare("PRAGMA synchronous = FULL"),
@@ -125,8 +132,7 @@ export class Member {
     };
     this.mvcc = new MvccStore(this.db);
     this.watchHub = new WatchHub(this.mvcc, (step) => setImmediate(step));
-    this.applied = this.statements.getState.get("applied")?.value ?? 0;
-    this.appliedOnDisk = this.applied;
+    this.applied = Math.max(this.mvcc.appliedIndex(), this.statements.getState.get("applied")?.value ?? 0);
     const voters = config.peers.map((p) => p.id);
     this.storage = new SqliteRaftStorage(this.db, voters, () => ({ index: this.applied, data: this.snapshotData() }));
     config.testHooks?.attach(this.db);
@@ -520,17 +526,13 @@ export class Member {
     }
     this.db.transaction(() => {
       this.storage.persist(ready);
-      if (ready.snapshot !== undefined) this.installSnapshot(ready.snapshot.data, ready.snapshot.metadata.index);
+      if (ready.snapshot !== undefined) this.installSnapshot(ready.snapshot.data, ready.snapshot.metadata.index, ready.snapshot.metadata.term);
       for (const entry of ready.committedEntries) {
         if (entry !== ready.committedEntries[0]) hooks?.reached("mid-apply");
         const result = this.applyEntry(entry, events);
         if (result !== undefined) results.push(result);
       }
-      // Only when it moved: a Ready that only appends (every follower's fsync'd write) then
-      // writes one page less.
-      if (this.applied !== this.appliedOnDisk) this.statements.setState.run("applied", this.applied);
     })();
-    this.appliedOnDisk = this.applied;
     if (synchronous === "FULL") hooks?.synced();
     if (ready.snapshot !== undefined) hooks?.reached("after-snapshot-install");
     // Watchers hear of every applied revision in order, right after it is on disk.
@@ -542,10 +544,15 @@ export class Member {
   private applyEntry(entry: Entry, events: WatchEvent[]): { id: string; index: number; response: WriteResponse | Error | undefined } | undefined {
     assert.ok(entry.index === this.applied + 1, `applying ${entry.index} after ${this.applied}`);
     this.applied = entry.index;
-    if (entry.data.byteLength === 0) return undefined; // a leader's no-op
+    if (entry.data.byteLength === 0) {
+      // A leader's no-op: only the applied index moves (the MVCC meta row keeps it).
+      this.mvcc.markApplied(entry.index, entry.term);
+      return undefined;
+    }
     const { id, request } = decodeBinaryJson(entry.data) as { id: string; request: WriteRequest };
     if (this.statements.hasRequest.get(id) !== undefined) {
       // The same request, re-sent after a leader change, was already applied.
+      this.mvcc.markApplied(entry.index, entry.term);
       return { id, index: entry.index, response: undefined };
     }
     this.statements.addRequest.run(id, entry.index);
@@ -603,12 +610,15 @@ export class Member {
     return encodeBinaryJson({ mvcc: this.mvcc.snapshot(), requests: this.statements.allRequests.all() });
   }
 
-  private installSnapshot(data: Uint8Array, index: number): void {
+  private installSnapshot(data: Uint8Array, index: number, term: number): void {
     const decoded = decodeBinaryJson(data) as { mvcc: Uint8Array; requests: { id: string; idx: number }[] };
     this.mvcc.restore(decoded.mvcc);
     this.config.testHooks?.reached("mid-snapshot-install");
     this.statements.clearRequests.run();
     for (const r of decoded.requests) this.statements.addRequest.run(r.id, r.idx);
+    // The snapshot's MVCC state was taken at its last applied request; entries after it up to
+    // the snapshot's index carried none.
+    this.mvcc.markApplied(index, term);
     this.applied = index;
     this.watchHub.restored();
     this.config.log.info({ index }, "installed a snapshot from the leader");
