@@ -46,8 +46,12 @@ export function objectReference(object: KubeObject): ObjectReference {
 
 export class EventRecorder {
   private readonly correlator: EventCorrelator;
-  /** Creates in flight, by correlation key: a repeat's patch waits for its Event to exist. */
-  private readonly creating = new Map<string, Promise<boolean>>();
+  /**
+   * The last write queued for each correlation key, settled with whether the Event exists: a
+   * repeat's patch waits for the write before it (its create, or the previous patch), so counts
+   * land in order, as client-go's one-at-a-time sink writes them.
+   */
+  private readonly lastWrite = new Map<string, Promise<boolean>>();
   private readonly backlog: (() => Promise<void>)[] = [];
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -115,40 +119,40 @@ export class EventRecorder {
         throw error;
       }
     };
-    if (decision.action === "create") {
-      let settle: (written: boolean) => void = () => undefined;
-      const written = new Promise<boolean>((resolve) => (settle = resolve));
-      this.creating.set(decision.key, written);
-      const done = (ok: boolean): void => {
-        settle(ok);
-        if (this.creating.get(decision.key) === written) this.creating.delete(decision.key);
-      };
-      const accepted = this.enqueue(async () => {
-        try {
-          done(await create(decision));
-        } catch (error) {
-          done(false);
-          throw error;
-        }
-      });
-      if (!accepted) {
-        done(false);
-        this.correlator.forget(decision.key);
-      }
-      return;
-    }
-    const pending = this.creating.get(decision.key);
-    this.enqueue(async () => {
-      if (pending !== undefined && !(await pending)) return;
+    const previous = decision.action === "patch" ? this.lastWrite.get(decision.key) : undefined;
+    let settle: (exists: boolean) => void = () => undefined;
+    const written = new Promise<boolean>((resolve) => (settle = resolve));
+    this.lastWrite.set(decision.key, written);
+    const done = (exists: boolean): void => {
+      settle(exists);
+      if (this.lastWrite.get(decision.key) === written) this.lastWrite.delete(decision.key);
+    };
+    const write = async (): Promise<boolean> => {
+      if (decision.action === "create") return create(decision);
+      if (previous !== undefined && !(await previous)) return false;
       try {
         await this.client.patch(resourceTypes.events, decision.name, { count: decision.count, lastTimestamp: timestamp, message: decision.message }, { namespace });
+        return true;
       } catch (error) {
         if (!isNotFound(error)) throw error;
         // Never written (the spam filter skipped its first occurrence) or expired (events live
         // for --event-ttl): write it whole, as client-go does when its patch finds nothing.
-        await create(decision);
+        return create(decision);
+      }
+    };
+    const accepted = this.enqueue(async () => {
+      try {
+        done(await write());
+      } catch (error) {
+        // A failed create leaves no Event; after a failed patch the Event is most likely there.
+        done(decision.action === "patch");
+        throw error;
       }
     });
+    if (!accepted) {
+      done(false);
+      if (decision.action === "create") this.correlator.forget(decision.key);
+    }
   }
 
   /** Resolves once every event recorded so far has been written (or has failed). */

@@ -159,13 +159,14 @@ describe("event recorder", () => {
     const client = new KubeClient({ servers: [second.url] });
     const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web-1", namespace: "default", uid: "uid-web-1" } };
     const recorder = new EventRecorder(client, { component: "test-component", host: "node-9" });
-    for (let i = 0; i < 3; i++) recorder.record(pod, "Warning", "FailedScheduling", "0/3 nodes are available");
+    // Eight repeats at once: the patches go one after another, so the last count stays.
+    for (let i = 0; i < 8; i++) recorder.record(pod, "Warning", "FailedScheduling", "0/3 nodes are available");
     recorder.record(pod, "Normal", "Scheduled", "Successfully assigned default/web-1 to node-1");
     await recorder.flush();
     const events = await client.list<CoreEvent>(resourceTypes.events, { namespace: "default", fieldSelector: "involvedObject.name=web-1" });
     const byReason = new Map(events.items.map((e) => [e.reason, e]));
     expect(events.items).toHaveLength(2);
-    expect(byReason.get("FailedScheduling")).toMatchObject({ count: 3, type: "Warning", source: { component: "test-component", host: "node-9" }, involvedObject: { kind: "Pod", uid: "uid-web-1" } });
+    expect(byReason.get("FailedScheduling")).toMatchObject({ count: 8, type: "Warning", source: { component: "test-component", host: "node-9" }, involvedObject: { kind: "Pod", uid: "uid-web-1" } });
     expect(byReason.get("Scheduled")?.count).toBe(1);
   }, 30_000);
 
