@@ -131,7 +131,8 @@ describe("store cluster (real processes)", () => {
         CREATE INDEX server_requests_idx ON server_requests (idx);
         INSERT INTO server_requests (id, idx) SELECT id, idx FROM server_request_ids;
         DROP TABLE server_request_ids;
-        INSERT OR REPLACE INTO server_state (key, value) VALUES ('applied', (SELECT applied_index FROM mvcc_meta));
+        CREATE TABLE server_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO server_state (key, value) VALUES ('applied', (SELECT applied_index FROM mvcc_meta));
       `);
       idsBefore.push((db.prepare("SELECT count(*) AS n FROM server_requests").get() as { n: number }).n);
       db.close();

@@ -106,20 +106,21 @@ export class Member {
     // The ids of applied requests (a request re-sent after a leader change is applied once):
     // WITHOUT ROWID, so recording one writes two b-trees (the ids, the index by entry) instead
     // of three. Data dirs of earlier versions kept them in server_requests (a rowid table): moved
-    // over once. server_state held the applied index, which the MVCC store's meta row now keeps
-    // alone (one page less per apply): read once, for data dirs of earlier versions.
+    // over once.
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS server_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS server_request_ids (id TEXT PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS server_request_ids_idx ON server_request_ids (idx);
     `);
-    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'server_requests'").get() !== undefined) {
+    const hasTable = (name: string): boolean => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+    if (hasTable("server_requests")) {
       this.db.transaction(() => {
         this.db.exec("INSERT OR IGNORE INTO server_request_ids (id, idx) SELECT id, idx FROM server_requests; DROP TABLE server_requests;");
       })();
     }
+    // The MVCC store's meta row keeps the applied index; data dirs of earlier versions kept it
+    // in server_state too, possibly ahead (entries with no request after the last one): read once.
+    const legacyApplied = hasTable("server_state") ? (this.db.prepare("SELECT value FROM server_state WHERE key = 'applied'").get() as { value: number } | undefined)?.value : undefined;
     this.statements = {
-      getState: this.db.prepare<[string], { value: number }>("SELECT value FROM server_state WHERE key = ?"),
       hasRequest: this.db.prepare<[string], { idx: number }>("SELECT idx FROM server_request_ids WHERE id = ?"),
       addRequest: this.db.prepare<[string, number]>("INSERT INTO server_request_ids (id, idx) VALUES (?, ?)"),
       forgetRequests: this.db.prepare<[number]>("DELETE FROM server_request_ids WHERE idx < ?"),
@@ -132,7 +133,7 @@ export class Member {
     };
     this.mvcc = new MvccStore(this.db);
     this.watchHub = new WatchHub(this.mvcc, (step) => setImmediate(step));
-    this.applied = Math.max(this.mvcc.appliedIndex(), this.statements.getState.get("applied")?.value ?? 0);
+    this.applied = Math.max(this.mvcc.appliedIndex(), legacyApplied ?? 0);
     const voters = config.peers.map((p) => p.id);
     this.storage = new SqliteRaftStorage(this.db, voters, () => ({ index: this.applied, data: this.snapshotData() }));
     config.testHooks?.attach(this.db);
@@ -465,27 +466,26 @@ export class Member {
   }
 
   private processReady(): void {
-    if (!this.stopped && this.raft.hasReady()) {
-      const ready = this.raft.ready();
-      // A leader's replication traffic may leave before its own write (thesis §10.2.1).
-      const early = ready.messages.filter(canSendBeforePersist);
-      const late = ready.messages.filter((m) => !canSendBeforePersist(m));
-      this.sendMessages(early);
-      // Out on the wire before our own fsync blocks this thread, so followers write in parallel.
-      if (early.length > 0) this.transport.flush();
-      const results = this.persistAndApply(ready);
-      this.config.testHooks?.reached("after-log-save");
-      this.sendMessages(late);
-      if (ready.softState !== undefined) this.onSoftStateChange(ready.softState);
-      for (const result of results) this.settleWrite(result);
-      for (const readState of ready.readStates) this.onReadState(readState.context, readState.index);
-      this.raft.advance();
-      if (ready.snapshot !== undefined) this.settleCoveredBySnapshot(ready.snapshot.metadata.index);
-      this.releaseAppliedReads();
-    }
+    if (this.stopped || !this.raft.hasReady()) return;
+    const ready = this.raft.ready();
+    // A leader's replication traffic may leave before its own write (thesis §10.2.1).
+    const early = ready.messages.filter(canSendBeforePersist);
+    const late = ready.messages.filter((m) => !canSendBeforePersist(m));
+    this.sendMessages(early);
+    // Out on the wire before our own fsync blocks this thread, so followers write in parallel.
+    if (early.length > 0) this.transport.flush();
+    const results = this.persistAndApply(ready);
+    this.config.testHooks?.reached("after-log-save");
+    this.sendMessages(late);
+    if (ready.softState !== undefined) this.onSoftStateChange(ready.softState);
+    for (const result of results) this.settleWrite(result);
+    for (const readState of ready.readStates) this.onReadState(readState.context, readState.index);
+    this.raft.advance();
+    if (ready.snapshot !== undefined) this.settleCoveredBySnapshot(ready.snapshot.metadata.index);
+    this.releaseAppliedReads();
     // One Ready per turn of the event loop: the answers settled above (promise callbacks) go out
     // before the next Ready's disk write.
-    if (!this.stopped && this.raft.hasReady()) this.scheduleReady();
+    if (this.raft.hasReady()) this.scheduleReady();
   }
 
   /**
