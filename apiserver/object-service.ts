@@ -16,7 +16,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, 
 import { serverSideApply, updateManagedFields } from "./apply/index.js";
 import type { EventLeases } from "./event-leases.js";
 import { formatLabelSelector } from "./selectors/index.js";
-import { findResource, groupVersionOf, registryKey, registryPrefix, resources, type ResourceInfo } from "./resources.js";
+import { findResource, groupVersionOf, namespacesResource, registryKey, registryPrefix, resources, type ResourceInfo } from "./resources.js";
 import type { RequestTarget } from "./request-info.js";
 import type { RegistryStorage} from "./storage.js";
 import { metadataOf, type ExtraWrite, type KubeObject, type StoredObject } from "./storage.js";
@@ -66,7 +66,6 @@ export interface ObjectServiceDeps {
 }
 
 const protectedNamespaces = new Set(["default", "kube-system", "kube-public"]);
-const namespacesInfo = findResource("", "v1", "namespaces") as ResourceInfo;
 
 function namespacedResources(): ResourceInfo[] {
   return resources.filter((r) => r.namespaced && r.resource !== "bindings");
@@ -646,8 +645,8 @@ export class ObjectService {
     // enough; a namespace the cache lacks or shows terminating is looked up live. The cache must
     // be at least as new as this apiserver's own last namespace write (read-your-writes); another
     // apiserver's write may take a moment to arrive, as in Kubernetes.
-    const key = registryKey(namespacesInfo, undefined, target.namespace);
-    const cached = this.deps.cachedObject?.(namespacesInfo, key, this.storage.lastNamespaceWrite);
+    const key = registryKey(namespacesResource, undefined, target.namespace);
+    const cached = this.deps.cachedObject?.(namespacesResource, key, this.storage.lastNamespaceWrite);
     if (cached !== undefined && metadataOf(cached.object).deletionTimestamp === undefined) return;
     const stored = await this.storage.get(key);
     if (stored === undefined) throw new ApiError(404, "NotFound", `namespaces "${target.namespace}" not found`, { name: target.namespace, kind: "namespaces" });

@@ -75,6 +75,9 @@ export function findResource(group: string, version: string, plural: string): Re
   return resources.find((r) => r.group === group && r.version === version && r.resource === plural);
 }
 
+/** core/v1 namespaces, which admission (NamespaceLifecycle) and storage look up by key. */
+export const namespacesResource = findResource("", "v1", "namespaces") as ResourceInfo;
+
 /** Registry key prefix of a resource, or of one namespace of it: "/registry/pods/" or "/registry/pods/default/". */
 export function registryPrefix(info: ResourceInfo, namespace?: string): string {
   return namespace === undefined || !info.namespaced ? `/registry/${info.resource}/` : `/registry/${info.resource}/${namespace}/`;

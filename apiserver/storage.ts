@@ -2,7 +2,7 @@
 // compares the key's revision first (optimistic concurrency without read-then-write races).
 // resourceVersion is never stored: it is the key's mod revision, filled in on the way out.
 import { bytesToText, type Compare, type KeyValue, type RequestOp, type StoreClient } from "../store/client/index.js";
-import { findResource, registryPrefix, type ResourceInfo } from "./resources.js";
+import { namespacesResource, registryPrefix } from "./resources.js";
 
 export type KubeObject = Record<string, unknown>;
 
@@ -58,7 +58,7 @@ export function withResourceVersion(object: KubeObject, revision: number): KubeO
   return object;
 }
 
-const namespaceKeyPrefix = registryPrefix(findResource("", "v1", "namespaces") as ResourceInfo);
+const namespaceKeyPrefix = registryPrefix(namespacesResource);
 
 export class RegistryStorage {
   /** The store revision of the last namespace this apiserver wrote (NamespaceLifecycle reads its own writes). */
