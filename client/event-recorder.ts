@@ -8,7 +8,7 @@
 // too), with a log line.
 import type { Logger } from "pino";
 import { isAlreadyExists, isNotFound } from "./errors.js";
-import { EventCorrelator, type CorrelationDecision } from "./event-correlator.js";
+import { EventCorrelator } from "./event-correlator.js";
 import { resourceTypes } from "./resources.js";
 import type { KubeClient } from "./rest-client.js";
 import type { CoreEvent, KubeObject, ObjectReference } from "./types.js";
@@ -96,26 +96,27 @@ export class EventRecorder {
       return;
     }
     const timestamp = formatTime(nowMs);
-    const event = (d: Exclude<CorrelationDecision, { action: "skip" }>): CoreEvent => ({
-      metadata: { name: d.name, namespace },
-      involvedObject: { ...involved, namespace: involved.namespace },
-      reason,
-      message: d.message,
-      type,
-      count: d.count,
-      firstTimestamp: formatTime(d.firstTimestampMs),
-      lastTimestamp: timestamp,
-      source: { component, ...(this.options.host === undefined ? {} : { host: this.options.host }) },
-      reportingComponent: component,
-      reportingInstance: host,
-    });
-    const create = async (d: Exclude<CorrelationDecision, { action: "skip" }>): Promise<boolean> => {
+    // The whole Event, with this decision's name, count and message.
+    const create = async (): Promise<boolean> => {
+      const event: CoreEvent = {
+        metadata: { name: decision.name, namespace },
+        involvedObject: { ...involved, namespace: involved.namespace },
+        reason,
+        message: decision.message,
+        type,
+        count: decision.count,
+        firstTimestamp: formatTime(decision.firstTimestampMs),
+        lastTimestamp: timestamp,
+        source: { component, ...(this.options.host === undefined ? {} : { host: this.options.host }) },
+        reportingComponent: component,
+        reportingInstance: host,
+      };
       try {
-        await this.client.create(resourceTypes.events, event(d), { namespace });
+        await this.client.create(resourceTypes.events, event, { namespace });
         return true;
       } catch (error) {
         if (isAlreadyExists(error)) return true;
-        this.correlator.forget(d.key);
+        this.correlator.forget(decision.key);
         throw error;
       }
     };
@@ -128,7 +129,7 @@ export class EventRecorder {
       if (this.lastWrite.get(decision.key) === written) this.lastWrite.delete(decision.key);
     };
     const write = async (): Promise<boolean> => {
-      if (decision.action === "create") return create(decision);
+      if (decision.action === "create") return create();
       if (previous !== undefined && !(await previous)) return false;
       try {
         await this.client.patch(resourceTypes.events, decision.name, { count: decision.count, lastTimestamp: timestamp, message: decision.message }, { namespace });
@@ -137,7 +138,7 @@ export class EventRecorder {
         if (!isNotFound(error)) throw error;
         // Never written (the spam filter skipped its first occurrence) or expired (events live
         // for --event-ttl): write it whole, as client-go does when its patch finds nothing.
-        return create(decision);
+        return create();
       }
     };
     const accepted = this.enqueue(async () => {
