@@ -351,6 +351,18 @@ describe("delete", () => {
 });
 
 describe("namespaces and events", () => {
+  /**
+   * `namespace` is Terminating, held by the finalizer on configmap `held`: a new configmap is
+   * refused (403); releasing the finalizer lets the second DELETE finish the namespace.
+   */
+  async function expectRefusedUntilReleased(namespace: string, held: string, refusedName: string): Promise<void> {
+    const refused = await call("POST", `/api/v1/namespaces/${namespace}/configmaps`, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: refusedName } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain("because it is being terminated");
+    await call("PATCH", `/api/v1/namespaces/${namespace}/configmaps/${held}`, { metadata: { finalizers: null } }, "application/merge-patch+json");
+    expect((await call("DELETE", `/api/v1/namespaces/${namespace}`)).status).toBe(200);
+  }
+
   it("NamespaceLifecycle reads this apiserver's own namespace writes at once: create then use, delete then refuse, missing → 404", async () => {
     // The active-namespace check is served from the watch cache once it has caught up with the
     // apiserver's last namespace write; these requests follow each other with no gap.
@@ -358,11 +370,7 @@ describe("namespaces and events", () => {
     // A finalizer holds the namespace in Terminating after its DELETE.
     expect((await call("POST", "/api/v1/namespaces/brisk/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "first", finalizers: ["example.com/hold"] } })).status).toBe(201);
     expect((await call("DELETE", "/api/v1/namespaces/brisk")).status).toBe(200);
-    const refused = await call("POST", "/api/v1/namespaces/brisk/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "second" } });
-    expect(refused.status).toBe(403);
-    expect(refused.body.message).toContain("because it is being terminated");
-    await call("PATCH", "/api/v1/namespaces/brisk/configmaps/first", { metadata: { finalizers: null } }, "application/merge-patch+json");
-    expect((await call("DELETE", "/api/v1/namespaces/brisk")).status).toBe(200);
+    await expectRefusedUntilReleased("brisk", "first", "second");
     expect((await call("POST", "/api/v1/namespaces/brisk/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "third" } })).status).toBe(404);
     const missing = await call("POST", "/api/v1/namespaces/nowhere/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "lost" } });
     expect(missing.status).toBe(404);
@@ -377,11 +385,7 @@ describe("namespaces and events", () => {
     expect(first.status).toBe(200);
     expect(first.body.status.phase).toBe("Terminating");
     expect((await call("GET", "/api/v1/namespaces/doomed/pods/inside")).status).toBe(404);
-    const refused = await call("POST", "/api/v1/namespaces/doomed/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "late" } });
-    expect(refused.status).toBe(403);
-    expect(refused.body.message).toContain("because it is being terminated");
-    await call("PATCH", "/api/v1/namespaces/doomed/configmaps/held", { metadata: { finalizers: null } }, "application/merge-patch+json");
-    expect((await call("DELETE", "/api/v1/namespaces/doomed")).status).toBe(200);
+    await expectRefusedUntilReleased("doomed", "held", "late");
     expect((await call("GET", "/api/v1/namespaces/doomed")).status).toBe(404);
     expect((await call("DELETE", "/api/v1/namespaces/default")).status).toBe(403);
   });
