@@ -180,7 +180,7 @@ describe("chaos fault schedule", () => {
   it("picks every crash point by seed, and cuts a member off before a snapshot point", () => {
     const crashes = faultSchedule({ seed: 3, members: 3, durationMs: 60_000, electionTimeoutMs: 500, kinds: ["crash"] });
     expect(new Set(crashes.map((f) => f.crashPoint))).toEqual(new Set(crashPoints));
-    for (const fault of crashes) expect((fault.isolateMs ?? 0) > 0).toBe(fault.crashPoint === "mid-snapshot-install" || fault.crashPoint === "after-snapshot-install");
+    for (const fault of crashes) expect((fault.isolateMs ?? 0) > 0).toBe(fault.crashPoint === "mid-snapshot-install" || fault.crashPoint === "mid-snapshot-log-reset" || fault.crashPoint === "after-snapshot-install");
   });
 
   it("turns on the members' test hooks only for the faults and bugs that need them", () => {

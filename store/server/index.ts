@@ -1,7 +1,8 @@
 // store/server — one store member process: drives the Raft core (ticker, Ready loop), keeps
-// the log, hard state and MVCC state in one SQLite database (one transaction and one fsync per
-// Ready), talks to peers over persistent batched TCP links, forwards writes to the leader and
-// serves etcd v3's JSON gateway API to clients.
+// the log and hard state in raft.db (one transaction and at most one fsync per Ready) and the
+// MVCC state in member.db (batched, unsynced commits; replayed from the log after a crash),
+// talks to peers over persistent batched TCP links, forwards writes to the leader and serves
+// etcd v3's JSON gateway API to clients.
 export { runStore, parseStoreFlags, storeUsage } from "./cli.js";
 export { Member, memberIdOf } from "./member.js";
 export type { MemberConfig } from "./member.js";

@@ -13,13 +13,19 @@ import { decodeBinaryJson, encodeBinaryJson } from "./binary-json.js";
 import { Unavailable } from "./errors.js";
 import type { PeerFrame } from "./peer-frames.js";
 import { parsePeerFrame } from "./peer-frames.js";
-import { SqliteRaftStorage } from "./raft-storage.js";
+import { SqliteRaftStorage, moveRaftLog } from "./raft-storage.js";
 import type { TestHooks } from "./test-hooks.js";
 import type { PeerAddress } from "./transport.js";
 import { PeerTransport } from "./transport.js";
 
 /** How often the leader looks for expired leases. */
 const leaseCheckIntervalMs = 100;
+/**
+ * How long applied entries may sit in the MVCC database's open transaction before it commits
+ * (etcd's backend batch interval is 100 ms too). Nothing waits on that commit: the log holds
+ * every committed entry, and a member replays what its MVCC state lost in a crash.
+ */
+const mvccBatchIntervalMs = 100;
 
 export interface MemberConfig {
   readonly name: NodeId;
@@ -62,8 +68,16 @@ interface ReadRound {
 }
 
 /**
- * One store member: drives the Raft core with a ticker, persists and applies each Ready in one
- * SQLite transaction, sends messages on the peer transport, and serves reads and writes.
+ * One store member: drives the Raft core with a ticker, persists each Ready's log entries and
+ * hard state in raft.db (fsync'd when Raft says it must be) and applies its committed entries to
+ * the MVCC state in member.db, sends messages on the peer transport, and serves reads and writes.
+ *
+ * As etcd (WAL apart from the bbolt backend, whose commits are batched): member.db keeps one
+ * write transaction open across Readies and commits it every mvccBatchIntervalMs, unsynced; its
+ * meta row holds the applied index in the same transaction as the state, so a crash loses a
+ * suffix of applied entries and the restart replays it from the log. Before the log is compacted
+ * or reset to a snapshot, the MVCC state is committed and fsync'd, so the log never drops an
+ * entry the durable MVCC state still lacks.
  */
 export class Member {
   readonly raft: Raft;
@@ -71,7 +85,10 @@ export class Member {
   readonly watchHub: WatchHub;
   readonly memberId: string;
   readonly clusterId: string;
+  /** The MVCC state and the applied request ids. */
   private readonly db: Database.Database;
+  /** The Raft log and hard state. */
+  private readonly logDb: Database.Database;
   private readonly storage: SqliteRaftStorage;
   private readonly transport: PeerTransport;
   private readonly bootId = randomUUID().slice(0, 8);
@@ -88,7 +105,9 @@ export class Member {
   private readonly statements;
   private applied: number;
   private readyScheduled = false;
-  private synchronous: "FULL" | "OFF" = "FULL";
+  private logSynchronous: "FULL" | "NORMAL" = "FULL";
+  /** member.db's open write transaction commits when this fires. */
+  private mvccBatchTimer: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private compactor: NodeJS.Timeout | undefined;
   private softState: SoftState;
@@ -102,7 +121,14 @@ export class Member {
     fs.mkdirSync(config.dataDir, { recursive: true });
     this.db = new Database(path.join(config.dataDir, "member.db"));
     this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
+    // Commits are not fsync'd (the log is); checkpoints are, so a power cut cannot corrupt it.
+    this.db.pragma("synchronous = NORMAL");
+    // Each applied request is a savepoint inside the open batch; its rollback journal stays in
+    // memory (by default it spills to a temporary file past 64 KiB, a file per batch).
+    this.db.pragma("temp_store = MEMORY");
+    this.logDb = new Database(path.join(config.dataDir, "raft.db"));
+    this.logDb.pragma("journal_mode = WAL");
+    this.logDb.pragma("synchronous = FULL");
     // The ids of applied requests (a request re-sent after a leader change is applied once):
     // WITHOUT ROWID, so recording one writes two b-trees (the ids, the index by entry) instead
     // of three. Data dirs of earlier versions kept them in server_requests (a rowid table): moved
@@ -127,16 +153,21 @@ export class Member {
       allRequests: this.db.prepare<[], { id: string; idx: number }>("SELECT id, idx FROM server_request_ids ORDER BY id"),
       clearRequests: this.db.prepare("DELETE FROM server_request_ids"),
       // Prepared once: db.pragma() prepares its statement on every call, and the Ready loop
-      // switches between the two for most Readies.
-      synchronousFull: this.db.prepare("PRAGMA synchronous = FULL"),
-      synchronousOff: this.db.prepare("PRAGMA synchronous = OFF"),
+      // switches between the two for most Readies. NORMAL, not OFF: in WAL mode NORMAL still
+      // fsyncs checkpoints, and OFF would let a power cut corrupt the file.
+      logSynchronousFull: this.logDb.prepare("PRAGMA synchronous = FULL"),
+      logSynchronousNormal: this.logDb.prepare("PRAGMA synchronous = NORMAL"),
+      mvccBegin: this.db.prepare("BEGIN"),
+      mvccCommit: this.db.prepare("COMMIT"),
     };
     this.mvcc = new MvccStore(this.db);
     this.watchHub = new WatchHub(this.mvcc, (step) => setImmediate(step));
     this.applied = Math.max(this.mvcc.appliedIndex(), legacyApplied ?? 0);
     const voters = config.peers.map((p) => p.id);
-    this.storage = new SqliteRaftStorage(this.db, voters, () => ({ index: this.applied, data: this.snapshotData() }));
-    config.testHooks?.attach(this.db);
+    moveRaftLog(this.db, this.logDb);
+    this.storage = new SqliteRaftStorage(this.logDb, voters, () => ({ index: this.applied, data: this.snapshotData() }));
+    this.storage.reconcileApplied(this.applied, this.mvcc.appliedTerm());
+    config.testHooks?.attach([this.db, this.logDb]);
     this.memberId = memberIdOf(config.name, config.clusterToken);
     this.clusterId = memberIdOf(voters.slice().sort().join(","), config.clusterToken);
     this.electionTicks = Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs));
@@ -512,33 +543,82 @@ export class Member {
   private persistAndApply(ready: Ready): { id: string; index: number; response: WriteResponse | Error | undefined }[] {
     const results: { id: string; index: number; response: WriteResponse | Error | undefined }[] = [];
     const events: WatchEvent[] = [];
-    // One transaction, one fsync: the log, the hard state and the applied state move together.
     const hooks = this.config.testHooks;
     hooks?.reached("before-log-save");
+    // A leader's snapshot goes into the MVCC state first, committed and fsync'd, then the log is
+    // reset to it: a crash in between leaves the MVCC state ahead of the log, which the restart
+    // repairs (SqliteRaftStorage.reconcileApplied); the other order could leave a log that starts
+    // after entries the MVCC state never got.
+    if (ready.snapshot !== undefined) {
+      this.inMvccBatch(() => this.installSnapshot(ready.snapshot!.data, ready.snapshot!.metadata.index, ready.snapshot!.metadata.term));
+      this.commitMvccBatch(true);
+      hooks?.reached("mid-snapshot-log-reset");
+    }
     // Most Readies of a busy member carry only messages (heartbeats and their answers, ReadIndex
     // rounds, append acks): nothing to write, so no transaction (an empty one still cost a BEGIN,
     // a row write and a COMMIT).
-    if (ready.entries.length === 0 && ready.hardState === undefined && ready.snapshot === undefined && ready.committedEntries.length === 0) return results;
-    const synchronous = (hooks?.mustSync(ready) ?? ready.mustSync) ? "FULL" : "OFF";
-    if (synchronous !== this.synchronous) {
-      this.statements[synchronous === "FULL" ? "synchronousFull" : "synchronousOff"].run();
-      this.synchronous = synchronous;
-    }
-    this.db.transaction(() => {
-      this.storage.persist(ready);
-      if (ready.snapshot !== undefined) this.installSnapshot(ready.snapshot.data, ready.snapshot.metadata.index, ready.snapshot.metadata.term);
-      for (const entry of ready.committedEntries) {
-        if (entry !== ready.committedEntries[0]) hooks?.reached("mid-apply");
-        const result = this.applyEntry(entry, events);
-        if (result !== undefined) results.push(result);
+    if (ready.entries.length > 0 || ready.hardState !== undefined || ready.snapshot !== undefined) {
+      const synchronous = (hooks?.mustSync(ready) ?? ready.mustSync) ? "FULL" : "NORMAL";
+      if (synchronous !== this.logSynchronous) {
+        this.statements[synchronous === "FULL" ? "logSynchronousFull" : "logSynchronousNormal"].run();
+        this.logSynchronous = synchronous;
       }
-    })();
-    if (synchronous === "FULL") hooks?.synced();
+      this.logDb.transaction(() => this.storage.persist(ready))();
+      if (synchronous === "FULL") hooks?.synced(this.logDb);
+    }
     if (ready.snapshot !== undefined) hooks?.reached("after-snapshot-install");
-    // Watchers hear of every applied revision in order, right after it is on disk.
+    if (ready.committedEntries.length > 0) {
+      this.inMvccBatch(() => {
+        for (const entry of ready.committedEntries) {
+          if (entry !== ready.committedEntries[0]) hooks?.reached("mid-apply");
+          const result = this.applyEntry(entry, events);
+          if (result !== undefined) results.push(result);
+        }
+      });
+    }
+    // Watchers hear of every applied revision in order, right after it is applied.
     this.watchHub.publish(events);
     this.maybeCompactLog();
     return results;
+  }
+
+  /**
+   * Runs `apply` inside member.db's open write transaction (opened here if none is), which
+   * commits within mvccBatchIntervalMs. A throw there is a bug and ends the process (nothing
+   * catches it), so the open batch is never committed with half a Ready in it.
+   */
+  private inMvccBatch(apply: () => void): void {
+    if (!this.db.inTransaction) {
+      this.statements.mvccBegin.run();
+      this.mvccBatchTimer = setTimeout(() => this.commitMvccBatch(false), mvccBatchIntervalMs);
+    }
+    apply();
+  }
+
+  /** Commits member.db's open write transaction, if any; fsync'd when `sync`. */
+  private commitMvccBatch(sync: boolean): void {
+    if (this.mvccBatchTimer !== undefined) clearTimeout(this.mvccBatchTimer);
+    this.mvccBatchTimer = undefined;
+    if (this.db.inTransaction) this.statements.mvccCommit.run();
+    // The commits are in the write-ahead log (or in the database file, which checkpoints
+    // fsync): syncing the log makes them durable, as synchronous = FULL would have (which
+    // cannot be switched on inside the open transaction).
+    if (sync) this.syncMvccLog();
+  }
+
+  private syncMvccLog(): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(path.join(this.config.dataDir, "member.db-wal"), "r");
+    } catch {
+      return; // no log: everything is in the database file
+    }
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.config.testHooks?.synced(this.db);
   }
 
   private applyEntry(entry: Entry, events: WatchEvent[]): { id: string; index: number; response: WriteResponse | Error | undefined } | undefined {
@@ -627,6 +707,8 @@ export class Member {
   private maybeCompactLog(): void {
     const keep = Math.floor(this.config.logCompactionEntries / 2);
     if (this.applied - this.storage.firstIndex() < this.config.logCompactionEntries) return;
+    // The entries dropped must be in the MVCC state on disk first.
+    this.commitMvccBatch(true);
     this.storage.compact(this.applied - keep, () => this.config.testHooks?.reached("mid-log-compaction"));
   }
 
@@ -731,7 +813,9 @@ export class Member {
     for (const r of this.readsAwaitingApply) for (const w of r.waiters) w.reject(unavailable);
     if (this.readRound !== undefined) for (const w of this.readRound.waiters) w.reject(unavailable);
     await this.transport.close();
+    this.commitMvccBatch(true);
     this.db.close();
+    this.logDb.close();
   }
 
   private async transferLeadership(timeoutMs: number): Promise<void> {

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { Entry, Ready } from "../raft/index.js";
-import { SqliteRaftStorage } from "./raft-storage.js";
+import { SqliteRaftStorage, moveRaftLog } from "./raft-storage.js";
 
 const entry = (index: number, term: number, text = `e${index}`): Entry => ({ index, term, data: new TextEncoder().encode(text) });
 
@@ -85,5 +85,58 @@ describe("SQLite Raft storage", () => {
       expect(new TextDecoder().decode(storage.entries(index, index + 1, Infinity)[0]?.data)).toBe(`e${index}`);
     }
     expect(storage.entries(49_989, 49_991, Infinity).map((e) => e.term)).toEqual([5, 9]);
+  });
+});
+
+describe("SQLite Raft storage beside an MVCC state committed on its own", () => {
+  const noSnapshot = () => ({ index: 0, data: new Uint8Array() });
+
+  it("raises the commit index to the applied one (its unsynced update was lost)", () => {
+    const db = new Database(":memory:");
+    const storage = new SqliteRaftStorage(db, ["s1"], noSnapshot);
+    storage.persist(ready([entry(1, 1), entry(2, 1), entry(3, 1)], { term: 1, vote: "s1", commit: 1 }));
+    storage.reconcileApplied(3, 1);
+    const reopened = new SqliteRaftStorage(db, ["s1"], noSnapshot);
+    expect(reopened.initialState().hardState).toEqual({ term: 1, vote: "s1", commit: 3 });
+    expect([reopened.firstIndex(), reopened.lastIndex()]).toEqual([1, 3]);
+  });
+
+  it("starts the log after an applied index beyond it (a snapshot installed, the log not yet reset), raising the term without a vote", () => {
+    const db = new Database(":memory:");
+    const storage = new SqliteRaftStorage(db, ["s1", "s2", "s3"], noSnapshot);
+    storage.persist(ready([entry(1, 1), entry(2, 1)], { term: 1, vote: "s2", commit: 2 }));
+    storage.reconcileApplied(40, 3);
+    const reopened = new SqliteRaftStorage(db, ["s1", "s2", "s3"], noSnapshot);
+    expect([reopened.firstIndex(), reopened.lastIndex(), reopened.term(40)]).toEqual([41, 40, 3]);
+    expect(reopened.initialState().hardState).toEqual({ term: 3, vote: "", commit: 40 });
+  });
+
+  it("changes nothing when the log covers the applied index, and refuses one before the log's start", () => {
+    const db = new Database(":memory:");
+    let applied = 0;
+    const storage = new SqliteRaftStorage(db, ["s1"], () => ({ index: applied, data: new Uint8Array() }));
+    storage.persist(ready([entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2)], { term: 2, vote: "s1", commit: 4 }));
+    storage.reconcileApplied(2, 1);
+    expect([storage.firstIndex(), storage.lastIndex(), storage.initialState().hardState.commit]).toEqual([1, 4, 4]);
+    applied = 3;
+    storage.compact(3);
+    expect(() => storage.reconcileApplied(1, 1)).toThrow(/before the log's start/);
+  });
+
+  it("moves the log of an earlier layout out of the MVCC database, once", () => {
+    const [from, to] = [new Database(":memory:"), new Database(":memory:")];
+    const old = new SqliteRaftStorage(from, ["s1"], noSnapshot);
+    old.persist(ready([entry(1, 1), entry(2, 2)], { term: 2, vote: "s1", commit: 2 }));
+    moveRaftLog(from, to);
+    expect(from.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'raft_%'").all()).toEqual([]);
+    const moved = new SqliteRaftStorage(to, ["ignored"], noSnapshot);
+    expect(moved.initialState()).toEqual({ hardState: { term: 2, vote: "s1", commit: 2 }, voters: ["s1"] });
+    expect(moved.entries(1, 3, Infinity).map((e) => e.term)).toEqual([1, 2]);
+    // A crash after the move but before the drop: the next start keeps what it moved.
+    const again = new SqliteRaftStorage(from, ["s1"], noSnapshot);
+    again.persist(ready([entry(1, 9)], { term: 9, vote: "", commit: 0 }));
+    moveRaftLog(from, to);
+    expect(new SqliteRaftStorage(to, ["s1"], noSnapshot).term(1)).toBe(1);
+    expect(from.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'raft_%'").all()).toEqual([]);
   });
 });

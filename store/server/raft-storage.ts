@@ -10,10 +10,16 @@ interface MetaRow {
   readonly value: string;
 }
 
+const raftTables = `
+  CREATE TABLE IF NOT EXISTS raft_log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL);
+  CREATE TABLE IF NOT EXISTS raft_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
 /**
- * The Raft log, hard state and snapshot metadata in the member's SQLite database. Raft reads it
- * through RaftStorage; the driver writes a Ready into it inside the same transaction that
- * applies committed entries to the MVCC store, so one fsync covers both.
+ * The Raft log, hard state and snapshot metadata in their own SQLite database (the member's
+ * raft.db), apart from the MVCC state (as etcd keeps its WAL apart from its bbolt backend): a
+ * Ready's fsync then writes only the log's pages. Raft reads it through RaftStorage; the driver
+ * writes each Ready into it in one transaction.
  *
  * Snapshots are not stored: the MVCC state at the applied index *is* the snapshot, serialized on
  * demand by `snapshotData` when a follower needs one.
@@ -35,10 +41,7 @@ export class SqliteRaftStorage implements RaftStorage {
     initialVoters: readonly NodeId[],
     private readonly snapshotData: () => { index: number; data: Uint8Array },
   ) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS raft_log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, data BLOB NOT NULL);
-      CREATE TABLE IF NOT EXISTS raft_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    `);
+    db.exec(raftTables);
     this.statements = {
       getMeta: db.prepare<[string], MetaRow>("SELECT value FROM raft_meta WHERE key = ?"),
       setMeta: db.prepare<[string, string]>("INSERT INTO raft_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
@@ -63,6 +66,31 @@ export class SqliteRaftStorage implements RaftStorage {
     this.last = Math.max(bounds?.hi ?? 0, snapshotMeta.index);
     this.tailStart = this.last + 1;
     if (bounds?.lo !== null && bounds?.lo !== undefined) assert.ok(bounds.lo >= this.first, `log starts at ${bounds.lo}, before the snapshot at ${snapshotMeta.index}`);
+  }
+
+  /**
+   * Brings the log in line with the state machine's applied index (`applied`, of term
+   * `appliedTerm`) at start. The MVCC state is committed apart from the log, so after a crash
+   * it may be ahead of what the log recorded: of the commit index (the hard state's commit is
+   * written unsynced when only it moved; an applied entry was committed), or of the whole log (a
+   * leader's snapshot is installed in the MVCC state before the log is reset to it). The log
+   * then starts after the applied entry, as after a snapshot. Entries the MVCC state still needs
+   * are never compacted away (the driver syncs the MVCC state before a compaction), so an applied
+   * index before the log's start is a bug.
+   */
+  reconcileApplied(applied: number, appliedTerm: number): void {
+    assert.ok(applied >= this.first - 1, `applied index ${applied} is before the log's start ${this.first}: the entries in between are lost`);
+    this.db.transaction(() => {
+      if (applied > this.last) this.applySnapshotMetadata({ index: applied, term: appliedTerm, voters: this.voters });
+      // A term below the applied entry's (the snapshot's term change was in the lost write) is
+      // raised to it, without a vote: adopting a higher term is always safe.
+      const term = Math.max(this.hard.term, appliedTerm);
+      const hard = { term, vote: term === this.hard.term ? this.hard.vote : NONE, commit: Math.max(this.hard.commit, applied) };
+      if (hard.term !== this.hard.term || hard.commit !== this.hard.commit) {
+        this.hard = hard;
+        this.statements.setMeta.run("hardState", JSON.stringify(hard));
+      }
+    })();
   }
 
   /** Whether this data directory already holds a member's state (etcd then ignores --initial-cluster-state). */
@@ -192,4 +220,28 @@ export class SqliteRaftStorage implements RaftStorage {
       this.tailStart = index + 1;
     }
   }
+}
+
+/**
+ * Data dirs of earlier versions kept the log in the MVCC database (`from`): moved into `to` once,
+ * in one transaction there, then dropped from `from`. A crash between the two leaves both
+ * copies; the next start sees the log in `to` and only drops the old one.
+ */
+export function moveRaftLog(from: Database.Database, to: Database.Database): void {
+  const hasLog = from.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'raft_log'").get() !== undefined;
+  if (!hasLog) return;
+  to.exec(raftTables);
+  const moved = to.prepare("SELECT 1 FROM raft_meta WHERE key = 'hardState'").get() !== undefined;
+  if (!moved) {
+    const insertEntry = to.prepare<[number, number, Uint8Array]>("INSERT OR REPLACE INTO raft_log (idx, term, data) VALUES (?, ?, ?)");
+    const insertMeta = to.prepare<[string, string]>("INSERT OR REPLACE INTO raft_meta (key, value) VALUES (?, ?)");
+    to.transaction(() => {
+      for (const row of from.prepare<[], { idx: number; term: number; data: Uint8Array }>("SELECT idx, term, data FROM raft_log ORDER BY idx").iterate()) insertEntry.run(row.idx, row.term, row.data);
+      // hardState last: its presence marks the move as done.
+      const meta = from.prepare<[], { key: string; value: string }>("SELECT key, value FROM raft_meta").all();
+      for (const row of meta.filter((m) => m.key !== "hardState")) insertMeta.run(row.key, row.value);
+      for (const row of meta.filter((m) => m.key === "hardState")) insertMeta.run(row.key, row.value);
+    })();
+  }
+  from.exec("DROP TABLE raft_log; DROP TABLE IF EXISTS raft_meta;");
 }

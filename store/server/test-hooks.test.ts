@@ -39,11 +39,11 @@ describe("test hooks", () => {
     db.pragma("synchronous = FULL");
     db.exec("CREATE TABLE t (n INTEGER PRIMARY KEY)");
     const hooks = new TestHooks(dir, new Set(["power-loss"]), new Set(), silent, undefined);
-    hooks.attach(db);
+    hooks.attach([db]);
     const insert = db.prepare<[number]>("INSERT INTO t (n) VALUES (?)");
     for (let n = 1; n <= 3; n += 1) {
       insert.run(n);
-      hooks.synced();
+      hooks.synced(db);
     }
     db.pragma("synchronous = OFF");
     for (let n = 4; n <= 6; n += 1) insert.run(n);

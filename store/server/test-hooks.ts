@@ -6,9 +6,10 @@
 //   KUBE_LITE_TEST_FAULTS=power-loss,crash-points,ack-before-fsync,...   (comma-separated)
 //   KUBE_LITE_TEST_CRASH_POINT=after-log-save@3                          (armed from the start)
 //
-// `power-loss`: after every fsync'd commit the member records how long its SQLite write-ahead log
-// was (`member.db-wal.synced`); `dropUnsyncedWrites(dataDir)`, run by the harness after kill -9,
-// cuts the log back to that length, which is what a power cut leaves behind (see
+// `power-loss`: after every fsync'd commit of one of its SQLite databases (raft.db, member.db) the
+// member records how long that database's write-ahead log was (`raft.db-wal.synced`,
+// `member.db-wal.synced`); `dropUnsyncedWrites(dataDir)`, run by the harness after kill -9, cuts
+// each log back to that length, which is what a power cut leaves behind (see
 // test/chaos/README.md, "Power loss").
 // `crash-points`: the member kills itself (SIGKILL) at a named point of its Ready loop; a point is
 // armed by KUBE_LITE_TEST_CRASH_POINT at start, or at run time by writing the same text to
@@ -26,13 +27,15 @@ export const testCrashPointEnv = "KUBE_LITE_TEST_CRASH_POINT";
 export const crashPoints = [
   /** Messages that may leave early are sent; the Ready's entries and hard state are not written. */
   "before-log-save",
-  /** The Ready's transaction is committed (and fsync'd if it had to be); its acks are not sent. */
+  /** The Ready's log write is committed (and fsync'd if it had to be) and its entries applied; its acks are not sent. */
   "after-log-save",
-  /** Inside the Ready's transaction, between two committed entries being applied (the apply shares the transaction with the log write, so nothing of the Ready commits). */
+  /** Between two committed entries being applied: the MVCC state's open batch (everything applied since its last commit) is lost, and replayed from the log at restart. */
   "mid-apply",
-  /** Inside the transaction that installs a leader's snapshot, after the MVCC state is replaced and before the request table is. */
+  /** Inside the MVCC transaction that installs a leader's snapshot, after the MVCC state is replaced and before the request table is; the log is not reset yet. */
   "mid-snapshot-install",
-  /** The snapshot's transaction is committed; nothing after it is published, acknowledged or applied. */
+  /** Between the snapshot's two writes: committed in the MVCC state (fsync'd), the log not reset to it yet (the restart repairs the log). */
+  "mid-snapshot-log-reset",
+  /** The snapshot is committed in the MVCC state (fsync'd) and the log reset to it; nothing after it is published, acknowledged or applied. */
   "after-snapshot-install",
   /** Between the two writes of a Raft log compaction (old entries deleted, the new first index recorded). */
   "mid-log-compaction",
@@ -53,8 +56,8 @@ export type ServerBug = keyof typeof serverBugs;
 const features = ["power-loss", "crash-points"] as const;
 type Feature = (typeof features)[number];
 
-/** The sidecar file holding the write-ahead log's length at the last fsync'd commit. */
-export const syncedWalFile = "member.db-wal.synced";
+/** Beside each write-ahead log `<db>-wal`: `<db>-wal.synced`, its length at the last fsync'd commit. */
+const syncedSuffix = ".synced";
 /** The harness writes a crash point here and sends SIGUSR2; the member reads and removes it. */
 export const crashPointFile = "test-crash-point";
 /** Checkpoint the write-ahead log (after a synced commit) once it is this long. */
@@ -92,8 +95,8 @@ export function parseTestFaults(text: string): { features: Set<Feature>; bugs: S
 
 export class TestHooks {
   private armed: { point: CrashPoint; remaining: number } | undefined;
-  private syncedFd: number | undefined;
-  private db: Database.Database | undefined;
+  /** The databases power loss is tracked for, each with its record's file descriptor. */
+  private readonly tracked = new Map<Database.Database, number>();
   private syncedTerm = -1;
   private syncedVote = "";
 
@@ -128,39 +131,32 @@ export class TestHooks {
     return termOrVote || ready.snapshot !== undefined;
   }
 
-  /** Called once the member's database is open (write-ahead log, synchronous = FULL). */
-  attach(db: Database.Database): void {
+  /** Called once the member's databases are open (write-ahead log mode), none in a transaction. */
+  attach(dbs: readonly Database.Database[]): void {
     if (!this.featureSet.has("power-loss")) return;
-    this.db = db;
-    // Checkpoints copy the log into the database file; only ours run, right after a synced
-    // commit, so that the database file only ever holds what was fsync'd.
-    db.pragma("wal_autocheckpoint = 0");
-    // Opened without truncating: a kill right after the open must not leave an empty record.
-    this.syncedFd = fs.openSync(path.join(this.dataDir, syncedWalFile), fs.constants.O_RDWR | fs.constants.O_CREAT);
-    // Everything before this point (the schema, the previous run's log) goes to the database file, fsync'd.
-    db.pragma("wal_checkpoint(TRUNCATE)");
-    this.record();
+    for (const db of dbs) {
+      // Checkpoints copy the log into the database file; only ours run, right after a synced
+      // commit, so that the database file only ever holds what was fsync'd.
+      db.pragma("wal_autocheckpoint = 0");
+      // Opened without truncating: a kill right after the open must not leave an empty record.
+      const fd = fs.openSync(`${walPath(db)}${syncedSuffix}`, fs.constants.O_RDWR | fs.constants.O_CREAT);
+      this.tracked.set(db, fd);
+      // Everything before this point (the schema, the previous run's log) goes to the database file, fsync'd.
+      db.pragma("wal_checkpoint(TRUNCATE)");
+      record(db, fd);
+    }
   }
 
   /**
-   * A commit with synchronous = FULL has returned: everything in the log so far is on disk.
-   * Checkpoints (now, while synchronous is FULL, so they fsync the database file) once the log
-   * is long, then records its length.
+   * `db`'s log is fsync'd up to its end (a commit with synchronous = FULL has returned, or the
+   * log was fsync'd directly). Checkpoints once the log is long (the connection is out of any
+   * transaction here, and a checkpoint fsyncs the database file), then records its length.
    */
-  synced(): void {
-    const db = this.db;
-    const fd = this.syncedFd;
-    if (db === undefined || fd === undefined) return;
-    if (walLength(this.walPath()) >= walCheckpointBytes) db.pragma("wal_checkpoint(TRUNCATE)");
-    this.record(fd);
-  }
-
-  private walPath(): string {
-    return path.join(this.dataDir, "member.db-wal");
-  }
-
-  private record(fd = this.syncedFd): void {
-    if (fd !== undefined) fs.writeSync(fd, String(walLength(this.walPath())).padStart(syncedWalWidth, " "), 0);
+  synced(db: Database.Database): void {
+    const fd = this.tracked.get(db);
+    if (fd === undefined) return;
+    if (!db.inTransaction && walLength(walPath(db)) >= walCheckpointBytes) db.pragma("wal_checkpoint(TRUNCATE)");
+    record(db, fd);
   }
 
   /** Crashes the process here if this point is armed and its count is reached. */
@@ -196,9 +192,17 @@ export class TestHooks {
   }
 }
 
-function walLength(walPath: string): number {
+function walPath(db: Database.Database): string {
+  return `${db.name}-wal`;
+}
+
+function record(db: Database.Database, fd: number): void {
+  fs.writeSync(fd, String(walLength(walPath(db))).padStart(syncedWalWidth, " "), 0);
+}
+
+function walLength(file: string): number {
   try {
-    return fs.statSync(walPath).size;
+    return fs.statSync(file).size;
   } catch {
     return 0;
   }
@@ -217,18 +221,22 @@ export function testHooksFromEnv(env: NodeJS.ProcessEnv, dataDir: string, log: L
 }
 
 /**
- * What a power cut leaves of a killed member's data directory: the write-ahead log cut back to
- * its length at the last fsync'd commit, and no shared-memory index (it is rebuilt from the log).
- * Run only while the member is down. Returns the bytes dropped.
+ * What a power cut leaves of a killed member's data directory: each write-ahead log with a
+ * record cut back to its length at the last fsync'd commit, and no shared-memory index (it is
+ * rebuilt from the log). Run only while the member is down. Returns the bytes dropped.
  */
 export function dropUnsyncedWrites(dataDir: string): number {
-  const recorded = fs.readFileSync(path.join(dataDir, syncedWalFile), "utf8").trim();
-  // Empty: killed between creating the record and its first write, when nothing unsynced was written yet.
-  const synced = recorded === "" ? Number.POSITIVE_INFINITY : Number(recorded);
-  if (recorded !== "" && (!Number.isSafeInteger(synced) || synced < 0)) throw new Error(`${dataDir}/${syncedWalFile}: not a length: '${recorded}'`);
-  const walPath = path.join(dataDir, "member.db-wal");
-  const length = walLength(walPath);
-  if (length > synced) fs.truncateSync(walPath, synced);
-  fs.rmSync(path.join(dataDir, "member.db-shm"), { force: true });
-  return Math.max(0, length - synced);
+  let dropped = 0;
+  for (const name of fs.readdirSync(dataDir).filter((n) => n.endsWith(`-wal${syncedSuffix}`))) {
+    const recorded = fs.readFileSync(path.join(dataDir, name), "utf8").trim();
+    // Empty: killed between creating the record and its first write, when nothing unsynced was written yet.
+    const synced = recorded === "" ? Number.POSITIVE_INFINITY : Number(recorded);
+    if (recorded !== "" && (!Number.isSafeInteger(synced) || synced < 0)) throw new Error(`${dataDir}/${name}: not a length: '${recorded}'`);
+    const wal = path.join(dataDir, name.slice(0, -syncedSuffix.length));
+    const length = walLength(wal);
+    if (length > synced) fs.truncateSync(wal, synced);
+    fs.rmSync(`${wal.slice(0, -"-wal".length)}-shm`, { force: true });
+    dropped += Math.max(0, length - synced);
+  }
+  return dropped;
 }

@@ -146,7 +146,7 @@ class PointBag {
 
 /** Snapshot installs happen only on a member that fell behind the leader's compacted log. */
 export function needsSnapshot(point: CrashPoint): boolean {
-  return point === "mid-snapshot-install" || point === "after-snapshot-install";
+  return point === "mid-snapshot-install" || point === "mid-snapshot-log-reset" || point === "after-snapshot-install";
 }
 
 function permutation(random: Prng, n: number): number[] {
