@@ -129,6 +129,7 @@ export class Member {
     this.logDb = new Database(path.join(config.dataDir, "raft.db"));
     this.logDb.pragma("journal_mode = WAL");
     this.logDb.pragma("synchronous = FULL");
+    assert.equal(this.logDb.pragma("synchronous", { simple: true }), 2, "raft.db: synchronous = FULL did not take");
     // The ids of applied requests (a request re-sent after a leader change is applied once):
     // WITHOUT ROWID, so recording one writes two b-trees (the ids, the index by entry) instead
     // of three. Data dirs of earlier versions kept them in server_requests (a rowid table): moved
@@ -152,11 +153,6 @@ export class Member {
       forgetRequests: this.db.prepare<[number]>("DELETE FROM server_request_ids WHERE idx < ?"),
       allRequests: this.db.prepare<[], { id: string; idx: number }>("SELECT id, idx FROM server_request_ids ORDER BY id"),
       clearRequests: this.db.prepare("DELETE FROM server_request_ids"),
-      // Prepared once: db.pragma() prepares its statement on every call, and the Ready loop
-      // switches between the two for most Readies. NORMAL, not OFF: in WAL mode NORMAL still
-      // fsyncs checkpoints, and OFF would let a power cut corrupt the file.
-      logSynchronousFull: this.logDb.prepare("PRAGMA synchronous = FULL"),
-      logSynchronousNormal: this.logDb.prepare("PRAGMA synchronous = NORMAL"),
       mvccBegin: this.db.prepare("BEGIN"),
       mvccCommit: this.db.prepare("COMMIT"),
     };
@@ -555,12 +551,17 @@ export class Member {
       hooks?.reached("mid-snapshot-log-reset");
     }
     // Most Readies of a busy member carry only messages (heartbeats and their answers, ReadIndex
-    // rounds, append acks): nothing to write, so no transaction (an empty one still cost a BEGIN,
-    // a row write and a COMMIT).
-    if (ready.entries.length > 0 || ready.hardState !== undefined || ready.snapshot !== undefined) {
+    // rounds, append acks) or only move the commit index: nothing to write to the log, so no
+    // transaction (an empty one still cost a BEGIN, a row write and a COMMIT).
+    if (this.storage.needsWrite(ready)) {
+      // Always FULL in production: a Ready with something to write has entries, a snapshot, or a
+      // new term or vote (Raft's MustSync). Only the seeded bug "ack-before-fsync" says otherwise.
+      // Never a prepared PRAGMA statement: SQLite applies PRAGMA synchronous when the statement
+      // is prepared, and a prepared one's first run does nothing (preparing FULL then NORMAL left
+      // the log unsynced after every start until the Ready loop had switched twice).
       const synchronous = (hooks?.mustSync(ready) ?? ready.mustSync) ? "FULL" : "NORMAL";
       if (synchronous !== this.logSynchronous) {
-        this.statements[synchronous === "FULL" ? "logSynchronousFull" : "logSynchronousNormal"].run();
+        this.logDb.pragma(`synchronous = ${synchronous}`);
         this.logSynchronous = synchronous;
       }
       this.logDb.transaction(() => this.storage.persist(ready))();

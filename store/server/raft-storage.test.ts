@@ -22,6 +22,20 @@ describe("SQLite Raft storage", () => {
     expect(reopened.entries(1, 4, Infinity).map((e) => new TextDecoder().decode(e.data))).toEqual(["e1", "e2", "e3"]);
   });
 
+  it("writes a hard state that only moved the commit index with the next entries, term or vote, not on its own", () => {
+    const db = new Database(":memory:");
+    const storage = new SqliteRaftStorage(db, ["s1"], () => ({ index: 0, data: new Uint8Array() }));
+    storage.persist(ready([entry(1, 1), entry(2, 1)], { term: 1, vote: "s1", commit: 0 }));
+    const commitOnly = ready([], { term: 1, vote: "s1", commit: 2 });
+    expect(storage.needsWrite(commitOnly)).toBe(false);
+    storage.persist(commitOnly);
+    const reopen = () => new SqliteRaftStorage(db, ["s1"], () => ({ index: 0, data: new Uint8Array() })).initialState().hardState;
+    expect(reopen()).toEqual({ term: 1, vote: "s1", commit: 0 });
+    storage.persist(ready([entry(3, 1)]));
+    expect(reopen()).toEqual({ term: 1, vote: "s1", commit: 2 });
+    expect(storage.needsWrite(ready([], { term: 2, vote: "", commit: 2 }))).toBe(true);
+  });
+
   it("replaces a conflicting suffix, in the cache and on disk", () => {
     const db = new Database(":memory:");
     const storage = new SqliteRaftStorage(db, ["s1"], () => ({ index: 0, data: new Uint8Array() }));

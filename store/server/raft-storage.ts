@@ -155,14 +155,25 @@ export class SqliteRaftStorage implements RaftStorage {
     return { metadata, data };
   }
 
-  /** Writes a Ready's snapshot metadata, entries and hard state. Call inside a transaction. */
+  /**
+   * Whether `ready` has anything to write. A hard state whose term and vote are unchanged moved
+   * only the commit index, which need not be durable (Raft's commit index is volatile state; a
+   * restart learns it again from the leader, and never goes below the applied index, see
+   * reconcileApplied): it is written with the next entries, term or vote instead of in a
+   * transaction of its own — two WAL frames and a commit saved on every Ready that only commits.
+   */
+  needsWrite(ready: Ready): boolean {
+    const hard = ready.hardState;
+    return ready.entries.length > 0 || ready.snapshot !== undefined || (hard !== undefined && (hard.term !== this.hard.term || hard.vote !== this.hard.vote));
+  }
+
+  /** Writes a Ready's snapshot metadata, entries and hard state (see needsWrite). Call inside a transaction. */
   persist(ready: Ready): void {
+    const write = this.needsWrite(ready);
     if (ready.snapshot !== undefined) this.applySnapshotMetadata(ready.snapshot.metadata);
     this.append(ready.entries);
-    if (ready.hardState !== undefined) {
-      this.hard = ready.hardState;
-      this.statements.setMeta.run("hardState", JSON.stringify(ready.hardState));
-    }
+    if (ready.hardState !== undefined) this.hard = ready.hardState;
+    if (write) this.statements.setMeta.run("hardState", JSON.stringify(this.hard));
   }
 
   private append(entries: readonly Entry[]): void {
