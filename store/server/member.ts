@@ -591,7 +591,7 @@ export class Member {
   private inMvccBatch(apply: () => void): void {
     if (!this.db.inTransaction) {
       this.statements.mvccBegin.run();
-      this.mvccBatchTimer = setTimeout(() => this.commitMvccBatch(false), mvccBatchIntervalMs);
+      this.mvccBatchTimer = setTimeout(() => this.commitMvccBatch(this.config.testHooks?.wantsSync(this.db) ?? false), mvccBatchIntervalMs);
     }
     apply();
   }

@@ -148,6 +148,15 @@ export class TestHooks {
   }
 
   /**
+   * Whether `db`'s unsynced log has grown long enough that the member should fsync it now (so
+   * that synced() can checkpoint it): with automatic checkpoints off, the MVCC database's log,
+   * fsync'd only before log compactions, would otherwise grow without bound between them.
+   */
+  wantsSync(db: Database.Database): boolean {
+    return this.tracked.has(db) && walLength(walPath(db)) >= walCheckpointBytes;
+  }
+
+  /**
    * `db`'s log is fsync'd up to its end (a commit with synchronous = FULL has returned, or the
    * log was fsync'd directly). Checkpoints once the log is long (the connection is out of any
    * transaction here, and a checkpoint fsyncs the database file), then records its length.
