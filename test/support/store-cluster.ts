@@ -93,6 +93,8 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
     logs: [],
   }));
 
+  /** Every member process started and not yet exited. */
+  const spawned = new Set<ChildProcess>();
   const launch = (member: StoreMemberProcess): Promise<void> => {
     const port = new URL(member.clientUrl).port;
     const args = [
@@ -111,6 +113,8 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
       ...(options.extraArgs ?? []),
     ];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    spawned.add(child);
+    child.once("exit", () => spawned.delete(child));
     member.process = child;
     return new Promise<void>((resolve, reject) => {
       let stderr = "";
@@ -152,7 +156,13 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
   const exited = (child: ChildProcess): Promise<void> =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
 
-  await Promise.all(members.map(launchRetrying));
+  try {
+    await Promise.all(members.map(launchRetrying));
+  } catch (error) {
+    // The caller gets no cluster to stop: stop what did start.
+    for (const child of spawned) child.kill("SIGKILL");
+    throw error;
+  }
   const cluster: StoreCluster = {
     endpoints: members.map((m) => m.clientUrl),
     members,
@@ -189,6 +199,13 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
     },
     async stop() {
       await Promise.all(members.map((m) => (m.process === undefined ? Promise.resolve() : cluster.kill(m.name, "SIGKILL"))));
+      // Any other child this cluster started (a launch that failed half-way, a test that threw
+      // between a restart and its bookkeeping) goes too: a stray member would load the machine
+      // for every test and benchmark after it (two did, for half an hour, on 26 Nov).
+      await Promise.all([...spawned].map((child) => {
+        child.kill("SIGKILL");
+        return exited(child);
+      }));
       if (options.dataRoot === undefined) fs.rmSync(dataRoot, { recursive: true, force: true });
     },
   };
