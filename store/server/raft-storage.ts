@@ -71,8 +71,8 @@ export class SqliteRaftStorage implements RaftStorage {
   /**
    * Brings the log in line with the state machine's applied index (`applied`, of term
    * `appliedTerm`) at start. The MVCC state is committed apart from the log, so after a crash
-   * it may be ahead of what the log recorded: of the commit index (the hard state's commit is
-   * written unsynced when only it moved; an applied entry was committed), or of the whole log (a
+   * it may be ahead of what the log recorded: of the commit index (a Ready that only moves it
+   * writes nothing here; an applied entry was committed), or of the whole log (a
    * leader's snapshot is installed in the MVCC state before the log is reset to it). The log
    * then starts after the applied entry, as after a snapshot. Entries the MVCC state still needs
    * are never compacted away (the driver syncs the MVCC state before a compaction), so an applied
@@ -160,7 +160,7 @@ export class SqliteRaftStorage implements RaftStorage {
    * only the commit index, which need not be durable (Raft's commit index is volatile state; a
    * restart learns it again from the leader, and never goes below the applied index, see
    * reconcileApplied): it is written with the next entries, term or vote instead of in a
-   * transaction of its own — two WAL frames and a commit saved on every Ready that only commits.
+   * transaction of its own — a WAL frame and a commit saved on every Ready that only commits.
    */
   needsWrite(ready: Ready): boolean {
     const hard = ready.hardState;
@@ -246,12 +246,10 @@ export function moveRaftLog(from: Database.Database, to: Database.Database): voi
   if (!moved) {
     const insertEntry = to.prepare<[number, number, Uint8Array]>("INSERT OR REPLACE INTO raft_log (idx, term, data) VALUES (?, ?, ?)");
     const insertMeta = to.prepare<[string, string]>("INSERT OR REPLACE INTO raft_meta (key, value) VALUES (?, ?)");
+    // One transaction: the hard state's presence in `to` marks the move as done.
     to.transaction(() => {
       for (const row of from.prepare<[], { idx: number; term: number; data: Uint8Array }>("SELECT idx, term, data FROM raft_log ORDER BY idx").iterate()) insertEntry.run(row.idx, row.term, row.data);
-      // hardState last: its presence marks the move as done.
-      const meta = from.prepare<[], { key: string; value: string }>("SELECT key, value FROM raft_meta").all();
-      for (const row of meta.filter((m) => m.key !== "hardState")) insertMeta.run(row.key, row.value);
-      for (const row of meta.filter((m) => m.key === "hardState")) insertMeta.run(row.key, row.value);
+      for (const row of from.prepare<[], { key: string; value: string }>("SELECT key, value FROM raft_meta").iterate()) insertMeta.run(row.key, row.value);
     })();
   }
   from.exec("DROP TABLE raft_log; DROP TABLE IF EXISTS raft_meta;");
