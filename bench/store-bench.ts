@@ -27,7 +27,7 @@ import { perfAvailable, type SyscallTrace, SyscallTracer } from "./support/sysca
 import { WatcherPool } from "./support/watch-pool.js";
 import { watchResultsMarkdown, watchResultsTable } from "./support/watch-report.js";
 import { leaseGrants, watchLatency, watchThroughput } from "./support/watch-workloads.js";
-import { Bodies, cpuSampler, leaderKill, preloadKeys, putLoad, rangeLoad, sequentialPuts } from "./support/workloads.js";
+import { Bodies, cpuSampler, defaultValueBytes, leaderKill, preloadKeys, putLoad, rangeLoad, sequentialPuts } from "./support/workloads.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const allPhases = ["seq", "put64", "put256", "range", "kill"] as const;
@@ -44,6 +44,8 @@ const usage = `Usage: npm run bench:store -- [options]
   --warmup-s N            warm-up seconds before each load phase (default 1)
   --sequential-puts N     measured sequential puts (default 2000)
   --sequential-warmup N   sequential warm-up puts (default 200)
+  --value-bytes N         bytes per value (default 256, the size the goals are stated for;
+                          a pod's JSON is ~3,000)
   --range-keys N          keys written for the range phases (default 1000)
   --kill-rounds N         leader kill -9 rounds (default 3)
   --kill-timeout-ms N     per-request timeout of the put stream during a kill (default 300)
@@ -87,6 +89,7 @@ function parseOptions(argv: string[]) {
       "warmup-s": { type: "string", default: "1" },
       "sequential-puts": { type: "string", default: "2000" },
       "sequential-warmup": { type: "string", default: "200" },
+      "value-bytes": { type: "string", default: String(defaultValueBytes) },
       "range-keys": { type: "string", default: "1000" },
       "kill-rounds": { type: "string", default: "3" },
       "kill-timeout-ms": { type: "string", default: "300" },
@@ -141,6 +144,7 @@ function parseOptions(argv: string[]) {
     warmupMs: number("warmup-s") * 1000,
     sequentialPuts: number("sequential-puts"),
     sequentialWarmup: number("sequential-warmup"),
+    valueBytes: number("value-bytes"),
     rangeKeys: number("range-keys"),
     killRounds: number("kill-rounds"),
     killTimeoutMs: number("kill-timeout-ms"),
@@ -289,7 +293,7 @@ async function startSystem(kind: SystemKind, options: Options): Promise<SystemRu
     kind,
     cluster,
     client: new LeanClient(cluster.endpoints),
-    bodies: new Bodies(randomBytes(4).toString("hex")),
+    bodies: new Bodies(randomBytes(4).toString("hex"), options.valueBytes),
     pids,
     result: { system: kind, memberCommand: cluster.commandLine(cluster.names[0] as string) },
     leaderAtPut256: leader,
@@ -463,7 +467,7 @@ function watchSettings(options: Options): Record<string, unknown> {
     "heartbeat-interval ms": heartbeatIntervalMs,
     "election-timeout ms": electionTimeoutMs,
     fsync: "on (defaults)",
-    "value bytes": 256,
+    "value bytes": options.valueBytes,
     watchers: `${options.watcherCounts.join(", ")}, all on one prefix, each its own HTTP stream (POST /v3/watch), watcher i on member i mod 3, held by ${options.watchWorkers} worker processes`,
     "latency puts": `${options.watchWarmup} warm-up + ${options.watchPuts} per watcher count, one at a time, members in turn; the next once every watcher has the event`,
     "events/s": `${options.eventsWatcherCounts.join(", ")} watchers; ${options.watchWriters} puts in flight; ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`,
@@ -583,7 +587,7 @@ async function main(): Promise<number> {
       "heartbeat-interval ms": heartbeatIntervalMs,
       "election-timeout ms": electionTimeoutMs,
       fsync: "on (defaults)",
-      "value bytes": 256,
+      "value bytes": options.valueBytes,
       keys: "distinct",
       client: "node:http keep-alive, requests spread evenly over the 3 members",
       "load phase seconds": options.durationMs / 1000,

@@ -7,17 +7,24 @@ import type { BenchCluster } from "./cluster.js";
 import type { LeanClient } from "./lean-client.js";
 import { type CpuSample, type LatencySummary, type LoadResult, closedLoop, machineBusyMs, round, summarize } from "./load.js";
 
-export const valueBytes = 256;
+/** The value size of the issue's workload (its goals are stated for it). */
+export const defaultValueBytes = 256;
 
 const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Request bodies for one run: a fixed random 256-byte value, keys numbered per phase. */
 export class Bodies {
-  private readonly valueB64 = randomBytes(valueBytes).toString("base64");
-  readonly value = Buffer.from(this.valueB64, "base64");
+  private readonly valueB64: string;
+  readonly value: Buffer;
 
-  constructor(private readonly runTag: string) {}
+  constructor(
+    private readonly runTag: string,
+    valueBytes = defaultValueBytes,
+  ) {
+    this.valueB64 = randomBytes(valueBytes).toString("base64");
+    this.value = Buffer.from(this.valueB64, "base64");
+  }
 
   key(phase: string, seq: number): string {
     return `/bench/${this.runTag}/${phase}/${String(seq).padStart(9, "0")}`;
