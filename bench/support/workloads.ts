@@ -13,7 +13,7 @@ export const defaultValueBytes = 256;
 const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64");
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Request bodies for one run: a fixed random 256-byte value, keys numbered per phase. */
+/** Request bodies for one run: a fixed random value (256 bytes unless asked otherwise), keys numbered per phase. */
 export class Bodies {
   private readonly valueB64: string;
   readonly value: Buffer;

@@ -13,7 +13,7 @@ import { decodeBinaryJson, encodeBinaryJson } from "./binary-json.js";
 import { Unavailable } from "./errors.js";
 import type { PeerFrame } from "./peer-frames.js";
 import { parsePeerFrame } from "./peer-frames.js";
-import { SqliteRaftStorage, moveRaftLog } from "./raft-storage.js";
+import { SqliteRaftStorage, hasTable, moveRaftLog } from "./raft-storage.js";
 import type { TestHooks } from "./test-hooks.js";
 import type { PeerAddress } from "./transport.js";
 import { PeerTransport } from "./transport.js";
@@ -138,15 +138,14 @@ export class Member {
       CREATE TABLE IF NOT EXISTS server_request_ids (id TEXT PRIMARY KEY, idx INTEGER NOT NULL) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS server_request_ids_idx ON server_request_ids (idx);
     `);
-    const hasTable = (name: string): boolean => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-    if (hasTable("server_requests")) {
+    if (hasTable(this.db, "server_requests")) {
       this.db.transaction(() => {
         this.db.exec("INSERT OR IGNORE INTO server_request_ids (id, idx) SELECT id, idx FROM server_requests; DROP TABLE server_requests;");
       })();
     }
     // The MVCC store's meta row keeps the applied index; data dirs of earlier versions kept it
     // in server_state too, possibly ahead (entries with no request after the last one): read once.
-    const legacyApplied = hasTable("server_state") ? (this.db.prepare("SELECT value FROM server_state WHERE key = 'applied'").get() as { value: number } | undefined)?.value : undefined;
+    const legacyApplied = hasTable(this.db, "server_state") ? (this.db.prepare("SELECT value FROM server_state WHERE key = 'applied'").get() as { value: number } | undefined)?.value : undefined;
     this.statements = {
       hasRequest: this.db.prepare<[string], { idx: number }>("SELECT idx FROM server_request_ids WHERE id = ?"),
       addRequest: this.db.prepare<[string, number]>("INSERT INTO server_request_ids (id, idx) VALUES (?, ?)"),
@@ -610,7 +609,7 @@ export class Member {
   private syncMvccLog(): void {
     let fd: number;
     try {
-      fd = fs.openSync(path.join(this.config.dataDir, "member.db-wal"), "r");
+      fd = fs.openSync(`${this.db.name}-wal`, "r");
     } catch {
       return; // no log: everything is in the database file
     }

@@ -239,8 +239,7 @@ export class SqliteRaftStorage implements RaftStorage {
  * copies; the next start sees the log in `to` and only drops the old one.
  */
 export function moveRaftLog(from: Database.Database, to: Database.Database): void {
-  const hasLog = from.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'raft_log'").get() !== undefined;
-  if (!hasLog) return;
+  if (!hasTable(from, "raft_log")) return;
   to.exec(raftTables);
   const moved = to.prepare("SELECT 1 FROM raft_meta WHERE key = 'hardState'").get() !== undefined;
   if (!moved) {
@@ -253,4 +252,9 @@ export function moveRaftLog(from: Database.Database, to: Database.Database): voi
     })();
   }
   from.exec("DROP TABLE raft_log; DROP TABLE IF EXISTS raft_meta;");
+}
+
+/** Whether `db` has a table `name` (data dirs of earlier layouts are recognised by theirs). */
+export function hasTable(db: Database.Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }

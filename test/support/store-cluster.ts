@@ -42,7 +42,7 @@ export interface StoreCluster {
  * connections, so only another listener can take one.
  */
 export async function freePort(): Promise<number> {
-  const [low] = ephemeralPortRange();
+  const low = ephemeralPortsStart();
   const first = 10_000;
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const port = first + Math.floor(Math.random() * (low - first));
@@ -51,14 +51,15 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free port found in [${first}, ${low})`);
 }
 
-function ephemeralPortRange(): [number, number] {
+/** The first port of the kernel's ephemeral range. */
+function ephemeralPortsStart(): number {
   try {
-    const [low, high] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
-    if (low !== undefined && high !== undefined && Number.isInteger(low) && low > 11_000) return [low, high];
+    const low = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 11_000) return low;
   } catch {
     // not Linux: IANA's dynamic range
   }
-  return [49_152, 65_535];
+  return 49_152;
 }
 
 function canListen(port: number): Promise<boolean> {
@@ -155,12 +156,27 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
 
   const exited = (child: ChildProcess): Promise<void> =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
+  /**
+   * Kills every process this cluster started and has not seen exit — the members, and any
+   * launch that failed half-way or a restart a throwing test lost track of: a stray member
+   * would load the machine for every test and benchmark after it (two did, for half an hour, on
+   * 26 Nov).
+   */
+  const killAll = async (): Promise<void> => {
+    await Promise.all(
+      [...spawned].map((child) => {
+        child.kill("SIGKILL");
+        return exited(child);
+      }),
+    );
+    for (const member of members) member.process = undefined;
+  };
 
   try {
     await Promise.all(members.map(launchRetrying));
   } catch (error) {
     // The caller gets no cluster to stop: stop what did start.
-    for (const child of spawned) child.kill("SIGKILL");
+    await killAll();
     throw error;
   }
   const cluster: StoreCluster = {
@@ -198,14 +214,7 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
       }
     },
     async stop() {
-      await Promise.all(members.map((m) => (m.process === undefined ? Promise.resolve() : cluster.kill(m.name, "SIGKILL"))));
-      // Any other child this cluster started (a launch that failed half-way, a test that threw
-      // between a restart and its bookkeeping) goes too: a stray member would load the machine
-      // for every test and benchmark after it (two did, for half an hour, on 26 Nov).
-      await Promise.all([...spawned].map((child) => {
-        child.kill("SIGKILL");
-        return exited(child);
-      }));
+      await killAll();
       if (options.dataRoot === undefined) fs.rmSync(dataRoot, { recursive: true, force: true });
     },
   };
