@@ -344,7 +344,7 @@ export class Raft {
       // send appends before its own write finishes (thesis §10.2.1).
       const self = this.progressOf(this.id);
       if (self.maybeUpdate(Math.min(this.log.persistedIndex(), this.log.lastIndex())) && this.maybeCommit()) {
-        this.broadcastAppend();
+        this.broadcastCommit();
       }
     }
   }
@@ -647,7 +647,7 @@ export class Raft {
     }
     const lastNew = this.log.maybeAppend(message.prevLogIndex, message.prevLogTerm, message.commit, message.entries);
     if (lastNew !== undefined) {
-      this.respondAppend(message.from, lastNew);
+      if (!message.commitOnly) this.respondAppend(message.from, lastNew);
       return;
     }
     // Fast back-off: tell the leader where our logs might agree.
@@ -716,7 +716,7 @@ export class Raft {
     } else if (progress.state === "replicate") {
       progress.freeInflightUpTo(message.index);
     }
-    if (this.maybeCommit()) this.broadcastAppend();
+    if (this.maybeCommit()) this.broadcastCommit();
     else if (wasPaused) this.sendAppend(message.from, true);
     // Pipelining: keep sending while the window allows and entries remain.
     while (this.sendAppend(message.from, false)) {
@@ -803,6 +803,11 @@ export class Raft {
     for (const id of this.voters) if (id !== this.id) this.sendAppend(id, true);
   }
 
+  /** After the commit index moved: the new one to every follower, with any entries it still lacks. */
+  private broadcastCommit(): void {
+    for (const id of this.voters) if (id !== this.id) this.sendAppend(id, true, true);
+  }
+
   private broadcastHeartbeat(context: string): void {
     for (const id of this.voters) {
       if (id === this.id) continue;
@@ -820,8 +825,13 @@ export class Raft {
     }
   }
 
-  /** Sends the next batch of entries to `to`, or a snapshot if they were compacted. Returns whether it sent. */
-  private sendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
+  /**
+   * Sends the next batch of entries to `to`, or a snapshot if they were compacted. Returns whether
+   * it sent. A `commitNotice` with no entries to a follower in replicate state (every entry sent)
+   * asks for no answer: if an answer to those entries is lost, the next heartbeat answer finds
+   * match behind and sends a plain append, which is answered.
+   */
+  private sendAppend(to: NodeId, sendIfEmpty: boolean, commitNotice = false): boolean {
     const progress = this.progressOf(to);
     if (progress.isPaused()) return false;
     const prevLogIndex = progress.next - 1;
@@ -829,7 +839,8 @@ export class Raft {
     const entries = this.log.slice(progress.next, this.log.lastIndex() + 1, this.bytesPerMessageMax, this.entriesPerMessageMax);
     if (prevLogTerm === undefined || entries === undefined) return this.sendSnapshot(to, progress);
     if (entries.length === 0 && !sendIfEmpty) return false;
-    const message: AppendMessage = { type: "append", from: this.id, to, term: this.term, prevLogIndex, prevLogTerm, entries, commit: this.log.committed };
+    const commitOnly = commitNotice && entries.length === 0 && progress.state === "replicate";
+    const message: AppendMessage = { type: "append", from: this.id, to, term: this.term, prevLogIndex, prevLogTerm, entries, commit: this.log.committed, commitOnly };
     this.send(message);
     const last = entries[entries.length - 1];
     progress.sentEntries(last?.index ?? prevLogIndex, entries.length);

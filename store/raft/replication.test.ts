@@ -21,17 +21,42 @@ describe("replication", () => {
       "append a→b t1 prev=1/1 entries=[2/1] commit=1",
       "append a→c t1 prev=1/1 entries=[2/1] commit=1",
       "appendResponse b→a t1 index=2",
-      // Committed here: a's own copy and b's make a majority. The new commit index goes out.
+      // Committed here: a's own copy and b's make a majority. The new commit index goes out, to
+      // followers that have every entry already: nothing for them to answer.
       "appendResponse c→a t1 index=2",
-      "append a→b t1 prev=2/1 entries=[] commit=2",
-      "append a→c t1 prev=2/1 entries=[] commit=2",
-      "appendResponse b→a t1 index=2",
-      "appendResponse c→a t1 index=2",
+      "append a→b t1 prev=2/1 entries=[] commit=2 commit-only",
+      "append a→c t1 prev=2/1 entries=[] commit=2 commit-only",
     ]);
     for (const id of ids) {
       expect(net.node(id).applied.map((e) => text(e.data))).toEqual(["", "x"]);
       expect(net.raft(id).status().commit).toBe(2);
     }
+  });
+
+  it("a follower whose answer was lost still gets answered commit notices' entries, through the heartbeat", () => {
+    const net = new TestNetwork(ids);
+    const a = net.elect("a");
+    a.propose(bytes("x"));
+    // b and a commit; c's answer to entry 2 is lost on the way.
+    net.deliverAll(not(between("c", "a")));
+    net.take(between("c", "a"));
+    expect(a.status().commit).toBe(2);
+    expect(a.status().progress.get("c")?.match).toBe(1);
+    // The commit notice to c (every entry already sent) asks for no answer...
+    const notices = appendsFrom(net.delivered, "a", "c").filter((m) => m.entries.length === 0 && m.commit === 2);
+    expect(notices.map((m) => m.commitOnly)).toEqual([true]);
+    expect(net.peek(between("c", "a"))).toEqual([]);
+    // ...so the heartbeat answer finds c behind, and the plain append sent then is answered.
+    net.tick("a");
+    const recovery = net.deliverAll();
+    expect(recovery.map(describeMessage)).toContain("append a→c t1 prev=2/1 entries=[] commit=2");
+    expect(recovery.map(describeMessage)).toContain("appendResponse c→a t1 index=2");
+    expect(a.status().progress.get("c")?.match).toBe(2);
+    // And replication to c goes on as before.
+    a.propose(bytes("y"));
+    net.deliverAll();
+    expect(a.status().progress.get("c")?.match).toBe(3);
+    expect(net.node("c").applied.map((e) => text(e.data))).toEqual(["", "x", "y"]);
   });
 
   it("counts the leader's own entry toward a quorum only once it is persisted", () => {

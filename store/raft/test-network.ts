@@ -57,7 +57,7 @@ export function describeMessage(m: Message): string {
     case "preVoteResponse":
       return `${head}${m.reject ? " reject" : ""}`;
     case "append":
-      return `${head} prev=${m.prevLogIndex}/${m.prevLogTerm} entries=[${m.entries.map((e) => `${e.index}/${e.term}`).join(",")}] commit=${m.commit}`;
+      return `${head} prev=${m.prevLogIndex}/${m.prevLogTerm} entries=[${m.entries.map((e) => `${e.index}/${e.term}`).join(",")}] commit=${m.commit}${m.commitOnly ? " commit-only" : ""}`;
     case "appendResponse":
       return `${head} index=${m.index}${m.reject ? ` reject hint=${m.rejectHintIndex}/${m.rejectHintTerm}` : ""}`;
     case "heartbeat":

@@ -75,6 +75,12 @@ export interface AppendMessage extends MessageBase {
   readonly prevLogTerm: number;
   readonly entries: readonly Entry[];
   readonly commit: number;
+  /**
+   * Sent only to tell a follower of a new commit index, to one whose every entry is already on
+   * its way: accepted, it is not answered (the answers to those entries say all an answer to this
+   * could). Saves a message and a wake-up of the leader per follower and commit.
+   */
+  readonly commitOnly: boolean;
 }
 
 export interface AppendResponseMessage extends MessageBase {

@@ -95,6 +95,8 @@ export class Member {
   private requestCounter = 0;
   private readonly pendingWrites = new Map<string, PendingWrite>();
   private readonly pendingByIndex = new Map<number, string>();
+  /** Answers to forwarded proposals, sent with the Ready that carries their entries. */
+  private forwardReplies: { to: NodeId; frame: PeerFrame }[] = [];
   private readonly readQueue: ReadRound["waiters"] = [];
   private readRound: ReadRound | undefined;
   /** Reads confirmed by the leader, waiting for this member to apply up to their index. */
@@ -353,7 +355,9 @@ export class Member {
   private onForward(from: NodeId, id: string, data: Uint8Array): void {
     const result = this.raft.propose(data);
     if (result.ok) {
-      this.sendFrame(from, { forwardReply: { id, ok: true, index: result.index, term: result.term, leader: this.config.name } });
+      // Not sent now but with the append of this entry, which goes to `from` in the next Ready:
+      // one write to it instead of two, one wake-up.
+      this.forwardReplies.push({ to: from, frame: { forwardReply: { id, ok: true, index: result.index, term: result.term, leader: this.config.name } } });
       this.scheduleReady();
     } else {
       this.sendFrame(from, { forwardReply: { id, ok: false, index: 0, term: 0, leader: result.leader } });
@@ -492,7 +496,12 @@ export class Member {
   }
 
   private processReady(): void {
-    if (this.stopped || !this.raft.hasReady()) return;
+    if (this.stopped) return;
+    if (this.forwardReplies.length > 0) {
+      for (const reply of this.forwardReplies) this.sendFrame(reply.to, reply.frame);
+      this.forwardReplies = [];
+    }
+    if (!this.raft.hasReady()) return;
     const ready = this.raft.ready();
     // A leader's replication traffic may leave before its own write (thesis §10.2.1).
     const early = ready.messages.filter(canSendBeforePersist);

@@ -50,7 +50,7 @@ describe("frame reader", () => {
 });
 
 describe("peer frames", () => {
-  const append: Message = { type: "append", from: "s1", to: "s2", term: 3, prevLogIndex: 4, prevLogTerm: 2, commit: 4, entries: [{ index: 5, term: 3, data: new Uint8Array([1]) }] };
+  const append: Message = { type: "append", from: "s1", to: "s2", term: 3, prevLogIndex: 4, prevLogTerm: 2, commit: 4, entries: [{ index: 5, term: 3, data: new Uint8Array([1]) }], commitOnly: false };
 
   it("accepts well-formed Raft messages after a wire round trip", () => {
     const decoded = decodeBinaryJson(encodeBinaryJson({ raft: [append] }));
@@ -62,6 +62,7 @@ describe("peer frames", () => {
     ["negative term", { ...append, term: -1 }],
     ["entry without bytes", { ...append, entries: [{ index: 5, term: 3, data: "x" }] }],
     ["missing commit", { ...append, commit: undefined }],
+    ["commitOnly not a boolean", { ...append, commitOnly: "yes" }],
   ])("rejects a message with %s", (_why, message) => {
     expect(isMessage(message)).toBe(false);
     expect(parsePeerFrame({ raft: [message] })).toBeUndefined();
