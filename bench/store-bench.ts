@@ -27,7 +27,8 @@ import { perfAvailable, type SyscallTrace, SyscallTracer } from "./support/sysca
 import { WatcherPool } from "./support/watch-pool.js";
 import { watchResultsMarkdown, watchResultsTable } from "./support/watch-report.js";
 import { leaseGrants, watchLatency, watchThroughput } from "./support/watch-workloads.js";
-import { Bodies, cpuSampler, defaultValueBytes, leaderKill, preloadKeys, putLoad, rangeLoad, sequentialPuts } from "./support/workloads.js";
+import type { SequentialResult } from "./support/workloads.js";
+import { Bodies, SequentialPuts, cpuSampler, defaultValueBytes, leaderKill, preloadKeys, putLoad, rangeLoad } from "./support/workloads.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const allPhases = ["seq", "put64", "put256", "range", "kill"] as const;
@@ -168,6 +169,8 @@ type Options = ReturnType<typeof parseOptions>;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const heartbeatIntervalMs = 100;
 const electionTimeoutMs = 1000;
+/** Sequential puts per slice when two systems are compared (interleaved). */
+const sequentialSlice = 250;
 
 function commandOutput(command: string, args: string[], cwd = root): string {
   const out = spawnSync(command, args, { cwd, encoding: "utf8" });
@@ -344,9 +347,24 @@ async function runRange(run: SystemRun, serializable: boolean, options: Options)
   run.result = serializable ? { ...run.result, rangeSerializable: load } : { ...run.result, rangeLinearizable: load };
 }
 
-async function runSequential(run: SystemRun, options: Options): Promise<void> {
-  log(`[${run.kind}] sequential puts: ${options.sequentialWarmup} warm-up + ${options.sequentialPuts}`);
-  const sequential = await sequentialPuts(run.cluster, run.client, run.bodies, options.sequentialPuts, options.sequentialWarmup);
+/**
+ * Sequential puts on each system; with two, in interleaved slices of sequentialSlice puts
+ * (alternating which goes first), so drift in the machine's speed weighs on both alike.
+ */
+async function runSequential(runs: readonly SystemRun[], options: Options): Promise<void> {
+  const sessions: { run: SystemRun; puts: SequentialPuts }[] = [];
+  for (const run of runs) {
+    log(`[${run.kind}] sequential puts: ${options.sequentialWarmup} warm-up + ${options.sequentialPuts}${runs.length > 1 ? `, in slices of ${sequentialSlice} interleaved with the other system's` : ""}`);
+    sessions.push({ run, puts: await SequentialPuts.start(run.cluster, run.client, run.bodies, options.sequentialPuts, options.sequentialWarmup) });
+  }
+  for (let turn = 0; sessions.some((s) => !s.puts.done); turn += 1) {
+    for (const session of turn % 2 === 0 ? sessions : [...sessions].reverse()) await session.puts.slice(runs.length > 1 ? sequentialSlice : options.sequentialPuts);
+  }
+  for (const { run, puts } of sessions) recordSequential(run, await puts.finish());
+}
+
+function recordSequential(run: SystemRun, sequential: SequentialResult): void {
+  log(`[${run.kind}] sequential puts:`);
   log(`    p50 ${sequential.all.p50Ms} ms, p99 ${sequential.all.p99Ms} ms (via leader p50 ${sequential.viaLeader.p50Ms}, via followers p50 ${sequential.viaFollowers.p50Ms}); members' CPU ${sequential.membersCpuUsPerPut} µs/put; read-back ${sequential.readBackOk ? "ok" : "WRONG"}`);
   run.result = { ...run.result, sequential };
   // A profile of a run without put256 is cut to the sequential puts.
@@ -439,9 +457,10 @@ async function quietGate(runs: readonly SystemRun[], options: Options): Promise<
 
 /** Runs every phase; with two systems, phase by phase, alternating which goes first. */
 async function runPhases(runs: readonly SystemRun[], options: Options): Promise<void> {
-  const steps: { name: string; go: (run: SystemRun) => Promise<void> }[] = [];
+  // A step runs on each system in turn, or (`together`) on all at once.
+  const steps: { name: string; go?: (run: SystemRun) => Promise<void>; together?: () => Promise<void> }[] = [];
   for (const phase of options.phases) {
-    if (phase === "seq") steps.push({ name: phase, go: (run) => runSequential(run, options) });
+    if (phase === "seq") steps.push({ name: phase, together: () => runSequential(runs, options) });
     if (phase === "put64" || phase === "put256") steps.push({ name: phase, go: (run) => runPut(run, phase === "put64" ? 64 : 256, options) });
     if (phase === "range") {
       steps.push({ name: "range-linearizable", go: (run) => runRange(run, false, options) });
@@ -453,10 +472,15 @@ async function runPhases(runs: readonly SystemRun[], options: Options): Promise<
     if (phase === "lease") steps.push({ name: phase, go: (run) => runLease(run, options) });
   }
   for (const [i, step] of steps.entries()) {
+    if (step.together !== undefined) {
+      await quietGate(runs, options);
+      await step.together();
+      continue;
+    }
     const order = i % 2 === 0 ? runs : [...runs].reverse();
     for (const run of order) {
       await quietGate(runs, options);
-      await step.go(run);
+      await step.go?.(run);
     }
   }
 }
@@ -595,7 +619,7 @@ async function main(): Promise<number> {
       "sequential puts": options.sequentialPuts,
       "kill rounds": options.killRounds,
       "kill stream": `${options.killWriters} writers, ${options.killTimeoutMs} ms timeout, next member on failure`,
-      order: options.etcd ? "both clusters up at once; phase by phase, alternating which system goes first" : "kube-lite only",
+      order: options.etcd ? `both clusters up at once; phase by phase, alternating which system goes first; sequential puts in slices of ${sequentialSlice}, interleaved` : "kube-lite only",
       "quiet gate": options.quietWaitMs > 0 ? `before each phase, wait up to ${options.quietWaitMs / 1000} s for other processes to use ≤ ${options.quietMaxOtherPercent}% CPU` : "off",
     },
     systems,

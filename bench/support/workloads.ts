@@ -65,52 +65,91 @@ export interface SequentialResult {
   readonly windowMonotonicUs: readonly [number, number];
 }
 
-/** One put at a time, rotating over the members. */
-export async function sequentialPuts(cluster: BenchCluster, client: LeanClient, bodies: Bodies, count: number, warmup: number, phase = "seq"): Promise<SequentialResult> {
-  const leader = await cluster.leader();
-  const leaderIndex = cluster.names.indexOf(leader);
-  const n = client.size;
-  for (let i = 0; i < warmup; i += 1) await client.post(i % n, "/v3/kv/put", bodies.put(`${phase}-warmup`, i));
-  const all: number[] = [];
-  const viaLeader: number[] = [];
-  const viaFollowers: number[] = [];
-  let errors = 0;
-  const membersMs = () => [...cluster.cpuTimeMs().values()].reduce((a, b) => a + b, 0);
-  const cpuStartMs = membersMs();
-  const windowStartUs = Number(process.hrtime.bigint() / 1000n);
-  for (let i = 0; i < count; i += 1) {
-    const member = i % n;
-    const body = bodies.put(phase, i);
-    const t0 = performance.now();
-    let ok = false;
-    try {
-      ok = (await client.post(member, "/v3/kv/put", body)).status === 200;
-    } catch {
-      ok = false;
-    }
-    const ms = performance.now() - t0;
-    if (!ok) {
-      errors += 1;
-      continue;
-    }
-    all.push(ms);
-    (member === leaderIndex ? viaLeader : viaFollowers).push(ms);
+/**
+ * One put at a time, rotating over the members, measured in slices: a comparison interleaves
+ * the slices of two systems, so a machine that slows down or speeds up during the run weighs on
+ * both alike (a run of one system after the other saw ratios swing by a third between runs).
+ */
+export class SequentialPuts {
+  private readonly all: number[] = [];
+  private readonly viaLeader: number[] = [];
+  private readonly viaFollowers: number[] = [];
+  private errors = 0;
+  private next = 0;
+  private cpuUsedMs = 0;
+  private windowStartUs: number | undefined;
+  private windowEndUs = 0;
+
+  private constructor(
+    private readonly cluster: BenchCluster,
+    private readonly client: LeanClient,
+    private readonly bodies: Bodies,
+    private readonly count: number,
+    private readonly phase: string,
+    private readonly leader: string,
+  ) {}
+
+  /** Finds the leader and runs the warm-up puts. */
+  static async start(cluster: BenchCluster, client: LeanClient, bodies: Bodies, count: number, warmup: number, phase = "seq"): Promise<SequentialPuts> {
+    const leader = await cluster.leader();
+    for (let i = 0; i < warmup; i += 1) await client.post(i % client.size, "/v3/kv/put", bodies.put(`${phase}-warmup`, i));
+    return new SequentialPuts(cluster, client, bodies, count, phase, leader);
   }
-  const windowEndUs = Number(process.hrtime.bigint() / 1000n);
-  const cpuUsedMs = membersMs() - cpuStartMs;
-  const lastReader = (count - 1 + 1) % n;
-  const answer = await client.post(lastReader, "/v3/kv/range", bodies.range(bodies.key(phase, count - 1), false));
-  return {
-    puts: count,
-    errors,
-    all: summarize(all),
-    viaLeader: summarize(viaLeader),
-    viaFollowers: summarize(viaFollowers),
-    leader,
-    readBackOk: answer.status === 200 && bodies.valueMatches(answer.body),
-    membersCpuUsPerPut: all.length === 0 ? Number.NaN : round((cpuUsedMs * 1000) / all.length, 1),
-    windowMonotonicUs: [windowStartUs, windowEndUs],
-  };
+
+  get done(): boolean {
+    return this.next >= this.count;
+  }
+
+  /** The next `puts` puts (fewer at the end). */
+  async slice(puts: number): Promise<void> {
+    const leaderIndex = this.cluster.names.indexOf(this.leader);
+    const n = this.client.size;
+    const cpuStartMs = this.membersMs();
+    this.windowStartUs ??= Number(process.hrtime.bigint() / 1000n);
+    const end = Math.min(this.count, this.next + puts);
+    for (; this.next < end; this.next += 1) {
+      const i = this.next;
+      const member = i % n;
+      const body = this.bodies.put(this.phase, i);
+      const t0 = performance.now();
+      let ok = false;
+      try {
+        ok = (await this.client.post(member, "/v3/kv/put", body)).status === 200;
+      } catch {
+        ok = false;
+      }
+      const ms = performance.now() - t0;
+      if (!ok) {
+        this.errors += 1;
+        continue;
+      }
+      this.all.push(ms);
+      (member === leaderIndex ? this.viaLeader : this.viaFollowers).push(ms);
+    }
+    this.windowEndUs = Number(process.hrtime.bigint() / 1000n);
+    this.cpuUsedMs += this.membersMs() - cpuStartMs;
+  }
+
+  /** Reads the last key back on another member and sums up. */
+  async finish(): Promise<SequentialResult> {
+    const lastReader = this.count % this.client.size;
+    const answer = await this.client.post(lastReader, "/v3/kv/range", this.bodies.range(this.bodies.key(this.phase, this.count - 1), false));
+    return {
+      puts: this.count,
+      errors: this.errors,
+      all: summarize(this.all),
+      viaLeader: summarize(this.viaLeader),
+      viaFollowers: summarize(this.viaFollowers),
+      leader: this.leader,
+      readBackOk: answer.status === 200 && this.bodies.valueMatches(answer.body),
+      membersCpuUsPerPut: this.all.length === 0 ? Number.NaN : round((this.cpuUsedMs * 1000) / this.all.length, 1),
+      windowMonotonicUs: [this.windowStartUs ?? this.windowEndUs, this.windowEndUs],
+    };
+  }
+
+  private membersMs(): number {
+    return [...this.cluster.cpuTimeMs().values()].reduce((a, b) => a + b, 0);
+  }
 }
 
 export function putLoad(
