@@ -45,6 +45,9 @@ const usage = `Usage: npm run bench:store -- [options]
   --warmup-s N            warm-up seconds before each load phase (default 1)
   --sequential-puts N     measured sequential puts (default 2000)
   --sequential-warmup N   sequential warm-up puts (default 200)
+  --cluster-warmup N      puts (8 in flight) into each fresh cluster before any phase, so
+                          phases measure a warm member: JIT-compiled, its SQLite logs grown to
+                          their working size (etcd preallocates its WAL files) (default 3000)
   --value-bytes N         bytes per value (default 256, the size the goals are stated for;
                           a pod's JSON is ~3,000)
   --range-keys N          keys written for the range phases (default 1000)
@@ -90,6 +93,7 @@ function parseOptions(argv: string[]) {
       "warmup-s": { type: "string", default: "1" },
       "sequential-puts": { type: "string", default: "2000" },
       "sequential-warmup": { type: "string", default: "200" },
+      "cluster-warmup": { type: "string", default: "3000" },
       "value-bytes": { type: "string", default: String(defaultValueBytes) },
       "range-keys": { type: "string", default: "1000" },
       "kill-rounds": { type: "string", default: "3" },
@@ -145,6 +149,7 @@ function parseOptions(argv: string[]) {
     warmupMs: number("warmup-s") * 1000,
     sequentialPuts: number("sequential-puts"),
     sequentialWarmup: number("sequential-warmup"),
+    clusterWarmupPuts: number("cluster-warmup"),
     valueBytes: number("value-bytes"),
     rangeKeys: number("range-keys"),
     killRounds: number("kill-rounds"),
@@ -292,11 +297,23 @@ async function startSystem(kind: SystemKind, options: Options): Promise<SystemRu
   }
   const leader = await cluster.leader();
   log(`[${kind}] leader ${leader}; endpoints ${cluster.endpoints.join(" ")}`);
+  const client = new LeanClient(cluster.endpoints);
+  const bodies = new Bodies(randomBytes(4).toString("hex"), options.valueBytes);
+  if (options.clusterWarmupPuts > 0) {
+    const started = performance.now();
+    const writers = 8;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        for (let i = w; i < options.clusterWarmupPuts; i += writers) await client.post(i % client.size, "/v3/kv/put", bodies.put("cluster-warmup", i));
+      }),
+    );
+    log(`[${kind}] warmed with ${options.clusterWarmupPuts} puts in ${Math.round(performance.now() - started)} ms`);
+  }
   return {
     kind,
     cluster,
-    client: new LeanClient(cluster.endpoints),
-    bodies: new Bodies(randomBytes(4).toString("hex"), options.valueBytes),
+    client,
+    bodies,
     pids,
     result: { system: kind, memberCommand: cluster.commandLine(cluster.names[0] as string) },
     leaderAtPut256: leader,
@@ -495,6 +512,7 @@ function watchSettings(options: Options): Record<string, unknown> {
     watchers: `${options.watcherCounts.join(", ")}, all on one prefix, each its own HTTP stream (POST /v3/watch), watcher i on member i mod 3, held by ${options.watchWorkers} worker processes`,
     "latency puts": `${options.watchWarmup} warm-up + ${options.watchPuts} per watcher count, one at a time, members in turn; the next once every watcher has the event`,
     "events/s": `${options.eventsWatcherCounts.join(", ")} watchers; ${options.watchWriters} puts in flight; ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`,
+    "cluster warm-up": `${options.clusterWarmupPuts} puts, 8 in flight, into each fresh cluster before the first step`,
     "lease grants": `TTL 3600 s; ${options.leaseGrants} one at a time, members in turn; then 64 in flight, ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`,
     order: options.etcd ? "both clusters up at once; step by step, alternating which system goes first" : "kube-lite only",
     "quiet gate": options.quietWaitMs > 0 ? `before each step, wait up to ${options.quietWaitMs / 1000} s for other processes to use ≤ ${options.quietMaxOtherPercent}% CPU` : "off",
@@ -617,6 +635,7 @@ async function main(): Promise<number> {
       "load phase seconds": options.durationMs / 1000,
       "warm-up seconds": options.warmupMs / 1000,
       "sequential puts": options.sequentialPuts,
+      "cluster warm-up": `${options.clusterWarmupPuts} puts, 8 in flight, into each fresh cluster before the first phase`,
       "kill rounds": options.killRounds,
       "kill stream": `${options.killWriters} writers, ${options.killTimeoutMs} ms timeout, next member on failure`,
       order: options.etcd ? `both clusters up at once; phase by phase, alternating which system goes first; sequential puts in slices of ${sequentialSlice}, interleaved` : "kube-lite only",
