@@ -26,7 +26,8 @@ import { type BenchResults, type ClientComparison, type MachineFacts, type Syste
 import { perfAvailable, type SyscallTrace, SyscallTracer } from "./support/syscalls.js";
 import { WatcherPool } from "./support/watch-pool.js";
 import { watchResultsMarkdown, watchResultsTable } from "./support/watch-report.js";
-import { leaseGrants, watchLatency, watchThroughput } from "./support/watch-workloads.js";
+import type { WatchLatencyResult, WatchThroughputResult } from "./support/watch-workloads.js";
+import { SequentialGrants, WatchLatencyRun, concurrentGrants, watchThroughput } from "./support/watch-workloads.js";
 import type { SequentialResult } from "./support/workloads.js";
 import { Bodies, SequentialPuts, cpuSampler, defaultValueBytes, leaderKill, preloadKeys, putLoad, rangeLoad } from "./support/workloads.js";
 
@@ -176,6 +177,10 @@ const heartbeatIntervalMs = 100;
 const electionTimeoutMs = 1000;
 /** Sequential puts per slice when two systems are compared (interleaved). */
 const sequentialSlice = 250;
+/** Write-to-watch latency puts per slice when two systems are compared (interleaved). */
+const watchSlice = 50;
+/** Sequential lease grants per slice when two systems are compared (interleaved). */
+const leaseSlice = 100;
 
 function commandOutput(command: string, args: string[], cwd = root): string {
   const out = spawnSync(command, args, { cwd, encoding: "utf8" });
@@ -404,40 +409,78 @@ async function runKillRound(run: SystemRun, roundNumber: number, options: Option
   run.result = { ...run.result, leaderKill: { rounds, medianMs: round(median(rounds.map((r) => r.unavailableMs)), 1) } };
 }
 
-/** Write-to-watch latency with `watchers` watchers and, for the --events-watchers counts, events per second on the same watchers. */
-async function runWatch(run: SystemRun, watchers: number, runs: readonly SystemRun[], options: Options): Promise<void> {
-  const { kind, cluster, client, bodies } = run;
-  const prefix = `${bodies.key(`watch${watchers}`, 0).slice(0, -9)}`;
-  log(`[${kind}] ${watchers} watcher(s) on one prefix, ${Math.min(options.watchWorkers, watchers)} worker process(es): opening`);
-  const opened = performance.now();
-  const pool = await WatcherPool.open(cluster.endpoints, watchers, options.watchWorkers, prefix);
+/**
+ * Write-to-watch latency with `watchers` watchers and, for the --events-watchers counts, events
+ * per second on the same watchers. Every system's watchers are opened first; the latency puts run
+ * in interleaved slices of watchSlice (as the sequential puts); events/s one system after the other.
+ */
+async function runWatch(runs: readonly SystemRun[], watchers: number, stepIndex: number, options: Options): Promise<void> {
+  const opened: { run: SystemRun; pool: WatcherPool; prefix: string }[] = [];
   try {
-    log(`    opened in ${Math.round(performance.now() - opened)} ms; ${options.watchWarmup} warm-up + ${options.watchPuts} puts, one at a time`);
-    const latency = await watchLatency(cluster, client, pool, bodies, prefix, options.watchPuts, options.watchWarmup);
-    const e = latency.eventLatency;
-    log(`    event p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms over ${e.count} events (${latency.undelivered} puts undelivered); client CPU ${latency.clientCpuPercent}% (workers ${latency.workersCpuPercent}%), members ${latency.membersCpuPercent}%${watchProblemsNote(latency)}`);
-    let throughput;
-    if (options.eventsWatcherCounts.includes(watchers)) {
-      await quietGate(runs, options);
-      log(`[${kind}] ${watchers} watchers, ${options.watchWriters} puts in flight: ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`);
-      throughput = await watchThroughput(cluster, client, pool, bodies, prefix, options.watchWriters, options.warmupMs, options.durationMs);
-      log(`    ${throughput.eventsPerSecond} events/s (${throughput.putsPerSecond} puts/s, delivered share ${throughput.deliveredShare}), event p50 ${throughput.eventLatency.p50Ms} ms, p99 ${throughput.eventLatency.p99Ms} ms, drain ${throughput.drainMs} ms; client CPU ${throughput.clientCpuPercent}% (workers ${throughput.workersCpuPercent}%), members ${throughput.membersCpuPercent}%${watchProblemsNote(throughput)}`);
+    for (const run of runs) {
+      const prefix = `${run.bodies.key(`watch${watchers}`, 0).slice(0, -9)}`;
+      log(`[${run.kind}] ${watchers} watcher(s) on one prefix, ${Math.min(options.watchWorkers, watchers)} worker process(es): opening`);
+      const t0 = performance.now();
+      opened.push({ run, prefix, pool: await WatcherPool.open(run.cluster.endpoints, watchers, options.watchWorkers, prefix) });
+      log(`    opened in ${Math.round(performance.now() - t0)} ms`);
     }
-    const entry = throughput === undefined ? { latency } : { latency, throughput };
-    run.result = { ...run.result, watch: [...(run.result.watch ?? []), entry] };
+    const sessions: { run: SystemRun; latency: WatchLatencyRun }[] = [];
+    for (const { run, pool, prefix } of opened) {
+      log(`[${run.kind}] ${options.watchWarmup} warm-up + ${options.watchPuts} puts, one at a time${runs.length > 1 ? `, in slices of ${watchSlice} interleaved with the other system's` : ""}`);
+      sessions.push({ run, latency: await WatchLatencyRun.start(run.cluster, run.client, pool, run.bodies, prefix, options.watchPuts, options.watchWarmup) });
+    }
+    for (let turn = 0; sessions.some((s) => !s.latency.done); turn += 1) {
+      for (const session of turn % 2 === 0 ? sessions : [...sessions].reverse()) await session.latency.slice(runs.length > 1 ? watchSlice : options.watchPuts);
+    }
+    const latencies = new Map<SystemRun, WatchLatencyResult>();
+    for (const { run, latency } of sessions) {
+      const result = await latency.finish();
+      latencies.set(run, result);
+      const e = result.eventLatency;
+      log(`[${run.kind}] ${watchers} watcher(s): event p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms over ${e.count} events (${result.undelivered} puts undelivered); client CPU ${result.clientCpuPercent}% (workers ${result.workersCpuPercent}%), members ${result.membersCpuPercent}%${watchProblemsNote(result)}`);
+    }
+    const throughputs = new Map<SystemRun, WatchThroughputResult>();
+    if (options.eventsWatcherCounts.includes(watchers)) {
+      for (const { run, pool, prefix } of stepIndex % 2 === 0 ? opened : [...opened].reverse()) {
+        await quietGate(runs, options);
+        log(`[${run.kind}] ${watchers} watchers, ${options.watchWriters} puts in flight: ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`);
+        const throughput = await watchThroughput(run.cluster, run.client, pool, run.bodies, prefix, options.watchWriters, options.warmupMs, options.durationMs);
+        throughputs.set(run, throughput);
+        log(`    ${throughput.eventsPerSecond} events/s (${throughput.putsPerSecond} puts/s, delivered share ${throughput.deliveredShare}), event p50 ${throughput.eventLatency.p50Ms} ms, p99 ${throughput.eventLatency.p99Ms} ms, drain ${throughput.drainMs} ms; client CPU ${throughput.clientCpuPercent}% (workers ${throughput.workersCpuPercent}%), members ${throughput.membersCpuPercent}%${watchProblemsNote(throughput)}`);
+      }
+    }
+    for (const run of runs) {
+      const latency = latencies.get(run) as WatchLatencyResult;
+      const throughput = throughputs.get(run);
+      const entry = throughput === undefined ? { latency } : { latency, throughput };
+      run.result = { ...run.result, watch: [...(run.result.watch ?? []), entry] };
+    }
   } finally {
-    await pool.close();
+    await Promise.all(opened.map(({ pool }) => pool.close()));
   }
 }
 
 const watchProblemsNote = (p: { canceledWatchers: number; streamErrors: number; firstProblem: string | undefined }) =>
   p.canceledWatchers + p.streamErrors === 0 ? "" : `; ${p.canceledWatchers} watchers canceled, ${p.streamErrors} stream errors (${p.firstProblem ?? ""})`;
 
-async function runLease(run: SystemRun, options: Options): Promise<void> {
-  log(`[${run.kind}] lease grants: ${options.leaseGrants} one at a time, then 64 in flight for ${options.durationMs / 1000} s`);
-  const leases = await leaseGrants(run.cluster, run.client, options.leaseGrants, 64, options.warmupMs, options.durationMs);
-  log(`    sequential ${leases.sequential.grantsPerSecond} grants/s (p50 ${leases.sequential.latency.p50Ms} ms); 64 in flight ${leases.concurrent.opsPerSecond} grants/s, members' CPU ${leases.concurrent.serverCpuUsPerOp} µs/grant${errorsNote(leases.concurrent)}`);
-  run.result = { ...run.result, leases };
+/** Lease grants: one at a time (with two systems, in interleaved slices of leaseSlice), then 64 in flight, one system after the other. */
+async function runLease(runs: readonly SystemRun[], stepIndex: number, options: Options): Promise<void> {
+  const sessions: { run: SystemRun; grants: SequentialGrants }[] = [];
+  for (const run of runs) {
+    log(`[${run.kind}] lease grants: ${options.leaseGrants} one at a time${runs.length > 1 ? `, in slices of ${leaseSlice} interleaved with the other system's` : ""}`);
+    sessions.push({ run, grants: await SequentialGrants.start(run.client, options.leaseGrants) });
+  }
+  for (let turn = 0; sessions.some((s) => !s.grants.done); turn += 1) {
+    for (const session of turn % 2 === 0 ? sessions : [...sessions].reverse()) await session.grants.slice(runs.length > 1 ? leaseSlice : options.leaseGrants);
+  }
+  for (const { run, grants } of stepIndex % 2 === 0 ? sessions : [...sessions].reverse()) {
+    await quietGate(runs, options);
+    log(`[${run.kind}] lease grants: 64 in flight for ${options.durationMs / 1000} s`);
+    const concurrent = await concurrentGrants(run.cluster, run.client, 64, options.warmupMs, options.durationMs);
+    const sequential = grants.result();
+    log(`    sequential ${sequential.grantsPerSecond} grants/s (p50 ${sequential.latency.p50Ms} ms); 64 in flight ${concurrent.opsPerSecond} grants/s, members' CPU ${concurrent.serverCpuUsPerOp} µs/grant${errorsNote(concurrent)}`);
+    run.result = { ...run.result, leases: { sequential, concurrent } };
+  }
 }
 
 /**
@@ -485,8 +528,16 @@ async function runPhases(runs: readonly SystemRun[], options: Options): Promise<
     }
     if (phase === "clients") steps.push({ name: phase, go: async (run) => void (run.result = { ...run.result, clients: await compareClients(run.cluster, run.client, run.bodies, options) }) });
     if (phase === "kill") for (let r = 1; r <= options.killRounds; r += 1) steps.push({ name: `kill-${r}`, go: (run) => runKillRound(run, r, options) });
-    if (phase === "watch") for (const n of options.watcherCounts) steps.push({ name: `watch-${n}`, go: (run) => runWatch(run, n, runs, options) });
-    if (phase === "lease") steps.push({ name: phase, go: (run) => runLease(run, options) });
+    if (phase === "watch") {
+      for (const n of options.watcherCounts) {
+        const index = steps.length;
+        steps.push({ name: `watch-${n}`, together: () => runWatch(runs, n, index, options) });
+      }
+    }
+    if (phase === "lease") {
+      const index = steps.length;
+      steps.push({ name: phase, together: () => runLease(runs, index, options) });
+    }
   }
   for (const [i, step] of steps.entries()) {
     if (step.together !== undefined) {
@@ -514,7 +565,7 @@ function watchSettings(options: Options): Record<string, unknown> {
     "events/s": `${options.eventsWatcherCounts.join(", ")} watchers; ${options.watchWriters} puts in flight; ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`,
     "cluster warm-up": `${options.clusterWarmupPuts} puts, 8 in flight, into each fresh cluster before the first step`,
     "lease grants": `TTL 3600 s; ${options.leaseGrants} one at a time, members in turn; then 64 in flight, ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`,
-    order: options.etcd ? "both clusters up at once; step by step, alternating which system goes first" : "kube-lite only",
+    order: options.etcd ? `both clusters up at once; step by step, alternating which system goes first; write-to-watch latency puts (slices of ${watchSlice}) and sequential lease grants (slices of ${leaseSlice}) interleaved between the systems` : "kube-lite only",
     "quiet gate": options.quietWaitMs > 0 ? `before each step, wait up to ${options.quietWaitMs / 1000} s for other processes to use ≤ ${options.quietMaxOtherPercent}% CPU` : "off",
   };
 }

@@ -85,9 +85,12 @@ function problems(reports: readonly WorkerReport[]): WatchProblems {
 /** CPU of the bench process, its workers and the members between two samples, per event. */
 function clientCost(cluster: BenchCluster, start: { mainMs: number; membersMs: number }, reports: readonly WorkerReport[], events: number, durationMs: number): WatchClientCost {
   const end = sampleCpu(cluster);
+  return costOf(end.mainMs - start.mainMs, end.membersMs - start.membersMs, reports, events, durationMs);
+}
+
+function costOf(mainMs: number, membersMs: number, reports: readonly WorkerReport[], events: number, durationMs: number): WatchClientCost {
   const workersMs = reports.reduce((a, r) => a + r.cpuMs, 0);
-  const clientMs = end.mainMs - start.mainMs + workersMs;
-  const membersMs = end.membersMs - start.membersMs;
+  const clientMs = mainMs + workersMs;
   const percent = (ms: number) => round((ms / durationMs) * 100, 1);
   return {
     clientCpuPercent: percent(clientMs),
@@ -109,43 +112,84 @@ const putBody = (prefix: string, seq: number, valueB64: string): string => `{"ke
 
 /**
  * Write-to-watch latency: one put at a time, members in turn; the next put goes once every
- * watcher has read the previous one's event, so the figure is the fan-out's own delay, not a queue.
+ * watcher has read the previous one's event, so the figure is the fan-out's own delay, not a
+ * queue. Measured in slices, so a comparison can interleave two systems' (as SequentialPuts).
  */
-export async function watchLatency(cluster: BenchCluster, client: LeanClient, pool: WatcherPool, bodies: Bodies, prefix: string, puts: number, warmup: number): Promise<WatchLatencyResult> {
-  const valueB64 = bodies.value.toString("base64");
-  let undelivered = 0;
-  const putLatencies: number[] = [];
-  const one = async (seq: number): Promise<void> => {
-    const delivered = pool.waitDelivered(seq, deliveryTimeoutMs);
+export class WatchLatencyRun {
+  private readonly valueB64: string;
+  private readonly putLatencies: number[] = [];
+  private undelivered = 0;
+  private next: number;
+  private durationMs = 0;
+  private mainMs = 0;
+  private membersMs = 0;
+
+  private constructor(
+    private readonly cluster: BenchCluster,
+    private readonly client: LeanClient,
+    private readonly pool: WatcherPool,
+    bodies: Bodies,
+    private readonly prefix: string,
+    private readonly end: number,
+    first: number,
+  ) {
+    this.valueB64 = bodies.value.toString("base64");
+    this.next = first;
+  }
+
+  /** Runs the warm-up puts and clears what the watchers recorded of them. */
+  static async start(cluster: BenchCluster, client: LeanClient, pool: WatcherPool, bodies: Bodies, prefix: string, puts: number, warmup: number): Promise<WatchLatencyRun> {
+    const run = new WatchLatencyRun(cluster, client, pool, bodies, prefix, warmup + puts, 0);
+    await pool.reset(true);
+    for (let seq = 0; seq < warmup; seq += 1) await run.one(seq);
+    await pool.reset(true);
+    run.putLatencies.length = 0;
+    run.undelivered = 0;
+    run.next = warmup;
+    return run;
+  }
+
+  get done(): boolean {
+    return this.next >= this.end;
+  }
+
+  /** The next `puts` puts (fewer at the end). */
+  async slice(puts: number): Promise<void> {
+    const start = sampleCpu(this.cluster);
     const t0 = performance.now();
-    const reply = await client.post(seq % client.size, "/v3/kv/put", putBody(prefix, seq, valueB64));
+    const end = Math.min(this.end, this.next + puts);
+    for (; this.next < end; this.next += 1) await this.one(this.next);
+    this.durationMs += performance.now() - t0;
+    const stop = sampleCpu(this.cluster);
+    this.mainMs += stop.mainMs - start.mainMs;
+    this.membersMs += stop.membersMs - start.membersMs;
+  }
+
+  async finish(): Promise<WatchLatencyResult> {
+    const reports = await this.pool.report();
+    const events = reports.reduce((a, r) => a + r.events, 0);
+    return {
+      watchers: this.pool.watchers,
+      workers: this.pool.pids.length,
+      puts: this.putLatencies.length,
+      undelivered: this.undelivered,
+      events,
+      durationMs: round(this.durationMs, 0),
+      eventLatency: eventLatency(reports),
+      putLatency: summarize(this.putLatencies),
+      ...costOf(this.mainMs, this.membersMs, reports, events, this.durationMs),
+      ...problems(reports),
+    };
+  }
+
+  private async one(seq: number): Promise<void> {
+    const delivered = this.pool.waitDelivered(seq, deliveryTimeoutMs);
+    const t0 = performance.now();
+    const reply = await this.client.post(seq % this.client.size, "/v3/kv/put", putBody(this.prefix, seq, this.valueB64));
     if (reply.status !== 200) throw new Error(`watch put answered ${reply.status}: ${reply.body.slice(0, 200)}`);
-    putLatencies.push(performance.now() - t0);
-    if (!(await delivered)) undelivered += 1;
-  };
-  await pool.reset(true);
-  for (let seq = 0; seq < warmup; seq += 1) await one(seq);
-  await pool.reset(true);
-  putLatencies.length = 0;
-  undelivered = 0;
-  const cpuStart = sampleCpu(cluster);
-  const t0 = performance.now();
-  for (let seq = warmup; seq < warmup + puts; seq += 1) await one(seq);
-  const durationMs = performance.now() - t0;
-  const reports = await pool.report();
-  const events = reports.reduce((a, r) => a + r.events, 0);
-  return {
-    watchers: pool.watchers,
-    workers: pool.pids.length,
-    puts,
-    undelivered,
-    events,
-    durationMs: round(durationMs, 0),
-    eventLatency: eventLatency(reports),
-    putLatency: summarize(putLatencies),
-    ...clientCost(cluster, cpuStart, reports, events, durationMs),
-    ...problems(reports),
-  };
+    this.putLatencies.push(performance.now() - t0);
+    if (!(await delivered)) this.undelivered += 1;
+  }
 }
 
 /** Events delivered per second: `writers` puts in flight for the window, every watcher reading. */
@@ -221,17 +265,44 @@ async function grant(client: LeanClient, member: number): Promise<boolean> {
 }
 
 /** Lease grants one at a time (members in turn), then `concurrency` in flight for the window. */
-export async function leaseGrants(cluster: BenchCluster, client: LeanClient, count: number, concurrency: number, warmupMs: number, durationMs: number): Promise<LeaseGrantResult> {
-  for (let i = 0; i < Math.min(100, count); i += 1) await grant(client, i % client.size);
-  const latencies: number[] = [];
-  let errors = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < count; i += 1) {
-    const start = performance.now();
-    if (await grant(client, i % client.size).catch(() => false)) latencies.push(performance.now() - start);
-    else errors += 1;
+/** Lease grants one at a time, members in turn, in slices (interleaved with another system's in a comparison). */
+export class SequentialGrants {
+  private readonly latencies: number[] = [];
+  private errors = 0;
+  private next = 0;
+  private ms = 0;
+
+  private constructor(
+    private readonly client: LeanClient,
+    private readonly count: number,
+  ) {}
+
+  static async start(client: LeanClient, count: number): Promise<SequentialGrants> {
+    for (let i = 0; i < Math.min(100, count); i += 1) await grant(client, i % client.size);
+    return new SequentialGrants(client, count);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const concurrent = await closedLoop({ concurrency, warmupMs, durationMs, cpu: cpuSampler(cluster), request: (worker) => grant(client, worker) });
-  return { sequential: { grants: count, grantsPerSecond: round(latencies.length / seconds, 1), latency: summarize(latencies), errors }, concurrent };
+
+  get done(): boolean {
+    return this.next >= this.count;
+  }
+
+  async slice(grants: number): Promise<void> {
+    const t0 = performance.now();
+    const end = Math.min(this.count, this.next + grants);
+    for (; this.next < end; this.next += 1) {
+      const start = performance.now();
+      if (await grant(this.client, this.next % this.client.size).catch(() => false)) this.latencies.push(performance.now() - start);
+      else this.errors += 1;
+    }
+    this.ms += performance.now() - t0;
+  }
+
+  result(): LeaseGrantResult["sequential"] {
+    return { grants: this.count, grantsPerSecond: round(this.latencies.length / (this.ms / 1000), 1), latency: summarize(this.latencies), errors: this.errors };
+  }
+}
+
+/** Lease grants with `concurrency` in flight. */
+export function concurrentGrants(cluster: BenchCluster, client: LeanClient, concurrency: number, warmupMs: number, durationMs: number): Promise<LoadResult> {
+  return closedLoop({ concurrency, warmupMs, durationMs, cpu: cpuSampler(cluster), request: (worker) => grant(client, worker) });
 }
