@@ -14,7 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { processCpuMs } from "./apiserver-process.js";
 import { benchMachineFacts } from "./support/bench-machine.js";
-import { freePorts } from "./support/cluster.js";
+import { distinctFreePorts } from "../test/support/ports.js";
 import { installExitHandlers, track } from "./support/processes.js";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -45,7 +45,7 @@ function roleOf(pid: number): string {
 /** A free port N whose N+1 is free too (`up --port N` gives the second apiserver N+1). */
 async function adjacentFreePorts(): Promise<number> {
   for (;;) {
-    const [port] = await freePorts(1);
+    const [port] = await distinctFreePorts(1);
     const next = await new Promise<boolean>((resolve) => {
       const server = net.createServer();
       server.once("error", () => resolve(false));
@@ -63,7 +63,7 @@ interface Run {
 
 async function once(): Promise<Run> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-lite-startup-"));
-  const ports = await freePorts(6);
+  const ports = await distinctFreePorts(6);
   const storePorts = [0, 1, 2].map((i) => `${ports[2 * i]}:${ports[2 * i + 1]}`).join(",");
   const child = spawn(process.execPath, [bin, "up", "--data-dir", dataDir, "--port", String(await adjacentFreePorts()), "--store-ports", storePorts], { stdio: ["ignore", "pipe", "pipe"] });
   track(child);

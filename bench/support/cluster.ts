@@ -4,8 +4,8 @@
 // for clean-up (./processes.ts) and its CPU time can be read from /proc.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { distinctFreePorts } from "../../test/support/ports.js";
 import { onAbnormalExit, track } from "./processes.js";
 
 export type SystemKind = "kube-lite" | "etcd";
@@ -48,26 +48,6 @@ const clockTicksPerSecond = (() => {
   return Number.isFinite(n) && n > 0 ? n : 100;
 })();
 
-/** Loopback ports the OS chose; all held open together so none is handed out twice. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => {
-    const address = s.address();
-    return typeof address === "object" && address !== null ? address.port : 0;
-  });
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -97,7 +77,7 @@ export class BenchCluster {
     const forget = onAbnormalExit(() => fs.rmSync(dataRoot, { recursive: true, force: true }));
     const prefix = options.kind === "etcd" ? "e" : "s";
     const names = Array.from({ length: options.members }, (_, i) => `${prefix}${i + 1}`);
-    const ports = await freePorts(names.length * 2);
+    const ports = await distinctFreePorts(names.length * 2);
     const members: MemberProcess[] = names.map((name, i) => ({
       name,
       dataDir: path.join(dataRoot, name),

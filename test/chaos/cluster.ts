@@ -8,7 +8,7 @@ import path from "node:path";
 import { Prng } from "../../store/sim/index.js";
 import { StoreClient, type StatusResult } from "../../store/client/index.js";
 import { LinkProxy, ProxyMesh } from "./proxy.js";
-import { freePort } from "../support/store-cluster.js";
+import { distinctFreePorts, freePort } from "../support/ports.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
 export const storeBin = path.join(repoRoot, "dist/cluster/main.js");
@@ -60,12 +60,6 @@ function track(child: ChildProcess): void {
 }
 
 export { freePort };
-
-async function distinctFreePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
-}
 
 export class ChaosCluster {
   readonly members: ChaosMember[];

@@ -2,10 +2,9 @@
 // the OS picks, in a temporary data dir. Needs the `etcd` binary (apt-get install etcd-server).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, open, rm } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "./ports.js";
 
 export interface EtcdCluster {
   endpoints: string[];
@@ -16,14 +15,6 @@ export interface EtcdCluster {
 /** True when an `etcd` binary answers `--version`. */
 export function etcdAvailable(binary = "etcd"): boolean {
   return spawnSync(binary, ["--version"], { stdio: "ignore" }).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function healthy(endpoint: string): Promise<boolean> {

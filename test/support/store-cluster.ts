@@ -2,10 +2,13 @@
 // OS chose, for end-to-end tests. Every member can be killed (-9), stopped (SIGTERM) and restarted.
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
+
+import { freePort } from "./ports.js";
+
+export { freePort };
 
 const root = path.resolve(import.meta.dirname, "../..");
 const bin = path.join(root, "dist/cluster/main.js");
@@ -31,43 +34,6 @@ export interface StoreCluster {
   /** The current leader's name, as the members report it. */
   leader(timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
-}
-
-/**
- * A port free now, chosen at random BELOW the kernel's ephemeral range
- * (/proc/sys/net/ipv4/ip_local_port_range): a port from that range (what listen(0) hands out)
- * may be taken by any outgoing connection on the machine while a member that owns it is down —
- * a long-lived keep-alive connection of a test running in parallel held one for more than 15 s,
- * and the member could not restart. Ports below the range are never given to outgoing
- * connections, so only another listener can take one.
- */
-export async function freePort(): Promise<number> {
-  const low = ephemeralPortsStart();
-  const first = 10_000;
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const port = first + Math.floor(Math.random() * (low - first));
-    if (await canListen(port)) return port;
-  }
-  throw new Error(`no free port found in [${first}, ${low})`);
-}
-
-/** The first port of the kernel's ephemeral range. */
-function ephemeralPortsStart(): number {
-  try {
-    const low = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
-    if (Number.isInteger(low) && low > 11_000) return low;
-  } catch {
-    // not Linux: IANA's dynamic range
-  }
-  return 49_152;
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
 }
 
 export interface StoreClusterOptions {
