@@ -33,7 +33,7 @@ describe("replication", () => {
     }
   });
 
-  it("a follower whose answer was lost still gets answered commit notices' entries, through the heartbeat", () => {
+  it("commit notices are not answered, so a follower whose answer was lost catches up through the heartbeat", () => {
     const net = new TestNetwork(ids);
     const a = net.elect("a");
     a.propose(bytes("x"));
