@@ -78,9 +78,10 @@ export interface AppendMessage extends MessageBase {
   /**
    * Sent only to tell a follower of a new commit index, to one whose every entry is already on
    * its way: accepted, it is not answered (the answers to those entries say all an answer to this
-   * could). Saves a message and a wake-up of the leader per follower and commit.
+   * could). Saves a message and a wake-up of the leader per follower and commit. Absent (members
+   * of earlier versions, during a rolling restart): false.
    */
-  readonly commitOnly: boolean;
+  readonly commitOnly?: boolean;
 }
 
 export interface AppendResponseMessage extends MessageBase {

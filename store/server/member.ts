@@ -367,6 +367,18 @@ export class Member {
   private onForwardReply(reply: { id: string; ok: boolean; index: number; term: number; leader: NodeId }): void {
     const pending = this.pendingWrites.get(reply.id);
     if (pending === undefined) return;
+    if (reply.ok && reply.index <= this.applied) {
+      // Applied here already, and not as this write (which would have been settled): the entry
+      // was displaced before the answer came (it leaves with the next Ready's appends). As for
+      // entries a snapshot covered: applied unseen, or send it again.
+      if (this.statements.hasRequest.get(pending.id) !== undefined) {
+        this.pendingWrites.delete(pending.id);
+        pending.reject(new Unavailable("etcdserver: request timed out"));
+      } else {
+        this.submit(pending);
+      }
+      return;
+    }
     if (reply.ok) {
       this.proposedAt(pending, reply.index, reply.term);
       return;

@@ -44,7 +44,7 @@ export function isMessage(v: unknown): v is Message {
     case "preVoteResponse":
       return typeof v.reject === "boolean";
     case "append":
-      return isInt(v.prevLogIndex) && isInt(v.prevLogTerm) && isInt(v.commit) && Array.isArray(v.entries) && v.entries.every(isEntry) && typeof v.commitOnly === "boolean";
+      return isInt(v.prevLogIndex) && isInt(v.prevLogTerm) && isInt(v.commit) && Array.isArray(v.entries) && v.entries.every(isEntry) && (v.commitOnly === undefined || typeof v.commitOnly === "boolean");
     case "appendResponse":
       return isInt(v.index) && typeof v.reject === "boolean" && isInt(v.rejectHintIndex) && isInt(v.rejectHintTerm);
     case "heartbeat":

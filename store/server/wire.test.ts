@@ -57,6 +57,11 @@ describe("peer frames", () => {
     expect(parsePeerFrame(decoded)).toEqual({ raft: [append] });
   });
 
+  it("accepts an append without commitOnly, as members of earlier versions send it (rolling restart)", () => {
+    const { commitOnly: _, ...earlier } = append as Extract<Message, { type: "append" }>;
+    expect(parsePeerFrame(decodeBinaryJson(encodeBinaryJson({ raft: [earlier] })))).toEqual({ raft: [earlier] });
+  });
+
   it.each([
     ["unknown type", { ...append, type: "bogus" }],
     ["negative term", { ...append, term: -1 }],

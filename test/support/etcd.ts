@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "./ports.js";
+import { distinctFreePorts } from "./ports.js";
 
 export interface EtcdCluster {
   endpoints: string[];
@@ -38,12 +38,9 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, w
 export async function startEtcdCluster({ members = 3, binary = "etcd", readyTimeoutMs = 20_000 } = {}): Promise<EtcdCluster> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "kube-lite-etcd-"));
   const names = Array.from({ length: members }, (_, i) => `e${i + 1}`);
-  const clientPorts: number[] = [];
-  const peerPorts: number[] = [];
-  for (let i = 0; i < members; i++) {
-    clientPorts.push(await freePort());
-    peerPorts.push(await freePort());
-  }
+  const ports = await distinctFreePorts(2 * members);
+  const clientPorts = ports.slice(0, members);
+  const peerPorts = ports.slice(members);
   const peerUrl = (i: number) => `http://127.0.0.1:${peerPorts[i]}`;
   const endpoints = clientPorts.map((port) => `http://127.0.0.1:${port}`);
   const initialCluster = names.map((name, i) => `${name}=${peerUrl(i)}`).join(",");

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 
-import { freePort } from "./ports.js";
+import { distinctFreePorts, freePort } from "./ports.js";
 
 export { freePort };
 
@@ -49,7 +49,7 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
   const count = options.members ?? 3;
   const dataRoot = options.dataRoot ?? fs.mkdtempSync(path.join(os.tmpdir(), "kube-lite-store-"));
   const names = Array.from({ length: count }, (_, i) => `s${i + 1}`);
-  const peerPorts = await Promise.all(names.map(() => freePort()));
+  const peerPorts = await distinctFreePorts(count);
   const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${peerPorts[i]}`).join(",");
   const members: StoreMemberProcess[] = names.map((name, i) => ({
     name,
