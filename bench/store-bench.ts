@@ -182,6 +182,21 @@ const watchSlice = 50;
 /** Sequential lease grants per slice when two systems are compared (interleaved). */
 const leaseSlice = 100;
 
+/** The systems in turn `turn`'s order: as given on even turns, reversed on odd ones. */
+const alternate = <T>(items: readonly T[], turn: number): readonly T[] => (turn % 2 === 0 ? items : [...items].reverse());
+
+/**
+ * Runs every system's one-at-a-time measurement to its end: with two systems in slices of
+ * `sliceSize`, alternating which goes first, so drift in the machine's speed weighs on both
+ * alike; with one, in one go.
+ */
+async function interleave(runs: readonly { readonly done: boolean; slice(count: number): Promise<void> }[], sliceSize: number): Promise<void> {
+  const size = runs.length > 1 ? sliceSize : Number.POSITIVE_INFINITY;
+  for (let turn = 0; runs.some((r) => !r.done); turn += 1) {
+    for (const run of alternate(runs, turn)) await run.slice(size);
+  }
+}
+
 function commandOutput(command: string, args: string[], cwd = root): string {
   const out = spawnSync(command, args, { cwd, encoding: "utf8" });
   return out.status === 0 ? out.stdout.trim() : "";
@@ -369,19 +384,14 @@ async function runRange(run: SystemRun, serializable: boolean, options: Options)
   run.result = serializable ? { ...run.result, rangeSerializable: load } : { ...run.result, rangeLinearizable: load };
 }
 
-/**
- * Sequential puts on each system; with two, in interleaved slices of sequentialSlice puts
- * (alternating which goes first), so drift in the machine's speed weighs on both alike.
- */
+/** Sequential puts on each system; with two, interleaved in slices of sequentialSlice. */
 async function runSequential(runs: readonly SystemRun[], options: Options): Promise<void> {
   const sessions: { run: SystemRun; puts: SequentialPuts }[] = [];
   for (const run of runs) {
     log(`[${run.kind}] sequential puts: ${options.sequentialWarmup} warm-up + ${options.sequentialPuts}${runs.length > 1 ? `, in slices of ${sequentialSlice} interleaved with the other system's` : ""}`);
     sessions.push({ run, puts: await SequentialPuts.start(run.cluster, run.client, run.bodies, options.sequentialPuts, options.sequentialWarmup) });
   }
-  for (let turn = 0; sessions.some((s) => !s.puts.done); turn += 1) {
-    for (const session of turn % 2 === 0 ? sessions : [...sessions].reverse()) await session.puts.slice(runs.length > 1 ? sequentialSlice : options.sequentialPuts);
-  }
+  await interleave(sessions.map((s) => s.puts), sequentialSlice);
   for (const { run, puts } of sessions) recordSequential(run, await puts.finish());
 }
 
@@ -429,9 +439,7 @@ async function runWatch(runs: readonly SystemRun[], watchers: number, stepIndex:
       log(`[${run.kind}] ${options.watchWarmup} warm-up + ${options.watchPuts} puts, one at a time${runs.length > 1 ? `, in slices of ${watchSlice} interleaved with the other system's` : ""}`);
       sessions.push({ run, latency: await WatchLatencyRun.start(run.cluster, run.client, pool, run.bodies, prefix, options.watchPuts, options.watchWarmup) });
     }
-    for (let turn = 0; sessions.some((s) => !s.latency.done); turn += 1) {
-      for (const session of turn % 2 === 0 ? sessions : [...sessions].reverse()) await session.latency.slice(runs.length > 1 ? watchSlice : options.watchPuts);
-    }
+    await interleave(sessions.map((s) => s.latency), watchSlice);
     const latencies = new Map<SystemRun, WatchLatencyResult>();
     for (const { run, latency } of sessions) {
       const result = await latency.finish();
@@ -441,7 +449,7 @@ async function runWatch(runs: readonly SystemRun[], watchers: number, stepIndex:
     }
     const throughputs = new Map<SystemRun, WatchThroughputResult>();
     if (options.eventsWatcherCounts.includes(watchers)) {
-      for (const { run, pool, prefix } of stepIndex % 2 === 0 ? opened : [...opened].reverse()) {
+      for (const { run, pool, prefix } of alternate(opened, stepIndex)) {
         await quietGate(runs, options);
         log(`[${run.kind}] ${watchers} watchers, ${options.watchWriters} puts in flight: ${options.warmupMs / 1000} s warm-up + ${options.durationMs / 1000} s`);
         const throughput = await watchThroughput(run.cluster, run.client, pool, run.bodies, prefix, options.watchWriters, options.warmupMs, options.durationMs);
@@ -470,10 +478,8 @@ async function runLease(runs: readonly SystemRun[], stepIndex: number, options: 
     log(`[${run.kind}] lease grants: ${options.leaseGrants} one at a time${runs.length > 1 ? `, in slices of ${leaseSlice} interleaved with the other system's` : ""}`);
     sessions.push({ run, grants: await SequentialGrants.start(run.client, options.leaseGrants) });
   }
-  for (let turn = 0; sessions.some((s) => !s.grants.done); turn += 1) {
-    for (const session of turn % 2 === 0 ? sessions : [...sessions].reverse()) await session.grants.slice(runs.length > 1 ? leaseSlice : options.leaseGrants);
-  }
-  for (const { run, grants } of stepIndex % 2 === 0 ? sessions : [...sessions].reverse()) {
+  await interleave(sessions.map((s) => s.grants), leaseSlice);
+  for (const { run, grants } of alternate(sessions, stepIndex)) {
     await quietGate(runs, options);
     log(`[${run.kind}] lease grants: 64 in flight for ${options.durationMs / 1000} s`);
     const concurrent = await concurrentGrants(run.cluster, run.client, 64, options.warmupMs, options.durationMs);
@@ -545,8 +551,7 @@ async function runPhases(runs: readonly SystemRun[], options: Options): Promise<
       await step.together();
       continue;
     }
-    const order = i % 2 === 0 ? runs : [...runs].reverse();
-    for (const run of order) {
+    for (const run of alternate(runs, i)) {
       await quietGate(runs, options);
       await step.go?.(run);
     }

@@ -94,6 +94,34 @@ export interface LoadOptions {
   readonly onWindowEnd?: () => void;
 }
 
+/**
+ * A fixed number of one-at-a-time operations (numbered from `first` to `end` - 1), run in slices
+ * so that a comparison can interleave two systems' slices. Subclasses do one operation in `one`
+ * and measure around `runSlice` in their own `slice`.
+ */
+export abstract class Slices {
+  protected next: number;
+
+  protected constructor(
+    private readonly end: number,
+    first = 0,
+  ) {
+    this.next = first;
+  }
+
+  get done(): boolean {
+    return this.next >= this.end;
+  }
+
+  /** The next `count` operations (fewer at the end), one at a time. */
+  protected async runSlice(count: number): Promise<void> {
+    const stop = Math.min(this.end, this.next + count);
+    for (; this.next < stop; this.next += 1) await this.one(this.next);
+  }
+
+  protected abstract one(i: number): Promise<void>;
+}
+
 export async function closedLoop(options: LoadOptions): Promise<LoadResult> {
   const startedAt = performance.now();
   const startedAtMonotonicUs = Number(process.hrtime.bigint() / 1000n);

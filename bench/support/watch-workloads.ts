@@ -4,7 +4,7 @@
 import { performance } from "node:perf_hooks";
 import type { BenchCluster } from "./cluster.js";
 import type { LeanClient } from "./lean-client.js";
-import { type LatencySummary, type LoadResult, closedLoop, round, summarize } from "./load.js";
+import { type LatencySummary, type LoadResult, Slices, closedLoop, round, summarize } from "./load.js";
 import type { WatcherPool } from "./watch-pool.js";
 import { LatencyHistogram, type WorkerReport, monotonicUs, watchKey } from "./watch-protocol.js";
 import { type Bodies, cpuSampler } from "./workloads.js";
@@ -115,11 +115,10 @@ const putBody = (prefix: string, seq: number, valueB64: string): string => `{"ke
  * watcher has read the previous one's event, so the figure is the fan-out's own delay, not a
  * queue. Measured in slices, so a comparison can interleave two systems' (as SequentialPuts).
  */
-export class WatchLatencyRun {
+export class WatchLatencyRun extends Slices {
   private readonly valueB64: string;
   private readonly putLatencies: number[] = [];
   private undelivered = 0;
-  private next: number;
   private durationMs = 0;
   private mainMs = 0;
   private membersMs = 0;
@@ -130,35 +129,28 @@ export class WatchLatencyRun {
     private readonly pool: WatcherPool,
     bodies: Bodies,
     private readonly prefix: string,
-    private readonly end: number,
-    first: number,
+    end: number,
   ) {
+    super(end);
     this.valueB64 = bodies.value.toString("base64");
-    this.next = first;
   }
 
-  /** Runs the warm-up puts and clears what the watchers recorded of them. */
+  /** Runs the warm-up puts (the first `warmup` sequence numbers) and clears what the watchers recorded of them. */
   static async start(cluster: BenchCluster, client: LeanClient, pool: WatcherPool, bodies: Bodies, prefix: string, puts: number, warmup: number): Promise<WatchLatencyRun> {
-    const run = new WatchLatencyRun(cluster, client, pool, bodies, prefix, warmup + puts, 0);
+    const run = new WatchLatencyRun(cluster, client, pool, bodies, prefix, warmup + puts);
     await pool.reset(true);
-    for (let seq = 0; seq < warmup; seq += 1) await run.one(seq);
+    await run.runSlice(warmup);
     await pool.reset(true);
     run.putLatencies.length = 0;
     run.undelivered = 0;
-    run.next = warmup;
     return run;
-  }
-
-  get done(): boolean {
-    return this.next >= this.end;
   }
 
   /** The next `puts` puts (fewer at the end). */
   async slice(puts: number): Promise<void> {
     const start = sampleCpu(this.cluster);
     const t0 = performance.now();
-    const end = Math.min(this.end, this.next + puts);
-    for (; this.next < end; this.next += 1) await this.one(this.next);
+    await this.runSlice(puts);
     this.durationMs += performance.now() - t0;
     const stop = sampleCpu(this.cluster);
     this.mainMs += stop.mainMs - start.mainMs;
@@ -182,7 +174,7 @@ export class WatchLatencyRun {
     };
   }
 
-  private async one(seq: number): Promise<void> {
+  protected async one(seq: number): Promise<void> {
     const delivered = this.pool.waitDelivered(seq, deliveryTimeoutMs);
     const t0 = performance.now();
     const reply = await this.client.post(seq % this.client.size, "/v3/kv/put", putBody(this.prefix, seq, this.valueB64));
@@ -264,37 +256,34 @@ async function grant(client: LeanClient, member: number): Promise<boolean> {
   return reply.status === 200 && reply.body.includes('"ID"');
 }
 
-/** Lease grants one at a time (members in turn), then `concurrency` in flight for the window. */
 /** Lease grants one at a time, members in turn, in slices (interleaved with another system's in a comparison). */
-export class SequentialGrants {
+export class SequentialGrants extends Slices {
   private readonly latencies: number[] = [];
   private errors = 0;
-  private next = 0;
   private ms = 0;
 
   private constructor(
     private readonly client: LeanClient,
     private readonly count: number,
-  ) {}
+  ) {
+    super(count);
+  }
 
   static async start(client: LeanClient, count: number): Promise<SequentialGrants> {
     for (let i = 0; i < Math.min(100, count); i += 1) await grant(client, i % client.size);
     return new SequentialGrants(client, count);
   }
 
-  get done(): boolean {
-    return this.next >= this.count;
-  }
-
   async slice(grants: number): Promise<void> {
     const t0 = performance.now();
-    const end = Math.min(this.count, this.next + grants);
-    for (; this.next < end; this.next += 1) {
-      const start = performance.now();
-      if (await grant(this.client, this.next % this.client.size).catch(() => false)) this.latencies.push(performance.now() - start);
-      else this.errors += 1;
-    }
+    await this.runSlice(grants);
     this.ms += performance.now() - t0;
+  }
+
+  protected async one(i: number): Promise<void> {
+    const start = performance.now();
+    if (await grant(this.client, i % this.client.size).catch(() => false)) this.latencies.push(performance.now() - start);
+    else this.errors += 1;
   }
 
   result(): LeaseGrantResult["sequential"] {

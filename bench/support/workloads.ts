@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { BenchCluster } from "./cluster.js";
 import type { LeanClient } from "./lean-client.js";
-import { type CpuSample, type LatencySummary, type LoadResult, closedLoop, machineBusyMs, round, summarize } from "./load.js";
+import { type CpuSample, type LatencySummary, type LoadResult, Slices, closedLoop, machineBusyMs, round, summarize } from "./load.js";
 
 /** The value size of the issue's workload (its goals are stated for it). */
 export const defaultValueBytes = 256;
@@ -70,12 +70,12 @@ export interface SequentialResult {
  * the slices of two systems, so a machine that slows down or speeds up during the run weighs on
  * both alike (a run of one system after the other saw ratios swing by a third between runs).
  */
-export class SequentialPuts {
+export class SequentialPuts extends Slices {
   private readonly all: number[] = [];
   private readonly viaLeader: number[] = [];
   private readonly viaFollowers: number[] = [];
+  private readonly leaderIndex: number;
   private errors = 0;
-  private next = 0;
   private cpuUsedMs = 0;
   private windowStartUs: number | undefined;
   private windowEndUs = 0;
@@ -87,7 +87,10 @@ export class SequentialPuts {
     private readonly count: number,
     private readonly phase: string,
     private readonly leader: string,
-  ) {}
+  ) {
+    super(count);
+    this.leaderIndex = cluster.names.indexOf(leader);
+  }
 
   /** Finds the leader and runs the warm-up puts. */
   static async start(cluster: BenchCluster, client: LeanClient, bodies: Bodies, count: number, warmup: number, phase = "seq"): Promise<SequentialPuts> {
@@ -96,38 +99,32 @@ export class SequentialPuts {
     return new SequentialPuts(cluster, client, bodies, count, phase, leader);
   }
 
-  get done(): boolean {
-    return this.next >= this.count;
-  }
-
   /** The next `puts` puts (fewer at the end). */
   async slice(puts: number): Promise<void> {
-    const leaderIndex = this.cluster.names.indexOf(this.leader);
-    const n = this.client.size;
     const cpuStartMs = this.membersMs();
     this.windowStartUs ??= Number(process.hrtime.bigint() / 1000n);
-    const end = Math.min(this.count, this.next + puts);
-    for (; this.next < end; this.next += 1) {
-      const i = this.next;
-      const member = i % n;
-      const body = this.bodies.put(this.phase, i);
-      const t0 = performance.now();
-      let ok = false;
-      try {
-        ok = (await this.client.post(member, "/v3/kv/put", body)).status === 200;
-      } catch {
-        ok = false;
-      }
-      const ms = performance.now() - t0;
-      if (!ok) {
-        this.errors += 1;
-        continue;
-      }
-      this.all.push(ms);
-      (member === leaderIndex ? this.viaLeader : this.viaFollowers).push(ms);
-    }
+    await this.runSlice(puts);
     this.windowEndUs = Number(process.hrtime.bigint() / 1000n);
     this.cpuUsedMs += this.membersMs() - cpuStartMs;
+  }
+
+  protected async one(i: number): Promise<void> {
+    const member = i % this.client.size;
+    const body = this.bodies.put(this.phase, i);
+    const t0 = performance.now();
+    let ok = false;
+    try {
+      ok = (await this.client.post(member, "/v3/kv/put", body)).status === 200;
+    } catch {
+      ok = false;
+    }
+    const ms = performance.now() - t0;
+    if (!ok) {
+      this.errors += 1;
+      return;
+    }
+    this.all.push(ms);
+    (member === this.leaderIndex ? this.viaLeader : this.viaFollowers).push(ms);
   }
 
   /** Reads the last key back on another member and sums up. */
