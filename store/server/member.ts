@@ -369,14 +369,8 @@ export class Member {
     if (pending === undefined) return;
     if (reply.ok && reply.index <= this.applied) {
       // Applied here already, and not as this write (which would have been settled): the entry
-      // was displaced before the answer came (it leaves with the next Ready's appends). As for
-      // entries a snapshot covered: applied unseen, or send it again.
-      if (this.statements.hasRequest.get(pending.id) !== undefined) {
-        this.pendingWrites.delete(pending.id);
-        pending.reject(new Unavailable("etcdserver: request timed out"));
-      } else {
-        this.submit(pending);
-      }
+      // was displaced before the answer came (it leaves with the next Ready's appends).
+      this.timeOutOrResubmit(pending);
       return;
     }
     if (reply.ok) {
@@ -546,13 +540,22 @@ export class Member {
     for (const pending of [...this.pendingWrites.values()]) {
       if (pending.index === 0 || pending.index > index) continue;
       this.pendingByIndex.delete(pending.index);
-      if (this.statements.hasRequest.get(pending.id) !== undefined) {
-        this.pendingWrites.delete(pending.id);
-        pending.reject(new Unavailable("etcdserver: request timed out"));
-      } else {
-        pending.index = 0;
-        this.submit(pending);
-      }
+      pending.index = 0;
+      this.timeOutOrResubmit(pending);
+    }
+  }
+
+  /**
+   * A write of ours whose entry this member applied without seeing it as ours (a snapshot covered
+   * it, or another entry took its index): if its request id was applied, it took effect but its
+   * answer is unknown here — etcd's "request timed out"; otherwise it is proposed again.
+   */
+  private timeOutOrResubmit(pending: PendingWrite): void {
+    if (this.statements.hasRequest.get(pending.id) !== undefined) {
+      this.pendingWrites.delete(pending.id);
+      pending.reject(new Unavailable("etcdserver: request timed out"));
+    } else {
+      this.submit(pending);
     }
   }
 
