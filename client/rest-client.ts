@@ -12,6 +12,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { Logger } from "pino";
+import { Http1Pool } from "../http1/index.js";
 import { KubeApiError, KubeUnavailableError } from "./errors.js";
 import { collectionPath, objectPath, type ResourceType } from "./resources.js";
 import type { KubeList, KubeObject, Status, WatchEvent } from "./types.js";
@@ -119,9 +120,10 @@ const streamReleases = new WeakMap<Answer, () => void>();
  * both alike. A buffered answer (`stream` false) is read whole before it resolves.
  */
 function nodeTransport(keepAlive: boolean, stream: boolean): Transport {
+  const lean = keepAlive && !stream ? leanTransport() : undefined;
   // Idle connections close after 4 s (as undici's), well before the server would close them.
   const agents = keepAlive ? { http: new http.Agent({ keepAlive, timeout: 4_000 }), https: new https.Agent({ keepAlive, timeout: 4_000 }) } : undefined;
-  return (url, init) =>
+  const viaNode: Transport = (url, init) =>
     new Promise((resolve, reject) => {
       const headers = init.body === undefined ? init.headers : { ...init.headers, "content-length": String(Buffer.byteLength(init.body)) };
       const secure = url.protocol === "https:";
@@ -159,6 +161,36 @@ function nodeTransport(keepAlive: boolean, stream: boolean): Transport {
       if (init.signal.aborted) onAbort();
       request.end(init.body);
     });
+  return lean === undefined ? viaNode : (url, init) => (url.protocol === "http:" ? lean(url, init) : viaNode(url, init));
+}
+
+/** Connections per apiserver for answers read whole: more requests than this wait their turn in the client. */
+const socketsPerServerMax = 64;
+/** Largest whole answer (a LIST of many objects); streams have no such limit. */
+const answerBytesMax = 512 * 1024 * 1024;
+
+/**
+ * Plain-http requests answered whole, over lean keep-alive pools (http1: a third of node:http's
+ * CPU per request), one pool per apiserver. Failures look like fetch's, as nodeTransport's.
+ */
+function leanTransport(): Transport {
+  const pools = new Map<string, Http1Pool>();
+  return async (url, init) => {
+    let pool = pools.get(url.origin);
+    if (pool === undefined) {
+      pool = new Http1Pool(url.origin, { maxSockets: socketsPerServerMax, idleTimeoutMs: 4_000, maxResponseBytes: answerBytesMax });
+      pools.set(url.origin, pool);
+    }
+    const body = init.body === undefined ? {} : { body: init.body };
+    const outcome = await pool.send({ method: init.method, path: `${url.pathname}${url.search}`, headers: init.headers, ...body, timeoutMs: 0, signal: init.signal });
+    if (outcome.kind === "failure") {
+      if (init.signal.aborted) throw init.signal.reason as Error;
+      throw new TypeError("fetch failed", { cause: outcome.error });
+    }
+    const headers = outcome.headers;
+    const text = outcome.body.toString("utf8");
+    return { status: outcome.status, header: (name: string) => headers[name.toLowerCase()], text, stream: null, cancel: () => undefined };
+  };
 }
 
 /** A fetch (a test's fake, or the real one) as a Transport. */

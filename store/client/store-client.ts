@@ -16,7 +16,7 @@ import {
 } from "./errors.js";
 import { RenewingLeaseKeeper, type LeaseKeeper, type LeaseKeeperOptions } from "./lease-keeper.js";
 import { backoffDelayMs, defaultBackoffPolicy, parseRetryAfterMs, type BackoffPolicy } from "./retry.js";
-import { sendAttempt, type AttemptOutcome } from "./transport.js";
+import { AttemptSender, responseBytesMax, type AttemptOutcome } from "./transport.js";
 import type {
   CompactResult,
   DeleteRangeRequest,
@@ -111,7 +111,7 @@ interface CallSpec {
 
 export class StoreClient {
   private readonly endpointSet: EndpointSet;
-  private readonly agent: http.Agent;
+  private readonly sender: AttemptSender;
   /** Watch streams hold their connection for their whole life: never pooled with short calls. */
   private readonly watchAgent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   private readonly requestTimeoutMs: number;
@@ -134,11 +134,11 @@ export class StoreClient {
     this.backoff = { ...defaultBackoffPolicy, ...options.backoff };
     this.random = options.random ?? Math.random;
     this.leaderRefreshMs = options.leaderRefreshMs ?? 30_000;
-    this.agent = new http.Agent({
-      keepAlive: true,
+    this.sender = new AttemptSender({
       maxSockets: socketsPerEndpointMax,
-      maxFreeSockets: idleSocketsPerEndpointMax,
-      timeout: idleSocketTimeoutMs,
+      maxIdleSockets: idleSocketsPerEndpointMax,
+      idleTimeoutMs: idleSocketTimeoutMs,
+      maxResponseBytes: responseBytesMax,
     });
   }
 
@@ -307,8 +307,7 @@ export class StoreClient {
   async health(endpoint?: string): Promise<HealthResult> {
     const target = endpoint === undefined ? this.endpointSet.order("read", Date.now())[0] : new URL(endpoint).origin;
     if (target === undefined) throw new UnavailableError("no store endpoint", 0);
-    const outcome = await sendAttempt(
-      this.agent,
+    const outcome = await this.sender.send(
       { endpoint: target, method: "GET", path: "/health", timeoutMs: Math.min(this.requestTimeoutMs, this.deadlineMs) },
       this.closer.signal,
     );
@@ -334,7 +333,7 @@ export class StoreClient {
   /** Closes idle and in-flight connections, watches and lease keepers; later calls fail with UnavailableError. */
   close(): void {
     this.closer.abort();
-    this.agent.destroy();
+    this.sender.close();
     this.watchAgent.destroy();
   }
 
@@ -375,8 +374,7 @@ export class StoreClient {
       if (remainingMs <= 0) {
         throw new UnavailableError(`${spec.path}: deadline ${deadlineMs} ms passed after ${attempt} attempts`, attempt, { cause: lastFailure });
       }
-      const outcome = await sendAttempt(
-        this.agent,
+      const outcome = await this.sender.send(
         { endpoint, method: spec.method ?? "POST", path: spec.path, body, timeoutMs: Math.min(this.requestTimeoutMs, remainingMs) },
         this.closer.signal,
       );
@@ -420,8 +418,7 @@ export class StoreClient {
     // A member that cannot serve now (no leader, leader changed) goes to the back of the line.
     this.endpointSet.markFailed(endpoint, nowMs);
     if (code === GrpcCode.unavailable) this.forgetLeader(endpoint);
-    const retryAfter = outcome.headers["retry-after"];
-    const retryAfterMs = parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, nowMs);
+    const retryAfterMs = parseRetryAfterMs(outcome.headers["retry-after"], nowMs);
     return retryAfterMs === undefined ? { final: false, error } : { final: false, error, retryAfterMs };
   }
 

@@ -1,6 +1,6 @@
 // One HTTP attempt against one endpoint, reporting whether the request could have reached the
 // server: that decides whether a failed write may be retried.
-import http from "node:http";
+import { Http1Pool, type Http1PoolOptions } from "../../http1/index.js";
 
 /** Largest answer read into memory; a larger one fails the attempt. */
 export const responseBytesMax = 256 * 1024 * 1024;
@@ -14,7 +14,7 @@ export interface Attempt {
 }
 
 export type AttemptOutcome =
-  | { kind: "answer"; status: number; headers: http.IncomingHttpHeaders; body: string }
+  | { kind: "answer"; status: number; headers: Readonly<Record<string, string>>; body: string }
   | {
       kind: "failure";
       /**
@@ -26,78 +26,47 @@ export type AttemptOutcome =
       error: Error;
     };
 
-/** Error codes that mean the TCP connection was never established. */
-const connectErrorCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EAI_AGAIN"]);
+/**
+ * Sends attempts over keep-alive connection pools, one per endpoint (lean HTTP/1.1, see http1):
+ * at most `socketsPerEndpointMax` requests in flight per endpoint, the rest wait their turn.
+ */
+export class AttemptSender {
+  private readonly pools = new Map<string, Http1Pool>();
+  private closed = false;
 
-export function sendAttempt(agent: http.Agent, attempt: Attempt, signal: AbortSignal): Promise<AttemptOutcome> {
-  return new Promise((resolve) => {
-    const url = new URL(attempt.path, attempt.endpoint);
-    const body = attempt.body === undefined ? undefined : Buffer.from(attempt.body, "utf8");
-    let settled = false;
-    let flushed = false;
-    let connected = false;
+  constructor(private readonly options: Http1PoolOptions) {}
 
-    const request = http.request({
-      agent,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port,
-      path: url.pathname,
+  async send(attempt: Attempt, signal: AbortSignal): Promise<AttemptOutcome> {
+    const pool = this.poolFor(attempt.endpoint);
+    if (pool === undefined) return { kind: "failure", sent: false, reason: "closed", error: new Error("store client closed") };
+    const outcome = await pool.send({
       method: attempt.method,
-      headers: body === undefined ? {} : { "content-type": "application/json", "content-length": String(body.byteLength) },
+      path: attempt.path,
+      ...(attempt.body === undefined ? {} : { headers: { "content-type": "application/json" }, body: attempt.body }),
+      timeoutMs: attempt.timeoutMs,
+      signal,
     });
+    if (outcome.kind === "answer") return { kind: "answer", status: outcome.status, headers: outcome.headers, body: outcome.body.toString("utf8") };
+    if (outcome.reason === "aborted" || outcome.reason === "closed") return { kind: "failure", sent: outcome.sent, reason: "closed", error: new Error("store client closed", { cause: outcome.error }) };
+    const error = outcome.reason === "timeout" ? new Error(`no answer from ${attempt.endpoint}${attempt.path} within ${attempt.timeoutMs} ms`) : outcome.error;
+    return { kind: "failure", sent: outcome.sent, reason: outcome.reason, error };
+  }
 
-    const settle = (outcome: AttemptOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      if (outcome.kind === "failure") request.destroy();
-      resolve(outcome);
-    };
-    const fail = (reason: "connect" | "socket" | "timeout" | "closed" | "too-large", error: Error, sent = flushed): void =>
-      settle({ kind: "failure", sent, reason, error });
+  /** Closes every connection; attempts in flight fail as "closed". */
+  close(): void {
+    this.closed = true;
+    for (const pool of this.pools.values()) pool.destroy();
+    this.pools.clear();
+  }
 
-    const timer = setTimeout(() => {
-      fail("timeout", new Error(`no answer from ${attempt.endpoint}${attempt.path} within ${attempt.timeoutMs} ms`));
-    }, attempt.timeoutMs);
-    const onAbort = (): void => fail("closed", new Error("store client closed"));
-    if (signal.aborted) {
-      onAbort();
-      return;
+  private poolFor(endpoint: string): Http1Pool | undefined {
+    if (this.closed) return undefined;
+    const origin = new URL(endpoint).origin;
+    let pool = this.pools.get(origin);
+    if (pool === undefined) {
+      pool = new Http1Pool(origin, this.options);
+      this.pools.set(origin, pool);
     }
-    signal.addEventListener("abort", onAbort, { once: true });
-
-    request.on("socket", (socket) => {
-      // A reused keep-alive socket is already connected; a new one reports "connect".
-      if (!socket.connecting) connected = true;
-      else socket.once("connect", () => (connected = true));
-    });
-    request.on("finish", () => (flushed = true));
-    request.on("error", (error: NodeJS.ErrnoException) => {
-      const neverConnected = !connected && error.code !== undefined && connectErrorCodes.has(error.code);
-      fail(neverConnected ? "connect" : "socket", error, neverConnected ? false : flushed);
-    });
-    request.on("response", (response) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      response.on("data", (chunk: Buffer) => {
-        bytes += chunk.byteLength;
-        if (bytes > responseBytesMax) {
-          fail("too-large", new Error(`answer from ${attempt.endpoint} exceeds ${responseBytesMax} bytes`), true);
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on("end", () => {
-        settle({ kind: "answer", status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8") });
-      });
-      response.on("error", (error) => fail("socket", error, true));
-      response.on("close", () => {
-        if (!response.complete) fail("socket", new Error(`answer from ${attempt.endpoint} cut off`), true);
-      });
-    });
-
-    request.end(body);
-  });
+    return pool;
+  }
 }
