@@ -20,8 +20,11 @@ export async function runKubeletSim(argv: readonly string[]): Promise<number> {
   }
   const logger = pino({ level: flags.logLevel, base: { component: "kubelet-sim", pid: process.pid } });
   const first = flags.nodeNames[0] ?? "";
-  const client = new KubeClient({ servers: flags.servers, userAgent: `kubelet-sim/${flags.nodeNames.length === 1 ? first : `${first}+${flags.nodeNames.length - 1}`}`, logger });
-  const sim = new KubeletSim({ flags, client, logger });
+  const userAgent = `kubelet-sim/${flags.nodeNames.length === 1 ? first : `${first}+${flags.nodeNames.length - 1}`}`;
+  const client = new KubeClient({ servers: flags.servers, userAgent, logger });
+  // Events travel on their own connections, as the kubelet's event client does.
+  const eventClient = new KubeClient({ servers: flags.servers, userAgent, logger });
+  const sim = new KubeletSim({ flags, client, eventClient, logger });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
