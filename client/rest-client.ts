@@ -120,10 +120,9 @@ const streamReleases = new WeakMap<Answer, () => void>();
  * both alike. A buffered answer (`stream` false) is read whole before it resolves.
  */
 function nodeTransport(keepAlive: boolean, stream: boolean): Transport {
-  const lean = keepAlive && !stream ? leanTransport() : undefined;
   // Idle connections close after 4 s (as undici's), well before the server would close them.
   const agents = keepAlive ? { http: new http.Agent({ keepAlive, timeout: 4_000 }), https: new https.Agent({ keepAlive, timeout: 4_000 }) } : undefined;
-  const viaNode: Transport = (url, init) =>
+  return (url, init) =>
     new Promise((resolve, reject) => {
       const headers = init.body === undefined ? init.headers : { ...init.headers, "content-length": String(Buffer.byteLength(init.body)) };
       const secure = url.protocol === "https:";
@@ -161,7 +160,6 @@ function nodeTransport(keepAlive: boolean, stream: boolean): Transport {
       if (init.signal.aborted) onAbort();
       request.end(init.body);
     });
-  return lean === undefined ? viaNode : (url, init) => (url.protocol === "http:" ? lean(url, init) : viaNode(url, init));
 }
 
 /** Connections per apiserver for answers read whole: more requests than this wait their turn in the client. */
@@ -169,11 +167,16 @@ const socketsPerServerMax = 64;
 /** Largest whole answer (a LIST of many objects); streams have no such limit. */
 const answerBytesMax = 512 * 1024 * 1024;
 
+/** A request for a lean transport: the pool keeps the time limit, so no AbortController per request. */
+type LeanTransport = (url: URL, init: { method: string; headers: Record<string, string>; body?: string | undefined; signal: AbortSignal | undefined; timeoutMs: number }) => Promise<Answer>;
+
 /**
  * Plain-http requests answered whole, over lean keep-alive pools (http1: a third of node:http's
- * CPU per request), one pool per apiserver. Failures look like fetch's, as nodeTransport's.
+ * CPU per request), one pool per apiserver. Failures look like fetch's, as nodeTransport's: the
+ * caller's abort reason, "no answer within" on the time limit, else "fetch failed" with the
+ * socket error as its cause.
  */
-function leanTransport(): Transport {
+function leanTransport(): LeanTransport {
   const pools = new Map<string, Http1Pool>();
   return async (url, init) => {
     let pool = pools.get(url.origin);
@@ -182,9 +185,11 @@ function leanTransport(): Transport {
       pools.set(url.origin, pool);
     }
     const body = init.body === undefined ? {} : { body: init.body };
-    const outcome = await pool.send({ method: init.method, path: `${url.pathname}${url.search}`, headers: init.headers, ...body, timeoutMs: 0, signal: init.signal });
+    const signal = init.signal === undefined ? {} : { signal: init.signal };
+    const outcome = await pool.send({ method: init.method, path: `${url.pathname}${url.search}`, headers: init.headers, ...body, ...signal, timeoutMs: init.timeoutMs });
     if (outcome.kind === "failure") {
-      if (init.signal.aborted) throw init.signal.reason as Error;
+      if (init.signal?.aborted === true) throw init.signal.reason as Error;
+      if (outcome.reason === "timeout") throw new Error(`no answer within ${Math.round(init.timeoutMs)} ms`);
       throw new TypeError("fetch failed", { cause: outcome.error });
     }
     const headers = outcome.headers;
@@ -262,6 +267,8 @@ export class KubeClient {
   private readonly transport: Transport;
   /** Watch streams: a connection each (or the test's fetch, when one replaces it). */
   private readonly streamTransport: Transport;
+  /** Plain-http answers read whole (undefined with a test's fetch). */
+  private readonly leanTransport: LeanTransport | undefined;
 
   constructor(options: KubeClientOptions) {
     const servers = options.servers.map((s) => s.replace(/\/+$/, "")).filter((s) => s !== "");
@@ -274,6 +281,7 @@ export class KubeClient {
     this.accept = options.accept ?? "application/json";
     this.transport = options.fetch === undefined ? nodeTransport(true, false) : fetchTransport(options.fetch, false);
     this.streamTransport = options.fetch === undefined ? nodeTransport(false, true) : fetchTransport(options.fetch, true);
+    this.leanTransport = options.fetch === undefined ? leanTransport() : undefined;
   }
 
   /** The apiserver requests go to now. */
@@ -442,6 +450,10 @@ export class KubeClient {
       headers["content-type"] = spec.contentType ?? "application/json";
     }
     const limitMs = Math.max(1, Math.min(this.requestTimeoutMs, deadline - performance.now()));
+    if (spec.streaming !== true && this.leanTransport !== undefined && url.protocol === "http:") {
+      this.requestCount += 1;
+      return this.leanTransport(url, { method: spec.method, headers, body, signal: spec.signal, timeoutMs: limitMs });
+    }
     // One controller per attempt, aborted by the timeout or by the caller's signal. Not
     // AbortSignal.any: on Node 20 its combined signal can be garbage-collected while fetch still
     // needs it, and then a caller's abort never reaches the socket (a watch stays open forever).
