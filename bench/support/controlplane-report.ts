@@ -42,6 +42,12 @@ export function headline(results: ControlPlaneResults): string[] {
     lines.push(
       `apply: the cluster's processes used ${fmt(perPodMs, 1)} ms of CPU per pod (${fmt(apply.cpu.otherPercent)}% of a core went to other processes meanwhile): with all ${results.machine.cpus} cores to themselves, ${fmt(apply.replicas)} pods need at least ${fmt((perPodMs * apply.replicas) / results.machine.cpus / 1000, 1)} s`,
     );
+    const trailing = apply.withTrailingEvents;
+    if (trailing !== undefined) {
+      lines.push(
+        `apply: ${fmt((trailing.written.events - apply.written.events) / apply.replicas, 2)} Events per pod were still to be written when the last pod was Ready, the last at ${fmt(trailing.lastEventMs / 1000, 2)} s; with them, ${fmt(clusterCpuMsPerUnit(trailing.cpu), 1)} ms of CPU per pod`,
+      );
+    }
   }
   if (rollout !== undefined) lines.push(`rollout of ${rollout.replicas} (25%/25%): ${fmt(rollout.rolloutMs / 1000, 2)} s (status ${fmt(rollout.statusReplicasMax)} replicas at most, ${fmt(rollout.statusAvailableMin)} available at least)`);
   if (reconcile !== undefined) {
