@@ -198,4 +198,36 @@ describe("KubeClient over node:http (its own transport, not fetch)", () => {
       await api.close();
     }
   });
+
+  it("does not call a write that timed out waiting for a connection (never sent) an unknown outcome", async () => {
+    // The POST's first attempt is told to come back in 1 s; meanwhile 64 GETs the server never
+    // answers take every connection of the client's pool, so the second attempt waits for one
+    // until the retry budget is spent: it never reached the server.
+    let posts = 0;
+    const server = http.createServer((request, response) => {
+      request.resume();
+      if (request.method !== "POST") return;
+      posts += 1;
+      response.writeHead(503, { "retry-after": "1", "content-type": "application/json" });
+      response.end(JSON.stringify({ kind: "Status", code: 503, message: "try later" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = new KubeClient({ servers: [`http://127.0.0.1:${(server.address() as { port: number }).port}`], requestTimeoutMs: 1_500, retryBudgetMs: 1_500 });
+      const post = client.request({ method: "POST", path: "/api/v1/namespaces/default/configmaps", body: { x: 1 } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const holders = Array.from({ length: 64 }, (_, i) => client.request({ method: "GET", path: `/api/v1/pods/h${i}` }).catch(() => undefined));
+      const error = await post;
+      expect(posts).toBe(1);
+      expect(error).toBeInstanceOf(KubeUnavailableError);
+      expect((error as KubeUnavailableError).outcomeUnknown).toBe(false);
+      await Promise.all(holders);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });

@@ -189,8 +189,10 @@ function leanTransport(): LeanTransport {
     const outcome = await pool.send({ method: init.method, path: `${url.pathname}${url.search}`, headers: init.headers, ...body, ...signal, timeoutMs: init.timeoutMs });
     if (outcome.kind === "failure") {
       if (init.signal?.aborted === true) throw init.signal.reason as Error;
-      if (outcome.reason === "timeout") throw new Error(`no answer within ${Math.round(init.timeoutMs)} ms`);
-      throw new TypeError("fetch failed", { cause: outcome.error });
+      const error = outcome.reason === "timeout" ? new Error(`no answer within ${Math.round(init.timeoutMs)} ms`) : new TypeError("fetch failed", { cause: outcome.error });
+      // Still waiting for a connection, or refused: the apiserver never saw it, so a write may be retried.
+      if (!outcome.sent) neverSentErrors.add(error);
+      throw error;
     }
     const headers = outcome.headers;
     const text = outcome.body.toString("utf8");
@@ -221,8 +223,12 @@ const retryBackoffMaxMs = 250;
 /** A watch line longer than this is a broken stream, not an object (objects are ≤ 1.5 MiB). */
 const watchLineBytesMax = 8 * 1024 * 1024;
 
-/** Node's fetch wraps socket errors: "fetch failed" with the system error as its cause. */
-function connectionRefused(error: unknown): boolean {
+/** Failures of requests that certainly never reached the apiserver whole (the lean transport knows). */
+const neverSentErrors = new WeakSet<object>();
+
+/** Refused connections (fetch wraps socket errors: "fetch failed", the system error as cause), and what the lean transport knows it never sent. */
+function certainlyNotSent(error: unknown): boolean {
+  if (typeof error === "object" && error !== null && neverSentErrors.has(error)) return true;
   const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
   return cause?.code === "ECONNREFUSED" || cause?.code === "ENOTFOUND" || cause?.code === "EADDRNOTAVAIL";
 }
@@ -403,7 +409,7 @@ export class KubeClient {
         response = await this.attempt(server, spec, deadline);
       } catch (error) {
         if (spec.signal?.aborted === true) throw error;
-        const neverSent = connectionRefused(error);
+        const neverSent = certainlyNotSent(error);
         lastProblem = `${server}: ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`;
         if (!neverSent && !idempotent) {
           throw new KubeUnavailableError(`${spec.method} ${spec.path} failed after it was sent (${lastProblem}); it may or may not have been applied`, true, { cause: error });

@@ -156,6 +156,15 @@ describe("Http1Pool", () => {
     for (const socket of accepted) socket.destroy(); // paused, it would never see the close
   });
 
+  it("refuses, before sending anything, a request head with CR/LF or spaces where they do not belong", async () => {
+    const { origin, connections } = await echoServer();
+    const pool = poolFor(origin);
+    await expect(pool.send({ method: "GET", path: "/", headers: { "user-agent": "x\r\nx-injected: 1" }, timeoutMs: 1_000 })).rejects.toThrow();
+    await expect(pool.send({ method: "GET", path: "/a b", timeoutMs: 1_000 })).rejects.toThrow(/path/);
+    await expect(pool.send({ method: "GET\r\n", path: "/", timeoutMs: 1_000 })).rejects.toThrow(/method/);
+    expect(connections()).toBe(0);
+  });
+
   it("refuses an answer larger than maxResponseBytes", async () => {
     const { origin } = await echoServer((_req, res) => {
       res.end("x".repeat(2_000));

@@ -4,6 +4,7 @@
 // one write per request (head and body together), a small parser for the answer, no
 // per-request streams, events or AbortSignal plumbing. Every process of a cluster makes
 // thousands of these a second (apiserver → store, control loops → apiserver), all on 2 cores.
+import { validateHeaderName, validateHeaderValue } from "node:http";
 import net from "node:net";
 import { ResponseParser, ResponseTooLargeError, type ParsedResponse } from "./response-parser.js";
 
@@ -88,7 +89,13 @@ export class Http1Pool {
     return this.open;
   }
 
+  /** Rejects (as node:http throws) a method, path or header that would not make a valid request head. */
   send(request: Http1Request): Promise<Http1Outcome> {
+    try {
+      checkHead(request);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => fail(exchange, "aborted", abortError(request.signal));
@@ -312,6 +319,16 @@ export class Http1Pool {
     this.open -= 1;
     const next = this.destroyed ? undefined : this.waiting.shift();
     if (next !== undefined) this.dispatch(next);
+  }
+}
+
+function checkHead(request: Http1Request): void {
+  if (!/^[A-Z]+$/.test(request.method)) throw new TypeError(`invalid HTTP method '${request.method}'`);
+  // As node:http: no whitespace or control characters, nothing beyond latin1, in the path.
+  if (!request.path.startsWith("/") || /[^\u0021-\u00ff]/.test(request.path)) throw new TypeError(`invalid request path '${request.path}'`);
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
   }
 }
 

@@ -48,6 +48,9 @@ describe("ResponseParser", () => {
     const response = new ResponseParser(10).push(bytes("HTTP/1.1 200 OK\r\nWarning: 299 - \"a\"\r\nwarning: 299 - \"b\"\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"));
     expect(response?.headers.warning).toBe('299 - "a", 299 - "b"');
     expect(response?.headers["retry-after"]).toBe("1");
+    // Single-valued headers keep their first value, as node:http does.
+    const twice = new ResponseParser(10).push(bytes("HTTP/1.1 503 x\r\nRetry-After: 2\r\nRetry-After: 3\r\nContent-Length: 0\r\n\r\n"));
+    expect(twice?.headers["retry-after"]).toBe("2");
   });
 
   it("knows when the connection cannot be reused", () => {

@@ -17,6 +17,8 @@ export class ResponseTooLargeError extends Error {}
 /** Header block size past which the answer is not HTTP (Node's server default limit is 16 KiB). */
 const headerBytesMax = 64 * 1024;
 const crlf = Buffer.from("\r\n");
+/** Headers node:http keeps the first of when repeated (the rest are joined with ", "). */
+const singleValued = new Set(["age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host", "if-modified-since", "if-unmodified-since", "last-modified", "location", "max-forwards", "proxy-authorization", "referer", "retry-after", "server", "user-agent"]);
 const headerEnd = Buffer.from("\r\n\r\n");
 
 type BodyMode = { kind: "none" } | { kind: "length"; length: number } | { kind: "chunked" } | { kind: "close" };
@@ -171,7 +173,8 @@ function parseHead(text: string): Head {
     if (colon <= 0) throw new Error(`bad header line '${line.slice(0, 80)}'`);
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
-    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+    if (headers[name] === undefined) headers[name] = value;
+    else if (!singleValued.has(name)) headers[name] = `${headers[name]}, ${value}`;
   }
   const connection = (headers.connection ?? "").toLowerCase();
   let keepAlive = minor === "1" ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);

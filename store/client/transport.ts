@@ -43,7 +43,8 @@ export class AttemptSender {
       method: attempt.method,
       path: attempt.path,
       ...(attempt.body === undefined ? {} : { headers: { "content-type": "application/json" }, body: attempt.body }),
-      timeoutMs: attempt.timeoutMs,
+      // At least 1 ms: for the pool 0 means no limit, and an attempt always has one.
+      timeoutMs: Math.max(1, attempt.timeoutMs),
       signal,
     });
     if (outcome.kind === "answer") return { kind: "answer", status: outcome.status, headers: outcome.headers, body: outcome.body.toString("utf8") };
