@@ -12,7 +12,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { Logger } from "pino";
-import { Http1Pool } from "../http1/index.js";
+import { Http1Pools, type Http1Pool } from "../http1/index.js";
 import { KubeApiError, KubeUnavailableError } from "./errors.js";
 import { collectionPath, objectPath, type ResourceType } from "./resources.js";
 import type { KubeList, KubeObject, Status, WatchEvent } from "./types.js";
@@ -177,13 +177,9 @@ type LeanTransport = (url: URL, init: { method: string; headers: Record<string, 
  * socket error as its cause.
  */
 function leanTransport(): LeanTransport {
-  const pools = new Map<string, Http1Pool>();
+  const pools = new Http1Pools({ maxSockets: socketsPerServerMax, idleTimeoutMs: 4_000, maxResponseBytes: answerBytesMax });
   return async (url, init) => {
-    let pool = pools.get(url.origin);
-    if (pool === undefined) {
-      pool = new Http1Pool(url.origin, { maxSockets: socketsPerServerMax, idleTimeoutMs: 4_000, maxResponseBytes: answerBytesMax });
-      pools.set(url.origin, pool);
-    }
+    const pool = pools.for(url) as Http1Pool; // never destroyed: it lives as long as the client
     const body = init.body === undefined ? {} : { body: init.body };
     const signal = init.signal === undefined ? {} : { signal: init.signal };
     const outcome = await pool.send({ method: init.method, path: `${url.pathname}${url.search}`, headers: init.headers, ...body, ...signal, timeoutMs: init.timeoutMs });

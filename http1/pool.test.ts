@@ -2,7 +2,7 @@ import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { Http1Pool, type Http1PoolOptions } from "./pool.js";
+import { Http1Pool, Http1Pools, type Http1PoolOptions } from "./pool.js";
 
 const servers: net.Server[] = [];
 const pools: Http1Pool[] = [];
@@ -171,5 +171,19 @@ describe("Http1Pool", () => {
       return true;
     });
     expect(await poolFor(origin, { maxResponseBytes: 1_000 }).send({ method: "GET", path: "/", timeoutMs: 5_000 })).toMatchObject({ kind: "failure", reason: "too-large" });
+  });
+});
+
+describe("Http1Pools", () => {
+  it("keeps one pool per origin and closes them all", async () => {
+    const { origin } = await echoServer(() => true); // never answers
+    const pools = new Http1Pools({ maxSockets: 2, idleTimeoutMs: 4_000, maxResponseBytes: 1 << 20 });
+    const pool = pools.for(`${origin}/v3/kv/put`);
+    expect(pools.for(new URL(`${origin}/health`))).toBe(pool);
+    expect(pools.for("http://127.0.0.1:1")).not.toBe(pool);
+    const inFlight = pool?.send({ method: "GET", path: "/", timeoutMs: 0 });
+    pools.destroy();
+    expect(await inFlight).toMatchObject({ kind: "failure", reason: "closed" });
+    expect(pools.for(origin)).toBeUndefined();
   });
 });

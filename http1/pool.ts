@@ -98,7 +98,7 @@ export class Http1Pool {
     }
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => fail(exchange, "aborted", abortError(request.signal));
+      const onAbort = (): void => fail("aborted", abortError(request.signal));
       const exchange: Exchange = {
         request,
         sent: false,
@@ -111,18 +111,18 @@ export class Http1Pool {
           resolve(outcome);
         },
       };
-      const fail = (ex: Exchange, reason: "timeout" | "aborted", error: Error): void => {
-        if (ex.done) return;
-        const waitingAt = this.waiting.indexOf(ex);
+      const fail = (reason: "timeout" | "aborted", error: Error): void => {
+        if (exchange.done) return;
+        const waitingAt = this.waiting.indexOf(exchange);
         if (waitingAt >= 0) this.waiting.splice(waitingAt, 1);
         // The connection is mid-exchange: it cannot carry another request.
-        const connection = ex.connection;
+        const connection = exchange.connection;
         if (connection !== undefined) {
           connection.exchange = undefined;
-          ex.connection = undefined;
+          exchange.connection = undefined;
           this.discard(connection);
         }
-        ex.settle({ kind: "failure", sent: ex.sent, reason, error });
+        exchange.settle({ kind: "failure", sent: exchange.sent, reason, error });
       };
       if (this.destroyed) {
         exchange.settle({ kind: "failure", sent: false, reason: "closed", error: new Error("connection pool closed") });
@@ -134,7 +134,7 @@ export class Http1Pool {
       }
       request.signal?.addEventListener("abort", onAbort, { once: true });
       if (request.timeoutMs > 0) {
-        timer = setTimeout(() => fail(exchange, "timeout", new Error(`no answer from ${this.hostHeader}${request.path} within ${request.timeoutMs} ms`)), request.timeoutMs);
+        timer = setTimeout(() => fail("timeout", new Error(`no answer from ${this.hostHeader}${request.path} within ${request.timeoutMs} ms`)), request.timeoutMs);
       }
       this.dispatch(exchange);
     });
@@ -302,7 +302,6 @@ export class Http1Pool {
   }
 
   private discard(connection: Connection): void {
-    this.busy.delete(connection);
     if (connection.idleTimer !== undefined) clearTimeout(connection.idleTimer);
     connection.idleTimer = undefined;
     const at = this.idle.indexOf(connection);
@@ -335,4 +334,30 @@ function checkHead(request: Http1Request): void {
 function abortError(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
   return reason instanceof Error ? reason : new Error("aborted");
+}
+
+/** One pool per origin, made on first use, with the same options; destroy() closes them all. */
+export class Http1Pools {
+  private readonly pools = new Map<string, Http1Pool>();
+  private destroyed = false;
+
+  constructor(private readonly options: Http1PoolOptions) {}
+
+  /** The pool of `url`'s origin; undefined once destroyed. */
+  for(url: string | URL): Http1Pool | undefined {
+    if (this.destroyed) return undefined;
+    const origin = typeof url === "string" ? new URL(url).origin : url.origin;
+    let pool = this.pools.get(origin);
+    if (pool === undefined) {
+      pool = new Http1Pool(origin, this.options);
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    for (const pool of this.pools.values()) pool.destroy();
+    this.pools.clear();
+  }
 }

@@ -1,6 +1,6 @@
 // One HTTP attempt against one endpoint, reporting whether the request could have reached the
 // server: that decides whether a failed write may be retried.
-import { Http1Pool, type Http1PoolOptions } from "../../http1/index.js";
+import { Http1Pools, type Http1PoolOptions } from "../../http1/index.js";
 
 /** Largest answer read into memory; a larger one fails the attempt. */
 export const responseBytesMax = 256 * 1024 * 1024;
@@ -31,13 +31,14 @@ export type AttemptOutcome =
  * at most `socketsPerEndpointMax` requests in flight per endpoint, the rest wait their turn.
  */
 export class AttemptSender {
-  private readonly pools = new Map<string, Http1Pool>();
-  private closed = false;
+  private readonly pools: Http1Pools;
 
-  constructor(private readonly options: Http1PoolOptions) {}
+  constructor(options: Http1PoolOptions) {
+    this.pools = new Http1Pools(options);
+  }
 
   async send(attempt: Attempt, signal: AbortSignal): Promise<AttemptOutcome> {
-    const pool = this.poolFor(attempt.endpoint);
+    const pool = this.pools.for(attempt.endpoint);
     if (pool === undefined) return { kind: "failure", sent: false, reason: "closed", error: new Error("store client closed") };
     const outcome = await pool.send({
       method: attempt.method,
@@ -55,19 +56,6 @@ export class AttemptSender {
 
   /** Closes every connection; attempts in flight fail as "closed". */
   close(): void {
-    this.closed = true;
-    for (const pool of this.pools.values()) pool.destroy();
-    this.pools.clear();
-  }
-
-  private poolFor(endpoint: string): Http1Pool | undefined {
-    if (this.closed) return undefined;
-    const origin = new URL(endpoint).origin;
-    let pool = this.pools.get(origin);
-    if (pool === undefined) {
-      pool = new Http1Pool(origin, this.options);
-      this.pools.set(origin, pool);
-    }
-    return pool;
+    this.pools.destroy();
   }
 }
