@@ -49,7 +49,7 @@ export function headline(results: ControlPlaneResults): string[] {
       );
     }
   }
-  if (rollout !== undefined) lines.push(`rollout of ${rollout.replicas} (25%/25%): ${fmt(rollout.rolloutMs / 1000, 2)} s (status ${fmt(rollout.statusReplicasMax)} replicas at most, ${fmt(rollout.statusAvailableMin)} available at least)`);
+  if (rollout !== undefined) lines.push(`rollout of ${rollout.replicas} (25%/25%): ${fmt(rollout.rolloutMs / 1000, 2)} s (pods: ${fmt(rollout.podsLiveMax)} at most, ${fmt(rollout.podsLiveReadyMin)} Ready at least; status: ${fmt(rollout.statusReplicasMax)} replicas at most, ${fmt(rollout.statusAvailableMin)} available at least)`);
   if (reconcile !== undefined) {
     lines.push(`reconcile, ${reconcile.steps} scale steps: deployment controller p50 ${fmt(reconcile.deploymentController.p50Ms, 1)} ms, p99 ${fmt(reconcile.deploymentController.p99Ms, 1)} ms; replicaset controller p50 ${fmt(reconcile.replicaSetController.p50Ms, 1)} ms, p99 ${fmt(reconcile.replicaSetController.p99Ms, 1)} ms`);
   }
@@ -91,11 +91,11 @@ function rolloutSection(r: RolloutResult): string[] {
   return [
     `## Rollout: a new image for ${fmt(r.replicas)} replicas (RollingUpdate, maxSurge 25%, maxUnavailable 25%)`,
     "",
-    "From the bench's PATCH of the image (t = 0), ms. Complete = the Deployment's status says updated = available = replicas = N for the current generation; the rollout ends when that holds and the old ReplicaSet is at 0.",
+    "From the bench's PATCH of the image (t = 0), ms. Complete = the Deployment's status says updated = available = replicas = N for the current generation; the rollout ends when that holds and the old ReplicaSet is at 0. Pods, most / Ready, least: the extremes of the pods the bench's watch saw that were not terminating (limits N + 25% and N − 25%); the status columns are the Deployment's own counts, which sum the ReplicaSets' last syncs.",
     "",
     ...table(
-      ["new ReplicaSet", "new pods all Ready", "old ReplicaSet at 0", "status complete", "**rollout**", "old pods all deleted", "status replicas, most", "status available, least"],
-      [[fmt(r.newReplicaSetMs), fmt(r.newPodsReadyMs), fmt(r.oldReplicaSetAtZeroMs), fmt(r.completeMs), `**${fmt(r.rolloutMs)}**`, fmt(r.oldPodsGoneMs), fmt(r.statusReplicasMax), fmt(r.statusAvailableMin)]],
+      ["new ReplicaSet", "new pods all Ready", "old ReplicaSet at 0", "status complete", "**rollout**", "old pods all deleted", "pods, most", "pods Ready, least", "status replicas, most", "status available, least"],
+      [[fmt(r.newReplicaSetMs), fmt(r.newPodsReadyMs), fmt(r.oldReplicaSetAtZeroMs), fmt(r.completeMs), `**${fmt(r.rolloutMs)}**`, fmt(r.oldPodsGoneMs), fmt(r.podsLiveMax), fmt(r.podsLiveReadyMin), fmt(r.statusReplicasMax), fmt(r.statusAvailableMin)]],
     ),
     "",
   ];

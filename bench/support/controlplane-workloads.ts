@@ -20,7 +20,17 @@ export interface PodTimes {
   runningAtMs?: number;
   readyAtMs?: number;
   deletedAtMs?: number;
+  /** First seen with a deletionTimestamp (or deleted). */
+  terminatingAtMs?: number;
+  /** Counted in the live Ready pods now (Ready and not terminating). */
+  readyNow?: boolean;
   replicaSet?: string;
+}
+
+/** Pods as the bench's pod watch saw them: live = not terminating; the extremes since a reset. */
+export interface PodPeaks {
+  liveMax: number;
+  liveReadyMin: number;
 }
 
 export interface ControlPlaneTarget extends ClusterTarget {
@@ -43,6 +53,10 @@ export class NamespaceWatches {
   /** Event writes (created or updated) by reason. */
   readonly eventReasons = new Map<string, number>();
   private lastEventAtMs = 0;
+  /** Pods seen and not terminating, and those of them Ready. */
+  private live = 0;
+  private liveReady = 0;
+  private peaks: PodPeaks = { liveMax: 0, liveReadyMin: 0 };
   /** performance.now() of the last Event seen. */
   get lastEventAt(): number {
     return this.lastEventAtMs;
@@ -73,11 +87,29 @@ export class NamespaceWatches {
     if (times === undefined) {
       times = { addedAtMs: atMs, replicaSet: ownerOf(object) };
       this.pods.set(name, times);
+      this.live++;
     }
     if (type === "DELETED") times.deletedAtMs ??= atMs;
     if (times.boundAtMs === undefined && (object.spec?.nodeName ?? "") !== "") times.boundAtMs = atMs;
     if (times.runningAtMs === undefined && object.status?.phase === "Running") times.runningAtMs = atMs;
     if (times.readyAtMs === undefined && isReady(object)) times.readyAtMs = atMs;
+    if (times.terminatingAtMs === undefined && (type === "DELETED" || object.metadata?.deletionTimestamp !== undefined)) {
+      times.terminatingAtMs = atMs;
+      this.live--;
+    }
+    const readyNow = times.terminatingAtMs === undefined && isReady(object);
+    if (readyNow !== (times.readyNow ?? false)) {
+      times.readyNow = readyNow;
+      this.liveReady += readyNow ? 1 : -1;
+    }
+    this.peaks.liveMax = Math.max(this.peaks.liveMax, this.live);
+    this.peaks.liveReadyMin = Math.min(this.peaks.liveReadyMin, this.liveReady);
+  }
+
+  /** Starts new extremes of the live pods from now; returns the object that keeps them. */
+  resetPeaks(): PodPeaks {
+    this.peaks = { liveMax: this.live, liveReadyMin: this.liveReady };
+    return this.peaks;
   }
 
   /** Pods of `replicaSet` (all pods when undefined) that reached a state. */
@@ -293,9 +325,16 @@ export interface RolloutResult extends PhaseCost {
   /** Both of the above: the rollout's end. */
   readonly rolloutMs: number;
   readonly oldPodsGoneMs: number;
-  /** Extremes of the Deployment's status during the rollout (limits: N + 25% and N − 25%). */
+  /**
+   * Extremes of the Deployment's status during the rollout (limits: N + 25% and N − 25%). Each
+   * ReplicaSet's status counts the pods its last sync saw before acting, as Kubernetes' does, so
+   * the sum can pass N + 25% for a moment while an old ReplicaSet's deletions are not yet counted.
+   */
   readonly statusReplicasMax: number;
   readonly statusAvailableMin: number;
+  /** Extremes of the pods themselves, from the bench's pod watch: live = not terminating. */
+  readonly podsLiveMax: number;
+  readonly podsLiveReadyMin: number;
 }
 
 export async function rollout(target: ControlPlaneTarget, watches: NamespaceWatches, n: number, image: string): Promise<RolloutResult> {
@@ -305,6 +344,7 @@ export async function rollout(target: ControlPlaneTarget, watches: NamespaceWatc
   let replicasMax = 0;
   let availableMin = Number.POSITIVE_INFINITY;
   const meter = await phaseMeter(target, watches);
+  const peaks = watches.resetPeaks();
   const newReplicaSet = watches.replicaSets.next((e) => e.type === "ADDED", target.timeoutMs, "the new ReplicaSet");
   const oldAtZero = watches.replicaSets.next((e) => nameOf(e.object) === oldName && e.object.spec?.replicas === 0 && (e.object.status?.replicas ?? 0) === 0, target.timeoutMs, "the old ReplicaSet at 0");
   const complete = watches.deployments.next(
@@ -332,6 +372,8 @@ export async function rollout(target: ControlPlaneTarget, watches: NamespaceWatc
     oldPodsGoneMs: since(t0, watches.count((t) => t.deletedAtMs, oldName).lastAtMs),
     statusReplicasMax: replicasMax,
     statusAvailableMin: availableMin,
+    podsLiveMax: peaks.liveMax,
+    podsLiveReadyMin: peaks.liveReadyMin,
     ...cost,
   };
 }
