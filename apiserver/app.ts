@@ -151,6 +151,8 @@ export function buildApiServer(options: ApiServerOptions): ApiServer {
       return list;
     }
     const target = parseResourcePath(group, version, segments);
+    // As Kubernetes serves it, the finalize subresource only takes a PUT.
+    if (target.subresource === "finalize" && request.method !== "PUT") throw methodNotAllowed(`${request.method} is not allowed on namespaces/finalize`);
     const query = parseQuery(request.query);
     const format = responseFormatOf(request.headers.accept);
     switch (request.method) {

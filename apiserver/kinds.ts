@@ -31,7 +31,7 @@ export function prepareCreate(info: ResourceInfo, object: KubeObject): KubeObjec
   return prepareForCreate(kindKeyOf(info), object);
 }
 
-export function prepareUpdate(info: ResourceInfo, object: KubeObject, old: KubeObject, subresource: "status" | undefined): KubeObject {
+export function prepareUpdate(info: ResourceInfo, object: KubeObject, old: KubeObject, subresource: "status" | "finalize" | undefined): KubeObject {
   return prepareForUpdate(kindKeyOf(info), object, old, subresource);
 }
 

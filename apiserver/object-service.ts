@@ -16,7 +16,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, 
 import { serverSideApply, updateManagedFields } from "./apply/index.js";
 import type { EventLeases } from "./event-leases.js";
 import { formatLabelSelector } from "./selectors/index.js";
-import { findResource, groupVersionOf, namespacesResource, registryKey, registryPrefix, resources, type ResourceInfo } from "./resources.js";
+import { findResource, groupVersionOf, namespacesResource, registryKey, registryPrefix, type ResourceInfo } from "./resources.js";
 import type { RequestTarget } from "./request-info.js";
 import type { RegistryStorage} from "./storage.js";
 import { metadataOf, type ExtraWrite, type KubeObject, type StoredObject } from "./storage.js";
@@ -66,10 +66,6 @@ export interface ObjectServiceDeps {
 }
 
 const protectedNamespaces = new Set(["default", "kube-system", "kube-public"]);
-
-function namespacedResources(): ResourceInfo[] {
-  return resources.filter((r) => r.namespaced && r.resource !== "bindings");
-}
 
 /** How often a write computed from a read is retried after losing a race (GuaranteedUpdate). */
 const conflictRetriesMax = 16;
@@ -338,7 +334,7 @@ export class ObjectService {
     const name = nameOf(current.object);
     const old = current.object;
     const subresource = target.subresource === "status" ? "status" : undefined;
-    let object = prepareUpdate(info, defaultsFor(info, next), old, subresource);
+    let object = prepareUpdate(info, defaultsFor(info, next), old, target.subresource === "finalize" ? "finalize" : subresource);
     if (target.namespace !== undefined) metadataOf(object).namespace = target.namespace;
     metadataOf(object).name = name;
     const oldUid = metadataOf(old).uid;
@@ -352,7 +348,8 @@ export class ObjectService {
     if (causes.length > 0) throw invalid(info.kind, info.group, name, causes);
     if (recordManager) {
       const updated = object;
-      object = withManagedFields(() => updateManagedFields({ old, updated, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()), ignoredFields: resetFields(subresource), ...(subresource === undefined ? {} : { subresource }) }), object);
+      const recorded = target.subresource === "finalize" ? "finalize" : subresource;
+      object = withManagedFields(() => updateManagedFields({ old, updated, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()), ignoredFields: resetFields(subresource), ...(recorded === undefined ? {} : { subresource: recorded }) }), object);
     }
     object = orderTopLevel(object);
     const comparableOld = withoutVersion(old);
@@ -364,8 +361,9 @@ export class ObjectService {
     if (options.dryRun) return { code: 200, body: object, warnings };
     const metadata = metadataOf(object);
     const key = registryKey(info, target.namespace, name);
-    if (metadata.deletionTimestamp !== undefined && stringArray(metadata.finalizers).length === 0 && !(info.resource === "pods" && isGraceful(metadata))) {
-      // The last finalizer is gone from an object being deleted: it goes now.
+    if (metadata.deletionTimestamp !== undefined && stringArray(metadata.finalizers).length === 0 && !(info.resource === "pods" && isGraceful(metadata)) && !(info.resource === "namespaces" && namespaceFinalizers(object).length > 0)) {
+      // The last finalizer is gone from an object being deleted: it goes now (a namespace once
+      // its spec.finalizers are empty too: Kubernetes' ShouldDeleteNamespaceDuringUpdate).
       const outcome = await this.storage.delete(key, object, current.modRevision, releaseWrites(info, old));
       return outcome.ok ? { code: 200, body: outcome.object, warnings } : undefined;
     }
@@ -496,35 +494,39 @@ export class ObjectService {
   }
 
   /**
-   * A namespace goes Terminating, then its contents are deleted (pods at once: a namespace
-   * going away takes its pods without waiting for kubelets), then the namespace itself, unless
-   * finalizers hold some object back: then it stays Terminating and a later DELETE finishes.
-   * Kubernetes leaves this to the namespace controller; here the request does it, and can be repeated.
+   * Kubernetes' namespace DELETE: the first marks the namespace Terminating (deletionTimestamp,
+   * status.phase) and answers it; the namespace controller then deletes its content and removes
+   * the `kubernetes` entry of spec.finalizers through the finalize subresource, which deletes the
+   * namespace. A later DELETE while spec.finalizers is not empty is a 409, as in Kubernetes; once
+   * it is empty, a DELETE removes the namespace like any object (metadata.finalizers permitting).
    */
   private async deleteNamespace(target: RequestTarget, name: string, options: DeleteOptions): Promise<WriteResult> {
     if (protectedNamespaces.has(name)) throw new ApiError(403, "Forbidden", `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: "namespaces" });
-    let current = await this.read(target);
-    if (options.dryRun) return { code: 200, body: current.object, warnings: [] };
-    for (let attempt = 0; metadataOf(current.object).deletionTimestamp === undefined; attempt++) {
-      if (attempt >= conflictRetriesMax) throw conflict("namespaces", "", name, "too many concurrent writers, try again");
-      const marked = jsonCopy(current.object);
-      metadataOf(marked).deletionTimestamp = rfc3339(this.deps.nowMs());
-      metadataOf(marked).deletionGracePeriodSeconds = 0;
-      marked.status = { ...(isPlainObject(marked.status) ? marked.status : {}), phase: "Terminating" };
-      const outcome = await this.storage.update(current.key, orderTopLevel(marked), current.modRevision);
-      current = outcome.ok ? { key: current.key, object: outcome.object, modRevision: outcome.revision } : await this.read(target);
+    for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
+      const current = await this.read(target);
+      const metadata = metadataOf(current.object);
+      const uid = options.preconditions?.uid;
+      if (uid !== undefined && uid !== metadata.uid) {
+        throw new ApiError(409, "Conflict", `Operation cannot be fulfilled on namespaces "${name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${String(metadata.uid)}`, { name, kind: "namespaces" });
+      }
+      if (metadata.deletionTimestamp === undefined) {
+        const marked = jsonCopy(current.object);
+        metadataOf(marked).deletionTimestamp = rfc3339(this.deps.nowMs());
+        metadataOf(marked).deletionGracePeriodSeconds = 0;
+        marked.status = { ...(isPlainObject(marked.status) ? marked.status : {}), phase: "Terminating" };
+        const ordered = orderTopLevel(marked);
+        if (options.dryRun) return { code: 200, body: ordered, warnings: [] };
+        const outcome = await this.storage.update(current.key, ordered, current.modRevision);
+        if (outcome.ok) return { code: 200, body: outcome.object, warnings: [] };
+        continue;
+      }
+      if (namespaceFinalizers(current.object).length > 0) {
+        throw new ApiError(409, "Conflict", `Operation cannot be fulfilled on namespaces "${name}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.`, { name, kind: "namespaces" });
+      }
+      const result = await this.deleteOne(target.info, current, options);
+      if (result !== undefined) return result;
     }
-    let remaining = 0;
-    for (const info of namespacedResources()) {
-      const prefix = listPrefix(info, name);
-      const page = await this.storage.list(prefix.key, prefix.rangeEnd);
-      if (page.items.length === 0) continue;
-      await this.deleteEach(info, page.items, { dryRun: false, gracePeriodSeconds: 0, propagationPolicy: "Background" });
-      remaining += (await this.storage.list(prefix.key, prefix.rangeEnd, { limit: 1 })).count;
-    }
-    if (remaining > 0) return { code: 200, body: current.object, warnings: [] };
-    const outcome = await this.storage.delete(current.key, current.object, current.modRevision);
-    return { code: 200, body: outcome.ok ? outcome.object : current.object, warnings: [] };
+    throw conflict("namespaces", "", name, "too many concurrent writers, try again");
   }
 
   /** One attempt; undefined when another writer changed the object meanwhile. */
@@ -782,6 +784,11 @@ function isGraceful(metadata: Record<string, unknown>): boolean {
 }
 
 /** Kubernetes' pod grace period: the request's, else the pod's; 0 for pods no kubelet runs. */
+/** A namespace's spec.finalizers ("kubernetes" until the namespace controller has emptied it). */
+function namespaceFinalizers(namespace: KubeObject): string[] {
+  return stringArray((isPlainObject(namespace.spec) ? namespace.spec : {}).finalizers);
+}
+
 function podGraceSeconds(pod: KubeObject, requested: number | undefined): number {
   const spec = (isPlainObject(pod.spec) ? pod.spec : {}) as Record<string, unknown>;
   const status = (isPlainObject(pod.status) ? pod.status : {}) as Record<string, unknown>;

@@ -10,7 +10,7 @@ export interface RequestTarget {
   readonly subresource?: Subresource;
 }
 
-const subresourceNames = new Set<string>(["status", "scale", "binding"]);
+const subresourceNames = new Set<string>(["status", "scale", "binding", "finalize"]);
 
 /**
  * Parses the segments after the group-version ("namespaces/default/pods/web").

@@ -2,7 +2,7 @@
 // what discovery says about them.
 
 export type Verb = "create" | "delete" | "deletecollection" | "get" | "list" | "patch" | "update" | "watch";
-export type Subresource = "status" | "scale" | "binding";
+export type Subresource = "status" | "scale" | "binding" | "finalize";
 
 export interface ResourceInfo {
   /** "" for the core group. */
@@ -39,7 +39,7 @@ function resource(info: Omit<ResourceInfo, "listKind" | "categories" | "tracksGe
 }
 
 export const resources: readonly ResourceInfo[] = [
-  resource({ group: "", version: "v1", kind: "Namespace", resource: "namespaces", singular: "namespace", namespaced: false, shortNames: ["ns"], subresources: ["status"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] }),
+  resource({ group: "", version: "v1", kind: "Namespace", resource: "namespaces", singular: "namespace", namespaced: false, shortNames: ["ns"], subresources: ["finalize", "status"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] }),
   resource({ group: "", version: "v1", kind: "Node", resource: "nodes", singular: "node", namespaced: false, shortNames: ["no"], subresources: ["status"] }),
   resource({ group: "", version: "v1", kind: "Pod", resource: "pods", singular: "pod", namespaced: true, shortNames: ["po"], categories: ["all"], subresources: ["status", "binding"] }),
   resource({ group: "", version: "v1", kind: "Service", resource: "services", singular: "service", namespaced: true, shortNames: ["svc"], categories: ["all"], subresources: ["status"], verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] }),
@@ -58,6 +58,8 @@ export const subresourceKinds: Record<Subresource, { group: string; version: str
   status: { group: "", version: "", kind: "", verbs: ["get", "patch", "update"] },
   scale: { group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] },
   binding: { group: "", version: "v1", kind: "Binding", verbs: ["create"] },
+  // PUT namespaces/NAME/finalize: only spec.finalizers changes (the namespace controller's last step).
+  finalize: { group: "", version: "", kind: "", verbs: ["update"] },
 };
 
 export function groupVersionOf(info: { group: string; version: string }): string {

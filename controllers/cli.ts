@@ -28,6 +28,7 @@ export const controllerManagerUsage = `Usage: kube-lite controller-manager --ser
   --leader-elect-resource-namespace NS   the Lease's namespace (default kube-system)
   --identity ID                          this candidate's holder identity (default hostname_uuid)
   --node-monitor-grace-period D          a node whose lease is this old is unreachable (default 50s)
+  --node-startup-grace-period D          the same for a node that never posted Ready (default 60s)
   --node-monitor-period D                how often node health is checked (default 5s)
   --node-eviction-rate R                 nodes tainted per second in a healthy zone (default 0.1)
   --secondary-node-eviction-rate R       ... in an unhealthy zone (default 0.01)
@@ -56,6 +57,7 @@ export function parseControllerManagerFlags(argv: readonly string[]): Controller
       server: { type: "string" },
       ...leaderElectionFlagOptions("kube-controller-manager"),
       "node-monitor-grace-period": { type: "string", default: "50s" },
+      "node-startup-grace-period": { type: "string", default: "60s" },
       "node-monitor-period": { type: "string", default: "5s" },
       "node-eviction-rate": { type: "string", default: "0.1" },
       "secondary-node-eviction-rate": { type: "string", default: "0.01" },
@@ -75,6 +77,7 @@ export function parseControllerManagerFlags(argv: readonly string[]): Controller
     settings: {
       ...defaultControllerManagerSettings,
       nodeMonitorGracePeriodMs: parseDurationMs(values["node-monitor-grace-period"], "--node-monitor-grace-period"),
+      nodeStartupGracePeriodMs: parseDurationMs(values["node-startup-grace-period"], "--node-startup-grace-period"),
       nodeMonitorPeriodMs: parseDurationMs(values["node-monitor-period"], "--node-monitor-period"),
       nodeEvictionRatePerSecond: positiveNumber(values["node-eviction-rate"], "--node-eviction-rate"),
       secondaryNodeEvictionRatePerSecond: positiveNumber(values["secondary-node-eviction-rate"], "--secondary-node-eviction-rate"),

@@ -11,6 +11,8 @@ import type { SharedInformers } from "./shared-informers.js";
 export interface ControllerManagerSettings {
   /** A node whose Lease is older than this is NotReady/Unknown [50 s]. */
   readonly nodeMonitorGracePeriodMs: number;
+  /** The same for a node that never posted a Ready condition (a kubelet still starting) [60 s]. */
+  readonly nodeStartupGracePeriodMs: number;
   /** How often node lifecycle checks the nodes [5 s]. */
   readonly nodeMonitorPeriodMs: number;
   /** Evictions per second when a zone is healthy [0.1 ... kube: --node-eviction-rate=0.1]. */
@@ -25,6 +27,7 @@ export interface ControllerManagerSettings {
 
 export const defaultControllerManagerSettings: ControllerManagerSettings = {
   nodeMonitorGracePeriodMs: 50_000,
+  nodeStartupGracePeriodMs: 60_000,
   nodeMonitorPeriodMs: 5_000,
   nodeEvictionRatePerSecond: 0.1,
   secondaryNodeEvictionRatePerSecond: 0.01,

@@ -351,41 +351,58 @@ describe("delete", () => {
 });
 
 describe("namespaces and events", () => {
-  /**
-   * `namespace` is Terminating, held by the finalizer on configmap `held`: a new configmap is
-   * refused (403); releasing the finalizer lets the second DELETE finish the namespace.
-   */
-  async function expectRefusedUntilReleased(namespace: string, held: string, refusedName: string): Promise<void> {
-    const refused = await call("POST", `/api/v1/namespaces/${namespace}/configmaps`, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: refusedName } });
-    expect(refused.status).toBe(403);
-    expect(refused.body.message).toContain("because it is being terminated");
-    await call("PATCH", `/api/v1/namespaces/${namespace}/configmaps/${held}`, { metadata: { finalizers: null } }, "application/merge-patch+json");
-    expect((await call("DELETE", `/api/v1/namespaces/${namespace}`)).status).toBe(200);
+  /** Kubernetes' finalize subresource: PUT the namespace with spec.finalizers emptied. */
+  async function finalize(namespace: string, finalizers: string[] = []): ReturnType<typeof call> {
+    const current = await call("GET", `/api/v1/namespaces/${namespace}`);
+    return call("PUT", `/api/v1/namespaces/${namespace}/finalize`, { ...current.body, spec: { finalizers } });
   }
 
   it("NamespaceLifecycle reads this apiserver's own namespace writes at once: create then use, delete then refuse, missing → 404", async () => {
     // The active-namespace check is served from the watch cache once it has caught up with the
     // apiserver's last namespace write; these requests follow each other with no gap.
     expect((await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "brisk" } })).status).toBe(201);
-    // A finalizer holds the namespace in Terminating after its DELETE.
-    expect((await call("POST", "/api/v1/namespaces/brisk/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "first", finalizers: ["example.com/hold"] } })).status).toBe(201);
+    expect((await call("POST", "/api/v1/namespaces/brisk/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "first" } })).status).toBe(201);
     expect((await call("DELETE", "/api/v1/namespaces/brisk")).status).toBe(200);
-    await expectRefusedUntilReleased("brisk", "first", "second");
+    const refused = await call("POST", "/api/v1/namespaces/brisk/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "second" } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain("because it is being terminated");
+    expect((await finalize("brisk")).status).toBe(200);
     expect((await call("POST", "/api/v1/namespaces/brisk/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "third" } })).status).toBe(404);
     const missing = await call("POST", "/api/v1/namespaces/nowhere/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "lost" } });
     expect(missing.status).toBe(404);
     expect(missing.body.message).toBe('namespaces "nowhere" not found');
   });
 
-  it("deletes a namespace with its contents, refuses new content meanwhile, and protects default", async () => {
-    await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "doomed" } });
+  it("a namespace DELETE marks it Terminating and leaves its content to the namespace controller; PUT finalize ends it; default is protected", async () => {
+    const created = await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "doomed" } });
+    expect(created.body.spec).toEqual({ finalizers: ["kubernetes"] });
     await call("POST", "/api/v1/namespaces/doomed/pods", pod("inside", { spec: { nodeName: "node-1" } }));
-    await call("POST", "/api/v1/namespaces/doomed/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "held", finalizers: ["example.com/hold"] } });
+    const wrongUid = await call("DELETE", "/api/v1/namespaces/doomed", { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: "nope" } });
+    expect(wrongUid.status).toBe(409);
     const first = await call("DELETE", "/api/v1/namespaces/doomed");
     expect(first.status).toBe(200);
     expect(first.body.status.phase).toBe("Terminating");
-    expect((await call("GET", "/api/v1/namespaces/doomed/pods/inside")).status).toBe(404);
-    await expectRefusedUntilReleased("doomed", "held", "late");
+    expect(first.body.metadata.deletionTimestamp).toBeDefined();
+    // The apiserver deletes nothing inside: that is the namespace controller's work.
+    expect((await call("GET", "/api/v1/namespaces/doomed/pods/inside")).status).toBe(200);
+    const again = await call("DELETE", "/api/v1/namespaces/doomed");
+    expect(again.status).toBe(409);
+    expect(again.body.message).toContain("The system is ensuring all content is removed from this namespace");
+    // Only PUT on finalize; only spec.finalizers changes through it; a stale resourceVersion is a conflict.
+    expect((await call("GET", "/api/v1/namespaces/doomed/finalize")).status).toBe(405);
+    const current = await call("GET", "/api/v1/namespaces/doomed");
+    const relabelled = await call("PUT", "/api/v1/namespaces/doomed/finalize", { ...current.body, metadata: { ...current.body.metadata, labels: { sneaky: "yes" } }, spec: { finalizers: ["kubernetes", "example.com/other"] } });
+    expect(relabelled.status).toBe(200);
+    expect(relabelled.body.spec.finalizers).toEqual(["kubernetes", "example.com/other"]);
+    expect(relabelled.body.metadata.labels?.sneaky).toBeUndefined();
+    expect((await call("PUT", "/api/v1/namespaces/doomed/finalize", { ...current.body, spec: { finalizers: [] } })).status).toBe(409);
+    // A status write does not end a namespace that spec.finalizers still hold.
+    const status = await call("GET", "/api/v1/namespaces/doomed");
+    expect((await call("PUT", "/api/v1/namespaces/doomed/status", { ...status.body, status: { phase: "Terminating", conditions: [] } })).status).toBe(200);
+    expect((await finalize("doomed", ["example.com/other"])).status).toBe(200);
+    expect((await call("GET", "/api/v1/namespaces/doomed")).status).toBe(200);
+    const last = await finalize("doomed");
+    expect(last.status).toBe(200);
     expect((await call("GET", "/api/v1/namespaces/doomed")).status).toBe(404);
     expect((await call("DELETE", "/api/v1/namespaces/default")).status).toBe(403);
   });

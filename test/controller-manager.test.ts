@@ -17,6 +17,10 @@ const leaseDurationMs = 2_000;
 const leaderElectionFlags = ["--leader-elect-lease-duration", "2s", "--leader-elect-renew-deadline", "1500ms", "--leader-elect-retry-period", "300ms"];
 const namespace = "default";
 
+interface Lease extends KubeObject {
+  spec: { holderIdentity?: string; acquireTime?: string; renewTime?: string };
+}
+
 interface Deployment extends KubeObject {
   spec: { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: Pod["spec"] }; strategy?: unknown };
   status?: { replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number; observedGeneration?: number };
@@ -138,19 +142,15 @@ describe("controller-manager (real processes)", () => {
     await until("the first rollout", () => rolledOut("roll", replicas));
     let mostPods = 0;
     let fewestReady = replicas;
-    const watcher = setInterval(() => {
+    // Every pod event, as the watch delivers it: live pods (not terminating) and the Ready ones.
+    const observe = (): void => {
       mostPods = Math.max(mostPods, appPods("roll").length);
       fewestReady = Math.min(fewestReady, runningPods("roll").length);
-    }, 5);
-    const observe = {
-      onAdd: () => (mostPods = Math.max(mostPods, appPods("roll").length)),
-      onUpdate: () => (fewestReady = Math.min(fewestReady, runningPods("roll").length)),
     };
-    pods.addHandler(observe);
+    pods.addHandler({ onAdd: observe, onUpdate: observe, onDelete: observe });
     await setImage("roll", "nginx:1.26");
     await until("the new image everywhere", () => runningPods("roll").length === replicas && runningPods("roll").every((p) => p.spec.containers[0]?.image === "nginx:1.26"));
     await until("the rollout status to say done", () => rolledOut("roll", replicas));
-    clearInterval(watcher);
     // Terminating pods are not counted, as the deployment controller does not count them.
     expect(mostPods).toBeLessThanOrEqual(replicas + 1);
     expect(fewestReady).toBeGreaterThanOrEqual(replicas - 1);
@@ -181,30 +181,48 @@ describe("controller-manager (real processes)", () => {
     await until("Endpoints for the 2 web pods", async () => JSON.stringify(await addresses()) === JSON.stringify(podIps()) && podIps().length === 2);
     await scale("web", 3);
     await until("Endpoints for 3 web pods", async () => podIps().length === 3 && JSON.stringify(await addresses()) === JSON.stringify(podIps()));
-  }, 30_000);
+    // Pods going away leave the Endpoints.
+    await scale("web", 1);
+    await until("Endpoints for the 1 web pod left", async () => appPods("web", false).length === 1 && podIps().length === 1 && JSON.stringify(await addresses()) === JSON.stringify(podIps()));
+    await scale("web", 3);
+    await until("Endpoints for 3 web pods again", async () => podIps().length === 3 && JSON.stringify(await addresses()) === JSON.stringify(podIps()));
+  }, 40_000);
 
   it("moves the pods of a node killed with -9 to the other nodes", async () => {
     const victim = runningPods("web")[0]?.spec.nodeName as string;
     expect(victim).toBeDefined();
     await kubelets.get(victim)?.stop("SIGKILL");
     await until(`no web pods on ${victim} and 3 Running elsewhere`, () => appPods("web").every((p) => p.spec.nodeName !== victim) && runningPods("web").length === 3, 30_000);
-    const node = await client.get<KubeObject & { spec?: { taints?: { key: string }[] } }>(resourceTypes.nodes, victim);
+    const node = await client.get<Node>(resourceTypes.nodes, victim);
     expect(node.spec?.taints?.map((t) => t.key)).toContain("node.kubernetes.io/unreachable");
+    expect(node.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("Unknown");
     // The node comes back: Ready again and untainted.
     kubelets.set(victim, await startKubelet(victim));
-    await until(`${victim} untainted`, async () => {
-      const back = await client.get<KubeObject & { spec?: { taints?: { key: string }[] } }>(resourceTypes.nodes, victim);
-      return (back.spec?.taints ?? []).every((t) => t.key !== "node.kubernetes.io/unreachable");
+    await until(`${victim} Ready and untainted`, async () => {
+      const back = await client.get<Node>(resourceTypes.nodes, victim);
+      return back.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" && (back.spec?.taints ?? []).every((t) => t.key !== "node.kubernetes.io/unreachable");
     }, 20_000);
   }, 60_000);
 
   it("fails over to the other controller-manager within one lease duration when the leader is killed", async () => {
     const leading = await leader();
+    // One leads; the other is a live standby.
+    const standby = managers.find((m) => m !== leading && m.process.exitCode === null && m.process.signalCode === null);
+    expect((await standby?.status())?.leading).toBe(false);
     const killedAt = Date.now();
     await leading.stop("SIGKILL");
+    // The dead leader's last renew, as the Lease holds it.
+    const held = await client.get<Lease>(resourceTypes.leases, "kube-controller-manager", "kube-system");
     const survivor = await leader();
-    expect(survivor).not.toBe(leading);
-    // Within a lease duration of the last renew, plus the survivor's retry period and a margin.
+    expect(survivor).toBe(standby);
+    const taken = await client.get<Lease>(resourceTypes.leases, "kube-controller-manager", "kube-system");
+    expect(taken.spec.holderIdentity).not.toBe(held.spec.holderIdentity);
+    // Taken over once the last renew was a lease duration old, never before. The survivor saw
+    // that renew at one of its tries (every 300 ms) and counts the lease from then, as client-go
+    // does, so the takeover comes at most two retry periods (and scheduling slack) after that.
+    const sinceLastRenewMs = Date.parse(taken.spec.acquireTime ?? "") - Date.parse(held.spec.renewTime ?? "");
+    expect(sinceLastRenewMs).toBeGreaterThanOrEqual(leaseDurationMs - 50);
+    expect(sinceLastRenewMs).toBeLessThan(leaseDurationMs + 2 * 300 + 500);
     expect(Date.now() - killedAt).toBeLessThan(leaseDurationMs + 1_500);
     await scale("web", 5);
     await until("5 Running web pods under the new leader", () => runningPods("web").length === 5);

@@ -175,6 +175,9 @@ function resourcePaths(context: ResourceContext): Record<string, JsonObject> {
     } else if (subresource === "scale") {
       const scaleKind = { group: "autoscaling", version: "v1", kind: "Scale" };
       paths[subPath] = { ...objectOperations(context, "io.k8s.api.autoscaling.v1.Scale", scaleKind, "Scale"), parameters: pathParameters(resource.namespaced, true) };
+    } else if (subresource === "finalize") {
+      const put = objectOperations(context, kindSchema, gvk, "Finalize").put;
+      paths[subPath] = { ...(put === undefined ? {} : { put }), parameters: pathParameters(resource.namespaced, true) };
     } else if (subresource === "binding") {
       const bindingKind = { group: "", version: "v1", kind: "Binding" };
       const schema = "io.k8s.api.core.v1.Binding";

@@ -5,7 +5,7 @@ import { inStructOrder } from "./decode.js";
 import { ensureObject, objectAt, objectsAt, stringMapAt, stringsAt, jsonCopy } from "./json.js";
 import { podQOSClass } from "./qos.js";
 
-type Subresource = "status" | "scale" | "binding";
+type Subresource = "status" | "scale" | "binding" | "finalize";
 
 function keyOf(kind: KindKey): string {
   return `${kind.group}/${kind.kind}`;
@@ -73,6 +73,15 @@ export function prepareForUpdate(kind: KindKey, object: Record<string, unknown>,
   const copy = jsonCopy(object);
   const key = keyOf(kind);
   if (subresource === "scale" || subresource === "binding") return copy;
+  if (subresource === "finalize") {
+    // Kubernetes' FinalizeStrategy: spec.finalizers from the request, everything else as stored.
+    const finalized = jsonCopy(old);
+    const spec = ensureObject(finalized, "spec");
+    const finalizers = objectAt(copy, "spec")?.finalizers;
+    if (finalizers === undefined) delete spec.finalizers;
+    else spec.finalizers = jsonCopy(finalizers);
+    return inStructOrder(kind, finalized);
+  }
   if (withStatus.has(key)) {
     const kept = subresource === "status" ? "spec" : "status";
     if (old[kept] === undefined) delete copy[kept];

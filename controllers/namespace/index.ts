@@ -1,3 +1,3 @@
-// namespace — finishes the deletion of Terminating namespaces whose content was held back by
-// finalizers (the apiserver's DELETE does the rest of Kubernetes' namespace deletion itself).
+// namespace — Kubernetes' namespace controller: deletes the content of Terminating namespaces,
+// reports what remains in their status, and finalizes them so the apiserver removes them.
 export { newNamespaceController } from "./namespace-controller.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatTime, type Lease, type Node } from "../../client/index.js";
-import { computeZoneState, observeNodeHealth, planDisruption, staleNodeConditions, zoneKey, type ZoneState } from "./node-health.js";
+import { computeZoneState, nodeGracePeriodMs, observeNodeHealth, planDisruption, staleNodeConditions, zoneKey, type ZoneState } from "./node-health.js";
 
 const t0 = Date.parse("2026-01-01T00:00:00Z");
 const graceMs = 40_000;
@@ -56,6 +56,16 @@ describe("staleNodeConditions", () => {
     expect(conditions?.find((c) => c.type === "MemoryPressure")?.status).toBe("Unknown");
     expect(conditions?.find((c) => c.type === "DiskPressure")).toMatchObject({ status: "Unknown", reason: "NodeStatusNeverUpdated" });
     expect(conditions?.map((c) => c.type).sort()).toEqual(["DiskPressure", "MemoryPressure", "PIDPressure", "Ready"]);
+  });
+
+  it("gives a node that never posted Ready the startup grace period, and the monitor grace period once it has", () => {
+    const starting: Node = { metadata: { name: "node-1", uid: "n1", creationTimestamp: "2026-01-01T00:00:00Z" } };
+    expect(nodeGracePeriodMs(starting, 50_000, 60_000)).toBe(60_000);
+    expect(nodeGracePeriodMs(node("True"), 50_000, 60_000)).toBe(50_000);
+    const health = observeNodeHealth(undefined, starting, undefined, t0);
+    expect(staleNodeConditions(starting, health, t0 + 55_000, nodeGracePeriodMs(starting, 50_000, 60_000), formatTime)).toBeUndefined();
+    const never = staleNodeConditions(starting, health, t0 + 60_001, nodeGracePeriodMs(starting, 50_000, 60_000), formatTime);
+    expect(never?.find((c) => c.type === "Ready")).toMatchObject({ status: "Unknown", reason: "NodeStatusNeverUpdated", message: "Kubelet never posted node status." });
   });
 
   it("writes nothing for a node already Unknown", () => {

@@ -65,6 +65,14 @@ export function observeNodeHealth(previous: NodeHealth | undefined, node: Node, 
 }
 
 /**
+ * The grace period a node gets (tryUpdateNodeHealth): --node-startup-grace-period while it has
+ * never posted a Ready condition (its kubelet is still starting), --node-monitor-grace-period after.
+ */
+export function nodeGracePeriodMs(node: Node, monitorGracePeriodMs: number, startupGracePeriodMs: number): number {
+  return readyCondition(node) === undefined ? startupGracePeriodMs : monitorGracePeriodMs;
+}
+
+/**
  * The node's conditions once it has been silent past the grace period: every monitored condition
  * Unknown ("Kubelet stopped posting node status."), missing ones added as never updated.
  * Undefined when the node is not stale or its Ready condition would not change (no write needed).

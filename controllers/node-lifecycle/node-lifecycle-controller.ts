@@ -25,6 +25,7 @@ import {
   observeNodeHealth,
   planDisruption,
   readyCondition,
+  nodeGracePeriodMs,
   staleNodeConditions,
   zoneKey,
   type NodeHealth,
@@ -223,7 +224,8 @@ class NodeLifecycleController implements Controller {
           const now = this.ctx.now();
           health = observeNodeHealth(this.health.get(name), node, this.leases.get(`${nodeLeaseNamespace}/${name}`), now);
           this.health.set(name, health);
-          const conditions = staleNodeConditions(node, health, now, this.ctx.settings.nodeMonitorGracePeriodMs, formatTime);
+          const gracePeriodMs = nodeGracePeriodMs(node, this.ctx.settings.nodeMonitorGracePeriodMs, this.ctx.settings.nodeStartupGracePeriodMs);
+          const conditions = staleNodeConditions(node, health, now, gracePeriodMs, formatTime);
           if (conditions === undefined) return undefined;
           const updated = structuredClone(node);
           updated.status = { ...updated.status, conditions };
