@@ -935,6 +935,18 @@ describe.skipIf(targetName === undefined)(suiteTitle, () => {
       ]);
     });
 
+    it("a watch from a revision not yet written hears nothing before it", async () => {
+      const k = under("watch-future")("a");
+      const r0 = (await store.put({ key: k, value: "0" })).header.revision;
+      await caughtUp();
+      const s = open(create({ key: b64(k), start_revision: String(r0 + 3) }));
+      expect(await s.next()).toEqual([{ result: { header: at(r0), created: true } }]);
+      const revisions: number[] = [];
+      for (let i = 1; i <= 4; i++) revisions.push((await store.put({ key: k, value: String(i) })).header.revision);
+      expect(revisions).toEqual([r0 + 1, r0 + 2, r0 + 3, r0 + 4]);
+      expect(summary(await s.nextUntil((line) => lastEventRevision(line) >= r0 + 4))).toEqual([`PUT ${k}@${r0 + 3}`, `PUT ${k}@${r0 + 4}`]);
+    });
+
     it("through the client: a compacted start revision is a WatchCompactedError", async () => {
       const k = under("watch-compacted-client")("a");
       const [r1, r2] = await compactedHistory(k);

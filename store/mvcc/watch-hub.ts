@@ -83,8 +83,10 @@ export class WatchHub {
     const revision = this.store.currentRevision();
     for (const watcher of this.watchers.values()) {
       if (!watcher.synced) continue;
-      const matching = this.select(watcher, events);
-      watcher.nextRevision = revision + 1;
+      // A watch asked to start past the current revision hears nothing before its start (etcd's
+      // minRev): its nextRevision stays ahead until the store gets there.
+      const matching = this.select(watcher, watcher.nextRevision > (events[0]?.kv.modRevision ?? 0) ? events.filter((e) => e.kv.modRevision >= watcher.nextRevision) : events);
+      watcher.nextRevision = Math.max(watcher.nextRevision, revision + 1);
       // Live events go out one revision per answer, as etcd sends them.
       for (const group of byRevision(matching)) watcher.sink.events(group, group[0]?.kv.modRevision ?? revision);
     }

@@ -135,6 +135,9 @@ export function parseStoreFlags(argv: readonly string[]): StoreFlags {
   };
 }
 
+/** After a member stops, how long its client connections get to take their last answers. */
+const shutdownGraceMs = 300;
+
 /** Runs one store member in this process until SIGTERM/SIGINT. Returns the exit code on a usage error. */
 export async function runStore(argv: readonly string[]): Promise<number> {
   let flags: StoreFlags;
@@ -187,7 +190,16 @@ export async function runStore(argv: readonly string[]): Promise<number> {
     log.info({ signal }, "shutting down");
     void member
       .stop(Math.min(2000, flags.electionTimeoutMs * 2))
-      .then(() => new Promise<void>((resolve) => api.close(() => resolve())))
+      .then(
+        () =>
+          new Promise<void>((resolve) => {
+            api.close(() => resolve());
+            // Connections still busy (watch streams, a client that keeps its keep-alive
+            // connection full of requests) would hold the close forever: the member has
+            // stopped, so they are cut once the answers in flight had a moment to go out.
+            setTimeout(() => api.closeAllConnections(), shutdownGraceMs).unref();
+          }),
+      )
       .then(() => {
         log.info("stopped");
         process.exit(0);

@@ -18,6 +18,10 @@ import type { TestHooks } from "./test-hooks.js";
 import type { PeerAddress } from "./transport.js";
 import { PeerTransport } from "./transport.js";
 
+/** A lease call's answer: the TTL (-1: no such lease) and the seconds left. */
+type LeaseAnswer = { ttlSeconds: number; remainingSeconds: number };
+/** Pause between tries of a lease call while leadership moves. */
+const leaseRetryMs = 50;
 /** How often the leader looks for expired leases. */
 const leaseCheckIntervalMs = 100;
 /**
@@ -117,7 +121,7 @@ export class Member {
   private readonly softStateListeners: ((state: SoftState, term: number) => void)[] = [];
   private readonly lessor = new Lessor();
   private leaseTimer: NodeJS.Timeout | undefined;
-  private readonly leaseCalls = new Map<string, (reply: { ttlSeconds: number; remainingSeconds: number }) => void>();
+  private readonly leaseCalls = new Map<string, (reply: { ttlSeconds: number; remainingSeconds: number; notPrimary?: boolean }) => void>();
 
   constructor(private readonly config: MemberConfig) {
     fs.mkdirSync(config.dataDir, { recursive: true });
@@ -395,31 +399,53 @@ export class Member {
     return this.askLeader("timeToLive", lease);
   }
 
-  private localKeepAlive(lease: number): { ttlSeconds: number; remainingSeconds: number } {
-    const ttl = this.lessor.keepAlive(lease, Date.now());
-    return ttl === undefined ? { ttlSeconds: -1, remainingSeconds: -1 } : { ttlSeconds: ttl, remainingSeconds: ttl };
-  }
-
-  private localTimeToLive(lease: number): { ttlSeconds: number; remainingSeconds: number } {
+  /**
+   * The lease's TTL as this member's lessor knows it, or "notPrimary" when this member does not
+   * keep the deadlines (not leader, or a new leader whose lessor is not promoted yet): etcd's
+   * ErrNotPrimary, which must never read as "lease not found" (ttl -1) to a client.
+   */
+  private localLeaseCall(method: "keepAlive" | "timeToLive", lease: number): LeaseAnswer | "notPrimary" {
+    if (!this.lessor.isPrimary()) return "notPrimary";
+    if (method === "keepAlive") {
+      const ttl = this.lessor.keepAlive(lease, Date.now());
+      return ttl === undefined ? { ttlSeconds: -1, remainingSeconds: -1 } : { ttlSeconds: ttl, remainingSeconds: ttl };
+    }
     const info = this.mvcc.lease(lease);
-    if (info === undefined || !this.lessor.isPrimary()) return { ttlSeconds: -1, remainingSeconds: -1 };
+    if (info === undefined) return { ttlSeconds: -1, remainingSeconds: -1 };
     return { ttlSeconds: info.ttlSeconds, remainingSeconds: this.lessor.remainingSeconds(lease, Date.now()) };
   }
 
-  private askLeader(method: "keepAlive" | "timeToLive", lease: number): Promise<{ ttlSeconds: number; remainingSeconds: number }> {
-    if (this.raft.role === "leader") return Promise.resolve(method === "keepAlive" ? this.localKeepAlive(lease) : this.localTimeToLive(lease));
-    const leader = this.raft.leader;
-    if (leader === "") return Promise.reject(new Unavailable("etcdserver: no leader"));
+  /**
+   * Asks the lessor that keeps the deadlines: this member's when it is the promoted leader, else
+   * the leader's over the peer link. While leadership moves (the asked member stepped down, or
+   * this member was just elected and its lessor is not promoted yet) it asks again every 50 ms,
+   * as etcd's LeaseRenew retries ErrNotPrimary, until the request timeout.
+   */
+  private async askLeader(method: "keepAlive" | "timeToLive", lease: number): Promise<LeaseAnswer> {
+    const deadline = Date.now() + this.config.requestTimeoutMs;
+    for (;;) {
+      if (this.stopped) throw new Unavailable("etcdserver: server stopped");
+      const leader = this.raft.leader;
+      if (leader === "" && !this.lessor.isPrimary()) throw new Unavailable("etcdserver: no leader");
+      const answer = this.lessor.isPrimary() || this.raft.role === "leader" ? this.localLeaseCall(method, lease) : await this.callLeader(leader, method, lease, deadline);
+      if (answer !== "notPrimary") return answer;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Unavailable("etcdserver: request timed out");
+      await new Promise((resolve) => setTimeout(resolve, Math.min(leaseRetryMs, left)));
+    }
+  }
+
+  private callLeader(leader: NodeId, method: "keepAlive" | "timeToLive", lease: number, deadline: number): Promise<LeaseAnswer | "notPrimary"> {
     const callId = `${this.bootId}-l${++this.requestCounter}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.leaseCalls.delete(callId);
         reject(new Unavailable("etcdserver: request timed out"));
-      }, this.config.requestTimeoutMs);
+      }, Math.max(1, deadline - Date.now()));
       this.leaseCalls.set(callId, (reply) => {
         clearTimeout(timer);
         this.leaseCalls.delete(callId);
-        resolve(reply);
+        resolve(reply.notPrimary === true ? "notPrimary" : { ttlSeconds: reply.ttlSeconds, remainingSeconds: reply.remainingSeconds });
       });
       this.sendFrame(leader, { leaseCall: { callId, method, lease } });
     });
@@ -788,8 +814,8 @@ export class Member {
       this.onForwardReply(frame.forwardReply);
     } else if ("leaseCall" in frame) {
       const { callId, method, lease } = frame.leaseCall;
-      const answer = method === "keepAlive" ? this.localKeepAlive(lease) : this.localTimeToLive(lease);
-      this.sendFrame(from, { leaseReply: { callId, ...answer } });
+      const answer = this.localLeaseCall(method, lease);
+      this.sendFrame(from, { leaseReply: answer === "notPrimary" ? { callId, ttlSeconds: -1, remainingSeconds: -1, notPrimary: true } : { callId, ...answer } });
     } else if ("leaseReply" in frame) {
       this.leaseCalls.get(frame.leaseReply.callId)?.(frame.leaseReply);
     } else {

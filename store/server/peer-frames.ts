@@ -10,7 +10,7 @@ export type PeerFrame =
   | { readonly forwardReply: { readonly id: string; readonly ok: boolean; readonly index: number; readonly term: number; readonly leader: NodeId } }
   /** A lease question only the leader can answer (it alone keeps the deadlines). */
   | { readonly leaseCall: { readonly callId: string; readonly method: "keepAlive" | "timeToLive"; readonly lease: number } }
-  | { readonly leaseReply: { readonly callId: string; readonly ttlSeconds: number; readonly remainingSeconds: number } }
+  | { readonly leaseReply: { readonly callId: string; readonly ttlSeconds: number; readonly remainingSeconds: number; readonly notPrimary?: boolean } }
   /** A member's client URLs, for the member list. */
   | { readonly info: { readonly name: NodeId; readonly clientUrls: readonly string[] } };
 
@@ -81,7 +81,8 @@ export function parsePeerFrame(payload: unknown): PeerFrame | undefined {
   if (isObject(leaseReply)) {
     const isTtl = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= -1;
     if (!isString(leaseReply.callId) || !isTtl(leaseReply.ttlSeconds) || !isTtl(leaseReply.remainingSeconds)) return undefined;
-    return { leaseReply: { callId: leaseReply.callId, ttlSeconds: leaseReply.ttlSeconds, remainingSeconds: leaseReply.remainingSeconds } };
+    if (leaseReply.notPrimary !== undefined && typeof leaseReply.notPrimary !== "boolean") return undefined;
+    return { leaseReply: { callId: leaseReply.callId, ttlSeconds: leaseReply.ttlSeconds, remainingSeconds: leaseReply.remainingSeconds, ...(leaseReply.notPrimary === true ? { notPrimary: true } : {}) } };
   }
   const info = payload.info;
   if (isObject(info)) {
