@@ -47,7 +47,7 @@ export interface WatchApiOptions {
  */
 class WatchSession {
   /** Stream watch id → hub watcher id. */
-  private readonly watches = new Map<number, { hubId: number; progressNotify: boolean }>();
+  private readonly watches = new Map<number, { hubId: number; progressNotify: boolean; sentEvents: boolean }>();
   private nextWatchId = 0;
   /** Seeded bug "watch-drop-on-resume" only: watch id → the revision its catch-up ends at. */
   private readonly dropFirstCatchUp = new Map<number, number>();
@@ -115,7 +115,7 @@ class WatchSession {
           canceled: (reason, compactRevision) => this.canceledByStore(watchId, reason, compactRevision),
         },
       );
-      this.watches.set(watchId, { hubId, progressNotify: request.progress_notify === true });
+      this.watches.set(watchId, { hubId, progressNotify: request.progress_notify === true, sentEvents: false });
     } catch (error) {
       if (!(error instanceof MvccError)) throw error;
       // As etcd: created, then canceled with the compact revision (a header without revision,
@@ -139,6 +139,8 @@ class WatchSession {
       this.log.warn({ watchId }, "cancelled a slow watcher");
       return;
     }
+    const watch = this.watches.get(watchId);
+    if (watch !== undefined) watch.sentEvents = true;
     this.result({
       header: this.header(revision),
       watch_id: String(watchId),
@@ -165,8 +167,12 @@ class WatchSession {
 
   private notifyProgress(): void {
     for (const [watchId, watch] of this.watches) {
+      // As etcd: a watch sent events during the interval needs no notification for it.
+      const sentEvents = watch.sentEvents;
+      watch.sentEvents = false;
+      if (!watch.progressNotify || sentEvents) continue;
       // Only a watcher caught up with the live feed may be told "nothing before this revision is missing".
-      if (watch.progressNotify && this.member.watchHub.isSynced(watch.hubId)) this.result({ header: this.header(), watch_id: String(watchId) });
+      if (this.member.watchHub.isSynced(watch.hubId)) this.result({ header: this.header(), watch_id: String(watchId) });
     }
   }
 

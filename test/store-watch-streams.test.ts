@@ -1,0 +1,177 @@
+// End-to-end: the store's watch and keep-alive streams as clients other than store/client use
+// them, against a real member process: several watches on one WebSocket, periodic progress
+// notifications, a watcher that stops reading (cut off, without slowing writes or the other
+// watchers), and several keep-alives in one streaming request.
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import type { StoreCluster } from "./support/store-cluster.js";
+import { startStoreCluster } from "./support/store-cluster.js";
+import { until } from "./support/wait.js";
+
+type Line = { result?: { header?: { revision?: string }; watch_id?: string; created?: boolean; canceled?: boolean; cancel_reason?: string; events?: { kv: { key: string; mod_revision: string } }[]; TTL?: string }; error?: unknown };
+
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+/** The gateway leaves out zero values, as etcd's does: watch id 0 has no watch_id. */
+const watchIdOf = (line: Line) => line.result?.watch_id ?? "0";
+let cluster: StoreCluster;
+let endpoint: string;
+
+async function post(path: string, body: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${endpoint}${path}`, { method: "POST", body: JSON.stringify(body) });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function put(key: string, value: string): Promise<number> {
+  const answer = (await post("/v3/kv/put", { key: b64(key), value: b64(value) })) as { header: { revision: string } };
+  return Number(answer.header.revision);
+}
+
+beforeAll(async () => {
+  cluster = await startStoreCluster({ members: 1, extraArgs: ["--experimental-watch-progress-notify-interval", "200ms"] });
+  endpoint = cluster.endpoints[0] ?? "";
+}, 30_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe("store watch streams (real process)", () => {
+  it("carries several watches on one WebSocket: created, events by watch id, one cancelled while the other goes on", async () => {
+    const ws = new WebSocket(`${endpoint.replace("http:", "ws:")}/v3/watch`);
+    const lines: Line[] = [];
+    ws.on("message", (data) => lines.push(JSON.parse(data.toString()) as Line));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    ws.send(JSON.stringify({ create_request: { key: b64("/ws/a") } }));
+    ws.send(JSON.stringify({ create_request: { key: b64("/ws/b") } }));
+    await until("both created", () => lines.filter((l) => l.result?.created === true).length === 2);
+    expect(lines.map(watchIdOf)).toEqual(["0", "1"]);
+    const ra = await put("/ws/a", "1");
+    const rb = await put("/ws/b", "1");
+    await until("both events", () => lines.filter((l) => l.result?.events !== undefined).length === 2);
+    const events = lines.filter((l) => l.result?.events !== undefined).map((l) => `${watchIdOf(l)}:${Buffer.from(l.result?.events?.[0]?.kv.key ?? "", "base64").toString()}@${l.result?.events?.[0]?.kv.mod_revision}`);
+    expect(events).toEqual([`0:/ws/a@${ra}`, `1:/ws/b@${rb}`]);
+    ws.send(JSON.stringify({ cancel_request: { watch_id: "0" } }));
+    await until("the cancel answered", () => lines.some((l) => l.result?.canceled === true));
+    expect(watchIdOf(lines.find((l) => l.result?.canceled === true) ?? {})).toBe("0");
+    await put("/ws/a", "2");
+    const rb2 = await put("/ws/b", "2");
+    await until("the second event on b", () => lines.some((l) => l.result?.events?.[0]?.kv.mod_revision === String(rb2)));
+    // Nothing more for the cancelled watch.
+    expect(lines.filter((l) => watchIdOf(l) === "0" && l.result?.events !== undefined)).toHaveLength(1);
+    ws.close();
+  });
+
+  it("sends progress notifications every interval to the watches that asked, and only to them", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${endpoint}/v3/watch`, {
+      method: "POST",
+      body: JSON.stringify({ create_request: { key: b64("/progress/a"), progress_notify: true, watch_id: "7" } }) + JSON.stringify({ create_request: { key: b64("/progress/b"), watch_id: "8" } }),
+      signal: controller.signal,
+    });
+    const revision = await put("/elsewhere", "x");
+    const lines: Line[] = [];
+    const reader = response.body?.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const reading = (async () => {
+      for (;;) {
+        const chunk = await reader?.read().catch(() => undefined);
+        if (chunk === undefined || chunk.done) return;
+        text += decoder.decode(chunk.value, { stream: true });
+        const parts = text.split("\n");
+        text = parts.pop() ?? "";
+        for (const part of parts) if (part.trim() !== "") lines.push(JSON.parse(part) as Line);
+      }
+    })();
+    // Over a second at a 200 ms interval: several notifications for watch 7, none for watch 8.
+    await until("three progress notifications", () => lines.filter((l) => l.result?.watch_id === "7" && l.result.created !== true).length >= 3, 5_000);
+    const notes = lines.filter((l) => l.result?.watch_id === "7" && l.result.created !== true);
+    for (const note of notes) {
+      expect(note.result?.events).toBeUndefined();
+      expect(Number(note.result?.header?.revision)).toBeGreaterThanOrEqual(revision);
+    }
+    expect(lines.filter((l) => l.result?.watch_id === "8" && l.result.created !== true)).toEqual([]);
+    // As etcd: an interval in which the watch was sent events brings no notification. Events every
+    // 20 ms for a second (five intervals): at most a stray one, where a stall let an interval pass.
+    const before = notes.length;
+    const busyUntil = Date.now() + 1_000;
+    for (let i = 0; Date.now() < busyUntil; i++) {
+      await put("/progress/a", String(i));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const during = lines.filter((l) => l.result?.watch_id === "7" && l.result.created !== true && l.result.events === undefined).length - before;
+    expect(during).toBeLessThanOrEqual(1);
+    controller.abort();
+    await reading;
+  });
+
+  it("cuts off a watcher that stops reading once its stream holds 16 MiB, without slowing the writes or a watcher that reads", async () => {
+    const value = "v".repeat(1 << 20);
+    const writes = 40; // 40 events of ~1.4 MiB each (base64) to a reader that never reads
+    // The stalled watcher: node:http, its answer paused, so the socket and then the member's buffer fill.
+    const stalled: string[] = [];
+    const stalledResponse = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const request = http.request(`${endpoint}/v3/watch`, { method: "POST" }, resolve);
+      request.on("error", reject);
+      request.end(JSON.stringify({ create_request: { key: b64("/slow/"), range_end: b64("/slow0") } }));
+    });
+    stalledResponse.pause();
+    // The reading watcher, on its own stream.
+    let readCount = 0;
+    const readingResponse = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const request = http.request(`${endpoint}/v3/watch`, { method: "POST" }, resolve);
+      request.on("error", reject);
+      request.end(JSON.stringify({ create_request: { key: b64("/slow/"), range_end: b64("/slow0") } }));
+    });
+    readingResponse.setEncoding("utf8");
+    let readingText = "";
+    readingResponse.on("data", (chunk: string) => {
+      readingText += chunk;
+      const parts = readingText.split("\n");
+      readingText = parts.pop() ?? "";
+      for (const part of parts) if (part.includes('"events"')) readCount++;
+    });
+    const slowest: number[] = [];
+    for (let i = 0; i < writes; i++) {
+      const started = performance.now();
+      await put(`/slow/${i}`, value);
+      slowest.push(performance.now() - started);
+    }
+    await until("the reading watcher got every event", () => readCount === writes, 20_000);
+    expect(Math.max(...slowest)).toBeLessThan(2_000);
+    // Now read what the stalled one was sent: some events, then the cancel with its reason.
+    stalledResponse.setEncoding("utf8");
+    let stalledText = "";
+    stalledResponse.on("data", (chunk: string) => {
+      stalledText += chunk;
+      const parts = stalledText.split("\n");
+      stalledText = parts.pop() ?? "";
+      stalled.push(...parts.filter((p) => p.trim() !== ""));
+    });
+    stalledResponse.resume();
+    await until("the stalled watcher's cancel", () => stalled.some((l) => l.includes('"canceled":true')), 20_000);
+    const cancel = JSON.parse(stalled.find((l) => l.includes('"canceled":true')) ?? "{}") as Line;
+    expect(cancel.result?.cancel_reason).toContain("too slow");
+    const delivered = stalled.filter((l) => l.includes('"events"')).length;
+    expect(delivered).toBeGreaterThan(0);
+    expect(delivered).toBeLessThan(writes);
+    stalledResponse.destroy();
+    readingResponse.destroy();
+  }, 60_000);
+
+  it("answers several keep-alives sent in one streaming request, one line each, in order", async () => {
+    const granted = (await post("/v3/lease/grant", { TTL: "30" })) as { ID: string };
+    const missing = "123456789";
+    const response = await fetch(`${endpoint}/v3/lease/keepalive`, { method: "POST", body: JSON.stringify({ ID: granted.ID }) + JSON.stringify({ ID: missing }) + JSON.stringify({ ID: granted.ID }) });
+    const lines = (await response.text()).trim().split("\n").map((l) => JSON.parse(l) as { result: { ID: string; TTL?: string } });
+    expect(lines.map((l) => [l.result.ID, l.result.TTL])).toEqual([
+      [granted.ID, "30"],
+      [missing, undefined],
+      [granted.ID, "30"],
+    ]);
+  });
+});
