@@ -2,12 +2,12 @@
 // them, against a real member process: several watches on one WebSocket, periodic progress
 // notifications, a watcher that stops reading (cut off, without slowing writes or the other
 // watchers), and several keep-alives in one streaming request.
-import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { StoreCluster } from "./support/store-cluster.js";
 import { startStoreCluster } from "./support/store-cluster.js";
 import { until } from "./support/wait.js";
+import { RawWatchStream } from "./support/watch-stream.js";
 
 type Line = { result?: { header?: { revision?: string }; watch_id?: string; created?: boolean; canceled?: boolean; cancel_reason?: string; events?: { kv: { key: string; mod_revision: string } }[]; TTL?: string }; error?: unknown };
 
@@ -66,101 +66,55 @@ describe("store watch streams (real process)", () => {
   });
 
   it("sends progress notifications every interval to the watches that asked, and only to them", async () => {
-    const controller = new AbortController();
-    const response = await fetch(`${endpoint}/v3/watch`, {
-      method: "POST",
-      body: JSON.stringify({ create_request: { key: b64("/progress/a"), progress_notify: true, watch_id: "7" } }) + JSON.stringify({ create_request: { key: b64("/progress/b"), watch_id: "8" } }),
-      signal: controller.signal,
-    });
+    const stream = new RawWatchStream(endpoint, [
+      { create_request: { key: b64("/progress/a"), progress_notify: true, watch_id: "7" } },
+      { create_request: { key: b64("/progress/b"), watch_id: "8" } },
+    ]);
+    await stream.received(2);
     const revision = await put("/elsewhere", "x");
-    const lines: Line[] = [];
-    const reader = response.body?.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    const reading = (async () => {
-      for (;;) {
-        const chunk = await reader?.read().catch(() => undefined);
-        if (chunk === undefined || chunk.done) return;
-        text += decoder.decode(chunk.value, { stream: true });
-        const parts = text.split("\n");
-        text = parts.pop() ?? "";
-        for (const part of parts) if (part.trim() !== "") lines.push(JSON.parse(part) as Line);
-      }
-    })();
+    const lines = stream.lines as Line[];
+    const notesOf7 = () => lines.filter((l) => l.result?.watch_id === "7" && l.result.created !== true && l.result.events === undefined);
     // Over a second at a 200 ms interval: several notifications for watch 7, none for watch 8.
-    await until("three progress notifications", () => lines.filter((l) => l.result?.watch_id === "7" && l.result.created !== true).length >= 3, 5_000);
-    const notes = lines.filter((l) => l.result?.watch_id === "7" && l.result.created !== true);
-    for (const note of notes) {
-      expect(note.result?.events).toBeUndefined();
-      expect(Number(note.result?.header?.revision)).toBeGreaterThanOrEqual(revision);
-    }
+    await until("three progress notifications", () => notesOf7().length >= 3, 5_000);
+    for (const note of notesOf7()) expect(Number(note.result?.header?.revision)).toBeGreaterThanOrEqual(revision);
     expect(lines.filter((l) => l.result?.watch_id === "8" && l.result.created !== true)).toEqual([]);
     // As etcd: an interval in which the watch was sent events brings no notification. Events every
     // 20 ms for a second (five intervals): at most a stray one, where a stall let an interval pass.
-    const before = notes.length;
+    const before = notesOf7().length;
     const busyUntil = Date.now() + 1_000;
     for (let i = 0; Date.now() < busyUntil; i++) {
       await put("/progress/a", String(i));
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const during = lines.filter((l) => l.result?.watch_id === "7" && l.result.created !== true && l.result.events === undefined).length - before;
-    expect(during).toBeLessThanOrEqual(1);
-    controller.abort();
-    await reading;
+    expect(notesOf7().length - before).toBeLessThanOrEqual(1);
+    stream.close();
   });
 
   it("cuts off a watcher that stops reading once its stream holds 16 MiB, without slowing the writes or a watcher that reads", async () => {
     const value = "v".repeat(1 << 20);
     const writes = 40; // 40 events of ~1.4 MiB each (base64) to a reader that never reads
-    // The stalled watcher: node:http, its answer paused, so the socket and then the member's buffer fill.
-    const stalled: string[] = [];
-    const stalledResponse = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const request = http.request(`${endpoint}/v3/watch`, { method: "POST" }, resolve);
-      request.on("error", reject);
-      request.end(JSON.stringify({ create_request: { key: b64("/slow/"), range_end: b64("/slow0") } }));
-    });
-    stalledResponse.pause();
-    // The reading watcher, on its own stream.
-    let readCount = 0;
-    const readingResponse = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const request = http.request(`${endpoint}/v3/watch`, { method: "POST" }, resolve);
-      request.on("error", reject);
-      request.end(JSON.stringify({ create_request: { key: b64("/slow/"), range_end: b64("/slow0") } }));
-    });
-    readingResponse.setEncoding("utf8");
-    let readingText = "";
-    readingResponse.on("data", (chunk: string) => {
-      readingText += chunk;
-      const parts = readingText.split("\n");
-      readingText = parts.pop() ?? "";
-      for (const part of parts) if (part.includes('"events"')) readCount++;
-    });
+    const create = { create_request: { key: b64("/slow/"), range_end: b64("/slow0") } };
+    // The stalled watcher's answer is not read, so the socket and then the member's buffer fill.
+    const stalled = new RawWatchStream(endpoint, [create], { paused: true });
+    const reading = new RawWatchStream(endpoint, [create]);
+    await reading.received(1);
+    const eventLines = (stream: RawWatchStream) => (stream.lines as Line[]).filter((l) => l.result?.events !== undefined).length;
     const slowest: number[] = [];
     for (let i = 0; i < writes; i++) {
       const started = performance.now();
       await put(`/slow/${i}`, value);
       slowest.push(performance.now() - started);
     }
-    await until("the reading watcher got every event", () => readCount === writes, 20_000);
+    await until("the reading watcher got every event", () => eventLines(reading) === writes, 20_000);
     expect(Math.max(...slowest)).toBeLessThan(2_000);
     // Now read what the stalled one was sent: some events, then the cancel with its reason.
-    stalledResponse.setEncoding("utf8");
-    let stalledText = "";
-    stalledResponse.on("data", (chunk: string) => {
-      stalledText += chunk;
-      const parts = stalledText.split("\n");
-      stalledText = parts.pop() ?? "";
-      stalled.push(...parts.filter((p) => p.trim() !== ""));
-    });
-    stalledResponse.resume();
-    await until("the stalled watcher's cancel", () => stalled.some((l) => l.includes('"canceled":true')), 20_000);
-    const cancel = JSON.parse(stalled.find((l) => l.includes('"canceled":true')) ?? "{}") as Line;
-    expect(cancel.result?.cancel_reason).toContain("too slow");
-    const delivered = stalled.filter((l) => l.includes('"events"')).length;
-    expect(delivered).toBeGreaterThan(0);
-    expect(delivered).toBeLessThan(writes);
-    stalledResponse.destroy();
-    readingResponse.destroy();
+    stalled.resume();
+    const [cancel] = (await stalled.nextUntil((l) => (l as Line).result?.canceled === true, 20_000)).slice(-1) as Line[];
+    expect(cancel?.result?.cancel_reason).toContain("too slow");
+    expect(eventLines(stalled)).toBeGreaterThan(0);
+    expect(eventLines(stalled)).toBeLessThan(writes);
+    stalled.close();
+    reading.close();
   }, 60_000);
 
   it("answers several keep-alives sent in one streaming request, one line each, in order", async () => {

@@ -12,27 +12,46 @@ export class RawWatchStream {
   private readonly waiters: { check: () => boolean; resolve: () => void }[] = [];
   private ended: Error | undefined;
   private consumed = 0;
+  /** Set while a `paused` stream's answer waits for resume(). */
+  private paused: boolean;
+  private response: http.IncomingMessage | undefined;
 
-  constructor(endpoint: string, requests: readonly unknown[]) {
+  /** `paused`: the answer is not read until resume(), so the socket and the server's buffer fill. */
+  constructor(endpoint: string, requests: readonly unknown[], options: { paused?: boolean } = {}) {
+    this.paused = options.paused === true;
     const url = new URL("/v3/watch", endpoint);
     const body = requests.map((r) => JSON.stringify(r)).join("\n");
     this.request = http.request({ hostname: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json" } });
     this.request.on("error", (error) => this.end(error));
     this.request.on("response", (response) => {
       if (response.statusCode !== 200) this.end(new Error(`watch answered ${response.statusCode}`));
-      response.setEncoding("utf8");
-      let buffered = "";
-      response.on("data", (chunk: string) => {
-        buffered += chunk;
-        const parts = buffered.split("\n");
-        buffered = parts.pop() ?? "";
-        for (const part of parts) if (part.trim() !== "") this.lines.push(JSON.parse(part) as WatchLine);
-        this.poke();
-      });
-      response.on("error", (error) => this.end(error));
-      response.on("close", () => this.end(new Error("watch stream closed")));
+      this.response = response;
+      if (this.paused) response.pause();
+      else this.read(response);
     });
     this.request.end(body);
+  }
+
+  /** Starts reading a stream made `paused`. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.response !== undefined) this.read(this.response);
+  }
+
+  private read(response: http.IncomingMessage): void {
+    response.setEncoding("utf8");
+    let buffered = "";
+    response.on("data", (chunk: string) => {
+      buffered += chunk;
+      const parts = buffered.split("\n");
+      buffered = parts.pop() ?? "";
+      for (const part of parts) if (part.trim() !== "") this.lines.push(JSON.parse(part) as WatchLine);
+      this.poke();
+    });
+    response.on("error", (error) => this.end(error));
+    response.on("close", () => this.end(new Error("watch stream closed")));
+    response.resume();
   }
 
   /** Resolves once `count` lines have arrived in all. */
