@@ -308,4 +308,18 @@ describe("store watch and leases (real processes)", () => {
     expect(ttl.grantedTtlSeconds).toBe(30);
     expect(ttl.ttlSeconds).toBeGreaterThan(20);
   }, 60_000);
+
+  it("a lease granted through one follower is known at once to another, with its keys", async () => {
+    cluster = await startStoreCluster();
+    const c = cluster;
+    const leader = await c.leader();
+    const [a, b] = c.members.filter((m) => m.name !== leader).map((m) => m.clientUrl);
+    const post = async (endpoint: string | undefined, path: string, body: unknown) => (await (await fetch(`${endpoint}${path}`, { method: "POST", body: JSON.stringify(body) })).json()) as Record<string, unknown>;
+    for (let i = 0; i < 30; i++) {
+      const granted = (await post(a, "/v3/lease/grant", { TTL: "60" })) as { ID: string };
+      await post(a, "/v3/kv/put", { key: Buffer.from(`/ttl/${i}`).toString("base64"), value: "", lease: granted.ID });
+      const ttl = (await post(b, "/v3/lease/timetolive", { ID: granted.ID, keys: true })) as { TTL: string; grantedTTL: string; keys?: string[] };
+      expect([ttl.grantedTTL, Number(ttl.TTL) > 50, ttl.keys]).toEqual(["60", true, [Buffer.from(`/ttl/${i}`).toString("base64")]]);
+    }
+  }, 30_000);
 });

@@ -70,6 +70,10 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
   const leaseTimeToLive: Handler = async (body) => {
     const { ID, keys } = parse(leaseTimeToLiveSchema, body);
     const id = ID ?? 0;
+    // The granted TTL and the keys come from this member's state: on a follower, first caught up
+    // with everything committed before the call (a read index), so a lease granted and answered
+    // through another member is never "not found" here (etcd asks the leader for all of it).
+    if (!member.isLeader()) await member.linearizableBarrier();
     const { remainingSeconds } = await member.leaseTimeToLive(id);
     const info = member.mvcc.lease(id);
     if (info === undefined || remainingSeconds < 0) return { header: header(), ID: String(id), TTL: "-1" };
