@@ -334,7 +334,9 @@ export class ObjectService {
     const name = nameOf(current.object);
     const old = current.object;
     const subresource = target.subresource === "status" ? "status" : undefined;
-    let object = prepareUpdate(info, defaultsFor(info, next), old, target.subresource === "finalize" ? "finalize" : subresource);
+    // The finalize subresource is recorded as such, and checked and reset as the object itself.
+    const updatedPart = target.subresource === "finalize" ? "finalize" : subresource;
+    let object = prepareUpdate(info, defaultsFor(info, next), old, updatedPart);
     if (target.namespace !== undefined) metadataOf(object).namespace = target.namespace;
     metadataOf(object).name = name;
     const oldUid = metadataOf(old).uid;
@@ -348,8 +350,7 @@ export class ObjectService {
     if (causes.length > 0) throw invalid(info.kind, info.group, name, causes);
     if (recordManager) {
       const updated = object;
-      const recorded = target.subresource === "finalize" ? "finalize" : subresource;
-      object = withManagedFields(() => updateManagedFields({ old, updated, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()), ignoredFields: resetFields(subresource), ...(recorded === undefined ? {} : { subresource: recorded }) }), object);
+      object = withManagedFields(() => updateManagedFields({ old, updated, manager: options.fieldManager, schema: patchSchemaFor(info), apiVersion: groupVersionOf(info), now: rfc3339(this.deps.nowMs()), ignoredFields: resetFields(subresource), ...(updatedPart === undefined ? {} : { subresource: updatedPart }) }), object);
     }
     object = orderTopLevel(object);
     const comparableOld = withoutVersion(old);
@@ -783,12 +784,12 @@ function isGraceful(metadata: Record<string, unknown>): boolean {
   return typeof metadata.deletionGracePeriodSeconds === "number" && metadata.deletionGracePeriodSeconds > 0;
 }
 
-/** Kubernetes' pod grace period: the request's, else the pod's; 0 for pods no kubelet runs. */
 /** A namespace's spec.finalizers ("kubernetes" until the namespace controller has emptied it). */
 function namespaceFinalizers(namespace: KubeObject): string[] {
   return stringArray((isPlainObject(namespace.spec) ? namespace.spec : {}).finalizers);
 }
 
+/** Kubernetes' pod grace period: the request's, else the pod's; 0 for pods no kubelet runs. */
 function podGraceSeconds(pod: KubeObject, requested: number | undefined): number {
   const spec = (isPlainObject(pod.spec) ? pod.spec : {}) as Record<string, unknown>;
   const status = (isPlainObject(pod.status) ? pod.status : {}) as Record<string, unknown>;

@@ -4,7 +4,7 @@
 // into the namespace's status conditions, and, once nothing remains, "kubernetes" removed from
 // spec.finalizers through the finalize subresource: the apiserver then deletes the namespace.
 // The decisions are in namespace-decisions.ts.
-import { collectionPath, formatTime, isNotFound, resourceTypes, WorkQueue, type Informer, type KubeClient, type KubeObject, type ResourceType } from "../../client/index.js";
+import { collectionPath, formatTime, isNotFound, resourceTypes, WorkQueue, type Informer, type KubeObject, type ResourceType } from "../../client/index.js";
 import { runWorkers, type Controller, type ControllerContext } from "../controller.js";
 import {
   contentOutcome,
@@ -28,10 +28,8 @@ class NamespaceController implements Controller {
   readonly name = "namespace-controller";
   private readonly namespaces: Informer<KubeObject>;
   private readonly queue = new WorkQueue();
-  private readonly client: KubeClient;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.client = ctx.client;
     this.namespaces = ctx.informers.informer<KubeObject>(resourceTypes.namespaces);
     const enqueue = (namespace: KubeObject): void => {
       if (isTerminating(namespace)) this.queue.add(namespace.metadata.name ?? "");
@@ -47,7 +45,7 @@ class NamespaceController implements Controller {
     // A live read, as Kubernetes' deleter does: the cache may be behind our own last write.
     let namespace: NamespaceObject | undefined;
     try {
-      namespace = await this.client.get<NamespaceObject>(resourceTypes.namespaces, name);
+      namespace = await this.ctx.client.get<NamespaceObject>(resourceTypes.namespaces, name);
     } catch (error) {
       if (isNotFound(error)) return;
       throw error;
@@ -61,7 +59,7 @@ class NamespaceController implements Controller {
     const failures: string[] = [];
     for (const type of namespacedTypes) {
       try {
-        await this.client.request({ method: "DELETE", path: collectionPath(type, name), body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } });
+        await this.ctx.client.request({ method: "DELETE", path: collectionPath(type, name), body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } });
       } catch (error) {
         if (isNotFound(error)) continue;
         this.ctx.logger.warn({ namespace: name, resource: type.resource, error: (error as Error).message }, "deleting a namespace's content failed");
@@ -73,7 +71,7 @@ class NamespaceController implements Controller {
     const outcome = contentOutcome(remaining, failures);
     const conditions = mergedConditions(namespace.status?.conditions, outcome.conditions, formatTime(this.ctx.now()));
     if (conditions !== undefined) {
-      namespace = await this.client.update<NamespaceObject>(resourceTypes.namespaces, { ...namespace, status: { ...namespace.status, conditions } }, { subresource: "status" });
+      namespace = await this.ctx.client.update<NamespaceObject>(resourceTypes.namespaces, { ...namespace, status: { ...namespace.status, conditions } }, { subresource: "status" });
     }
     if (outcome.kind === "wait") {
       this.queue.addAfter(name, outcome.retryAfterMs);
@@ -81,13 +79,13 @@ class NamespaceController implements Controller {
     }
     // The apiserver deletes the namespace when this empties spec.finalizers (and no metadata
     // finalizers are left); a conflict comes back to the queue and is tried again.
-    const finalized = await this.client.update<NamespaceObject>(resourceTypes.namespaces, { ...namespace, spec: { ...namespace.spec, finalizers: finalizedSpec(namespace) } }, { subresource: "finalize" });
+    const finalized = await this.ctx.client.update<NamespaceObject>(resourceTypes.namespaces, { ...namespace, spec: { ...namespace.spec, finalizers: finalizedSpec(namespace) } }, { subresource: "finalize" });
     if (namespaceStep(finalized).kind === "finish") await this.finish(finalized);
   }
 
   /** What is left of one resource in the namespace. */
   private async remaining(type: ResourceType, namespace: string): Promise<RemainingContent> {
-    const list = await this.client.list<KubeObject>(type, { namespace });
+    const list = await this.ctx.client.list<KubeObject>(type, { namespace });
     const finalizers = new Map<string, number>();
     let graceSecondsLeft = 0;
     for (const item of list.items) {
@@ -101,7 +99,7 @@ class NamespaceController implements Controller {
   /** A finalized namespace still here (someone emptied spec.finalizers another way): delete it. */
   private async finish(namespace: NamespaceObject): Promise<void> {
     try {
-      await this.client.delete(resourceTypes.namespaces, namespace.metadata.name ?? "", { preconditions: { uid: namespace.metadata.uid ?? "" } });
+      await this.ctx.client.delete(resourceTypes.namespaces, namespace.metadata.name ?? "", { preconditions: { uid: namespace.metadata.uid ?? "" } });
     } catch (error) {
       if (isNotFound(error)) return;
       throw error;

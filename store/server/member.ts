@@ -121,7 +121,7 @@ export class Member {
   private readonly softStateListeners: ((state: SoftState, term: number) => void)[] = [];
   private readonly lessor = new Lessor();
   private leaseTimer: NodeJS.Timeout | undefined;
-  private readonly leaseCalls = new Map<string, (reply: { ttlSeconds: number; remainingSeconds: number; notPrimary?: boolean }) => void>();
+  private readonly leaseCalls = new Map<string, (reply: LeaseAnswer & { notPrimary?: boolean }) => void>();
 
   constructor(private readonly config: MemberConfig) {
     fs.mkdirSync(config.dataDir, { recursive: true });
