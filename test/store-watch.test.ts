@@ -1,6 +1,7 @@
 // End-to-end: watches and leases of a 3-member kube-lite store, as real processes killed with -9,
 // seen through store/client (resuming watches, lease keepers).
 import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import {
   bytesToText,
   OutcomeUnknownError,
@@ -282,10 +283,20 @@ describe("store watch and leases (real processes)", () => {
       const stream = new AbortController();
       const watching = await fetch(`${endpointOf(leader)}/v3/watch`, { method: "POST", body: JSON.stringify({ create_request: { key: Buffer.from(key).toString("base64") } }), signal: stream.signal });
       expect(watching.status).toBe(200);
+      // And one on a WebSocket, which the HTTP server stops tracking once upgraded.
+      const ws = new WebSocket(`${endpointOf(leader).replace("http:", "ws:")}/v3/watch`);
+      const created = new Promise<void>((resolve, reject) => {
+        ws.once("message", () => resolve());
+        ws.once("error", reject);
+      });
+      ws.once("open", () => ws.send(JSON.stringify({ create_request: { key: Buffer.from(key).toString("base64") } })));
+      await created;
+      const wsClosed = new Promise<void>((resolve) => ws.once("close", () => resolve()));
       // SIGTERM: the leader hands leadership over before it exits, while keep-alives go on.
       const stopAt = Date.now();
       await c.kill(leader, "SIGTERM");
       expect(Date.now() - stopAt).toBeLessThan(5_000);
+      await wsClosed;
       stream.abort();
       expect(await c.leader()).not.toBe(leader);
       await c.restart(leader);
@@ -308,6 +319,35 @@ describe("store watch and leases (real processes)", () => {
     expect(ttl.grantedTtlSeconds).toBe(30);
     expect(ttl.ttlSeconds).toBeGreaterThan(20);
   }, 60_000);
+
+  it("a keep-alive through a follower whose leader froze is answered by the next leader at once, not after the request timeout", async () => {
+    cluster = await startStoreCluster();
+    const c = cluster;
+    const leader = await c.leader();
+    const followers = c.members.filter((m) => m.name !== leader);
+    const post = async (endpoint: string, path: string, body: unknown) =>
+      (await (await fetch(`${endpoint}${path}`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) })).text()).trim();
+    const granted = JSON.parse(await post(endpointOf(leader), "/v3/lease/grant", { TTL: "60" })) as { ID: string };
+    // The leader stops answering (SIGSTOP: its sockets stay open, so a frame sent to it is not
+    // refused, only never answered) right after the grant was answered.
+    const frozen = c.members.find((m) => m.name === leader)?.process;
+    frozen?.kill("SIGSTOP");
+    try {
+      const startedAt = Date.now();
+      // Sent while the followers still take the frozen member for their leader.
+      const answers = await Promise.all(followers.map((f) => post(f.clientUrl, "/v3/lease/keepalive", { ID: granted.ID })));
+      const took = Date.now() - startedAt;
+      // Each keep-alive is answered by the new leader with the lease's TTL: never "not found" (a
+      // new leader's lessor takes over only once it has applied the old leader's entries), and
+      // well before the 7 s request timeout (a call left waiting on the frozen leader is asked
+      // again of the new one as soon as it is known).
+      for (const answer of answers) expect(JSON.parse(answer.split("\n")[0] ?? "{}")).toMatchObject({ result: { ID: granted.ID, TTL: "60" } });
+      expect(took).toBeLessThan(5_000);
+      expect(await c.leader()).not.toBe(leader);
+    } finally {
+      frozen?.kill("SIGCONT");
+    }
+  }, 30_000);
 
   it("a lease granted through one follower is known at once to another, with its keys", async () => {
     cluster = await startStoreCluster();

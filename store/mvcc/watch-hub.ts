@@ -46,6 +46,7 @@ export class WatchHub {
   private readonly catchingUp = new Set<number>();
   private nextId = 1;
   private catchUpScheduled = false;
+  private closed = false;
 
   constructor(
     private readonly store: MvccStore,
@@ -59,6 +60,8 @@ export class WatchHub {
 
   /** Starts a watch; returns its id, or throws the compacted MvccError if its start is gone. */
   add(options: WatchOptions, sink: WatchSink): number {
+    // A closed hub (the member stopped; its connections are about to be cut) delivers nothing.
+    if (this.closed) return this.nextId++;
     const current = this.store.currentRevision();
     const start = options.startRevision > 0 ? options.startRevision : current + 1;
     // As etcd: a watch may start at the compact revision itself, not before it.
@@ -75,6 +78,13 @@ export class WatchHub {
   cancel(id: number): boolean {
     this.catchingUp.delete(id);
     return this.watchers.delete(id);
+  }
+
+  /** The store is closing: every watcher is dropped and no catch-up step runs again. */
+  close(): void {
+    this.closed = true;
+    this.watchers.clear();
+    this.catchingUp.clear();
   }
 
   /** The events of applied revisions, in order (call right after the apply, before any await). */

@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { createClientApi } from "./client-api.js";
 import { Member } from "./member.js";
 import { testHooksFromEnv } from "./test-hooks.js";
+import { cutClientConnections } from "./watch-api.js";
 import type { PeerAddress } from "./transport.js";
 
 export const storeUsage = `Usage: kube-lite store [flags]   (etcd's flag names, so one script starts either)
@@ -197,7 +198,7 @@ export async function runStore(argv: readonly string[]): Promise<number> {
             // Connections still busy (watch streams, a client that keeps its keep-alive
             // connection full of requests) would hold the close forever: the member has
             // stopped, so they are cut once the answers in flight had a moment to go out.
-            setTimeout(() => api.closeAllConnections(), shutdownGraceMs).unref();
+            setTimeout(() => cutClientConnections(api), shutdownGraceMs).unref();
           }),
       )
       .then(() => {

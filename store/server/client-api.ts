@@ -231,6 +231,8 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
         // A txn nested deeper than any real one is refused before validation walks it.
         if (nestingDepth(body) > requestNestingMax) throw new InvalidArgument("etcdserver: too many operations in txn request");
         if (text.length > requestBytesMax * 1.34 + 1024) throw new InvalidArgument("etcdserver: request is too large");
+        // Between the member's stop and the cut of its connections, nothing reads its closed databases.
+        if (member.isStopped()) throw new Unavailable("etcdserver: server stopped");
         return handler(body);
       })
       .then((json) => sendJson(res, 200, json))

@@ -121,7 +121,8 @@ export class Member {
   private readonly softStateListeners: ((state: SoftState, term: number) => void)[] = [];
   private readonly lessor = new Lessor();
   private leaseTimer: NodeJS.Timeout | undefined;
-  private readonly leaseCalls = new Map<string, (reply: LeaseAnswer & { notPrimary?: boolean }) => void>();
+  /** Lease calls waiting on the leader's answer; called with undefined to ask again (leader changed). */
+  private readonly leaseCalls = new Map<string, (reply: (LeaseAnswer & { notPrimary?: boolean }) | undefined) => void>();
 
   constructor(private readonly config: MemberConfig) {
     fs.mkdirSync(config.dataDir, { recursive: true });
@@ -247,6 +248,11 @@ export class Member {
 
   onSoftState(listener: (state: SoftState, term: number) => void): void {
     this.softStateListeners.push(listener);
+  }
+
+  /** Stopped: its databases are closed (or about to be), and nothing may read them. */
+  isStopped(): boolean {
+    return this.stopped;
   }
 
   isLeader(): boolean {
@@ -418,34 +424,47 @@ export class Member {
   /**
    * Asks the lessor that keeps the deadlines: this member's when it is the promoted leader, else
    * the leader's over the peer link. While leadership moves (the asked member stepped down, or
-   * this member was just elected and its lessor is not promoted yet) it asks again every 50 ms,
-   * as etcd's LeaseRenew retries ErrNotPrimary, until the request timeout.
+   * this member was just elected and its lessor is not promoted yet, or no leader is known) it
+   * asks again every 50 ms, as etcd's LeaseRenew retries ErrNotPrimary and waits for a leader,
+   * until the request timeout.
    */
   private async askLeader(method: "keepAlive" | "timeToLive", lease: number): Promise<LeaseAnswer> {
     const deadline = Date.now() + this.config.requestTimeoutMs;
     for (;;) {
       if (this.stopped) throw new Unavailable("etcdserver: server stopped");
       const leader = this.raft.leader;
-      if (leader === "" && !this.lessor.isPrimary()) throw new Unavailable("etcdserver: no leader");
-      const answer = this.lessor.isPrimary() || this.raft.role === "leader" ? this.localLeaseCall(method, lease) : await this.callLeader(leader, method, lease, deadline);
-      if (answer !== "notPrimary") return answer;
+      // With no leader known, wait for one until the deadline, as etcd's waitLeader does.
+      let answer: LeaseAnswer | "retry" = "retry";
+      if (this.lessor.isPrimary() || this.raft.role === "leader") {
+        const local = this.localLeaseCall(method, lease);
+        if (local !== "notPrimary") answer = local;
+      } else if (leader !== "") {
+        answer = await this.callLeader(leader, method, lease, deadline);
+      }
+      if (answer !== "retry") return answer;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Unavailable("etcdserver: request timed out");
+      if (left <= 0) throw new Unavailable(leader === "" ? "etcdserver: no leader" : "etcdserver: request timed out");
       await new Promise((resolve) => setTimeout(resolve, Math.min(leaseRetryMs, left)));
     }
   }
 
-  private callLeader(leader: NodeId, method: "keepAlive" | "timeToLive", lease: number, deadline: number): Promise<LeaseAnswer | "notPrimary"> {
+  /**
+   * One lease call to the leader over the peer link: its answer, or "retry" when it was not the
+   * primary lessor, when leadership moved while waiting (the call may have died with the old
+   * leader: a frame to a dead process is lost, not refused), or after one election timeout
+   * without an answer.
+   */
+  private callLeader(leader: NodeId, method: "keepAlive" | "timeToLive", lease: number, deadline: number): Promise<LeaseAnswer | "retry"> {
     const callId = `${this.bootId}-l${++this.requestCounter}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.leaseCalls.delete(callId);
-        reject(new Unavailable("etcdserver: request timed out"));
-      }, Math.max(1, deadline - Date.now()));
-      this.leaseCalls.set(callId, (reply) => {
+    return new Promise((resolve) => {
+      const settle = (answer: LeaseAnswer | "retry") => {
         clearTimeout(timer);
         this.leaseCalls.delete(callId);
-        resolve(reply.notPrimary === true ? "notPrimary" : { ttlSeconds: reply.ttlSeconds, remainingSeconds: reply.remainingSeconds });
+        resolve(answer);
+      };
+      const timer = setTimeout(() => settle("retry"), Math.max(1, Math.min(deadline - Date.now(), this.config.electionTimeoutMs)));
+      this.leaseCalls.set(callId, (reply) => {
+        settle(reply === undefined || reply.notPrimary === true ? "retry" : { ttlSeconds: reply.ttlSeconds, remainingSeconds: reply.remainingSeconds });
       });
       this.sendFrame(leader, { leaseCall: { callId, method, lease } });
     });
@@ -677,6 +696,10 @@ export class Member {
     if (entry.data.byteLength === 0) {
       // A leader's no-op: only the applied index moves (the MVCC meta row keeps it).
       this.mvcc.markApplied(entry.index, entry.term);
+      // Our own no-op of this term applied: every entry of earlier terms is applied too, so the
+      // lessor now knows every lease granted before the election and starts keeping deadlines
+      // (etcd promotes its lessor here, not on winning the vote).
+      if (entry.term === this.raft.term && this.raft.role === "leader" && !this.lessor.isPrimary()) this.lessor.promote(this.mvcc.leases(), Date.now(), this.config.electionTimeoutMs);
       return undefined;
     }
     const { id, request } = decodeBinaryJson(entry.data) as { id: string; request: WriteRequest };
@@ -716,11 +739,12 @@ export class Member {
 
   private onSoftStateChange(state: SoftState): void {
     const leaderChanged = state.leader !== this.softState.leader;
-    if (state.role === "leader" && !this.lessor.isPrimary()) this.lessor.promote(this.mvcc.leases(), Date.now(), this.config.electionTimeoutMs);
-    else if (state.role !== "leader" && this.lessor.isPrimary()) this.lessor.demote();
+    if (state.role !== "leader" && this.lessor.isPrimary()) this.lessor.demote();
     this.softState = state;
     this.config.log.info({ role: state.role, leader: state.leader, term: this.raft.term }, "raft state changed");
     for (const listener of this.softStateListeners) listener(state, this.raft.term);
+    // Lease calls waiting on the old leader's answer ask the new one (or wait for one).
+    if (leaderChanged) for (const retry of [...this.leaseCalls.values()]) retry(undefined);
     if (!leaderChanged || state.leader === "") return;
     // A new leader: writes it has not acknowledged go to it now (duplicates are applied once);
     // reads waiting on the old one ask again.
@@ -862,6 +886,9 @@ export class Member {
     for (const w of this.readQueue.splice(0)) w.reject(unavailable);
     for (const r of this.readsAwaitingApply) for (const w of r.waiters) w.reject(unavailable);
     if (this.readRound !== undefined) for (const w of this.readRound.waiters) w.reject(unavailable);
+    for (const retry of [...this.leaseCalls.values()]) retry(undefined);
+    // No watcher reads history from the databases about to close.
+    this.watchHub.close();
     await this.transport.close();
     this.commitMvccBatch(true);
     this.db.close();

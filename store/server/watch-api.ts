@@ -74,6 +74,8 @@ class WatchSession {
   }
 
   handle(text: string): void {
+    // The member stopped and its databases are closed: the stream is about to be cut.
+    if (this.member.isStopped()) return;
     let parsed: z.infer<typeof watchRequestSchema>;
     try {
       parsed = watchRequestSchema.parse(JSON.parse(text) as unknown);
@@ -199,9 +201,22 @@ export function serveWatchStream(req: http.IncomingMessage, res: http.ServerResp
   res.on("close", () => session.close());
 }
 
+/** Each client API server's WebSocket watch server, so that shutdown can cut its sockets too. */
+const watchSocketServers = new WeakMap<http.Server, WebSocketServer>();
+
+/**
+ * Cuts every connection of a client API server at once: its HTTP ones (closeAllConnections) and
+ * its WebSocket watches, which the HTTP server no longer tracks once upgraded.
+ */
+export function cutClientConnections(server: http.Server): void {
+  server.closeAllConnections();
+  for (const ws of watchSocketServers.get(server)?.clients ?? []) ws.terminate();
+}
+
 /** The same stream over a WebSocket: one request per text message, one answer per message. */
 export function attachWatchWebSocket(server: http.Server, member: Member, options: WatchApiOptions, log: Logger): void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 << 20 });
+  watchSocketServers.set(server, wss);
   server.on("upgrade", (req, socket, head) => {
     const pathname = (req.url ?? "").split("?")[0];
     if (pathname !== "/v3/watch") {
