@@ -219,11 +219,13 @@ describe("controller-manager (real processes)", () => {
     expect(taken.spec.holderIdentity).not.toBe(held.spec.holderIdentity);
     // Taken over once the last renew was a lease duration old, never before. The survivor saw
     // that renew at one of its tries (every 300 ms) and counts the lease from then, as client-go
-    // does, so the takeover comes at most two retry periods (and scheduling slack) after that.
+    // does, so the takeover comes at most two retry periods after that, plus the time its calls
+    // take on a busy machine (a second of slack: far less than another lease duration, which is
+    // what a survivor that waited for a second expiry would take).
     const sinceLastRenewMs = Date.parse(taken.spec.acquireTime ?? "") - Date.parse(held.spec.renewTime ?? "");
     expect(sinceLastRenewMs).toBeGreaterThanOrEqual(leaseDurationMs - 50);
-    expect(sinceLastRenewMs).toBeLessThan(leaseDurationMs + 2 * 300 + 500);
-    expect(Date.now() - killedAt).toBeLessThan(leaseDurationMs + 1_500);
+    expect(sinceLastRenewMs).toBeLessThan(leaseDurationMs + 2 * 300 + 1_000);
+    expect(Date.now() - killedAt).toBeLessThan(2 * leaseDurationMs);
     await scale("web", 5);
     await until("5 Running web pods under the new leader", () => runningPods("web").length === 5);
   }, 60_000);
