@@ -11,7 +11,7 @@ import { isPlainObject, type PatchType } from "./body.js";
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound } from "./errors.js";
 import { decodeAs, defaultsFor, patchSchemaFor, prepareCreate, prepareUpdate, validate } from "./kinds.js";
 import { jsonCopy } from "./schema/index.js";
-import { generateName, nameOf, orderTopLevel, rfc3339, stampCreate, stampUpdate, stringArray } from "./metadata.js";
+import { generateName, nameOf, orderMetadata, orderTopLevel, rfc3339, stampCreate, stampUpdate, stringArray } from "./metadata.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, type JsonValue } from "./patch/index.js";
 import { serverSideApply, updateManagedFields } from "./apply/index.js";
 import type { EventLeases } from "./event-leases.js";
@@ -495,35 +495,39 @@ export class ObjectService {
   }
 
   /**
-   * Kubernetes' namespace DELETE: the first marks the namespace Terminating (deletionTimestamp,
-   * status.phase) and answers it; the namespace controller then deletes its content and removes
-   * the `kubernetes` entry of spec.finalizers through the finalize subresource, which deletes the
-   * namespace. A later DELETE while spec.finalizers is not empty is a 409, as in Kubernetes; once
-   * it is empty, a DELETE removes the namespace like any object (metadata.finalizers permitting).
+   * Kubernetes' namespace DELETE (pkg/registry/core/namespace/storage): the preconditions are
+   * checked first, as for any object. The first DELETE marks the namespace Terminating
+   * (deletionTimestamp, status.phase) and sets the garbage collector's finalizers as the
+   * propagation policy asks (namespaceDeletionFinalizers), and answers the namespace; the
+   * namespace controller then deletes its content and removes `kubernetes` from spec.finalizers
+   * through the finalize subresource, which deletes the namespace once metadata.finalizers are
+   * empty too (the garbage collector removes `orphan` and `foregroundDeletion`). A later DELETE
+   * while spec.finalizers is not empty changes nothing and answers the namespace (Kubernetes 1.17+);
+   * once it is empty, a DELETE is that of any object.
    */
   private async deleteNamespace(target: RequestTarget, name: string, options: DeleteOptions): Promise<WriteResult> {
     if (protectedNamespaces.has(name)) throw new ApiError(403, "Forbidden", `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: "namespaces" });
     for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
       const current = await this.read(target);
+      const failed = preconditionFailure(current, options.preconditions);
+      if (failed !== undefined) throw conflict("namespaces", "", name, failed);
       const metadata = metadataOf(current.object);
-      const uid = options.preconditions?.uid;
-      if (uid !== undefined && uid !== metadata.uid) {
-        throw new ApiError(409, "Conflict", `Operation cannot be fulfilled on namespaces "${name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${String(metadata.uid)}`, { name, kind: "namespaces" });
-      }
       if (metadata.deletionTimestamp === undefined) {
         const marked = jsonCopy(current.object);
-        metadataOf(marked).deletionTimestamp = rfc3339(this.deps.nowMs());
-        metadataOf(marked).deletionGracePeriodSeconds = 0;
+        const markedMetadata = metadataOf(marked);
+        markedMetadata.deletionTimestamp = rfc3339(this.deps.nowMs());
+        const finalizers = namespaceDeletionFinalizers(stringArray(metadata.finalizers), options.propagationPolicy);
+        if (finalizers.length > 0) markedMetadata.finalizers = finalizers;
+        else delete markedMetadata.finalizers;
         marked.status = { ...(isPlainObject(marked.status) ? marked.status : {}), phase: "Terminating" };
         const ordered = orderTopLevel(marked);
+        orderMetadata(ordered);
         if (options.dryRun) return { code: 200, body: ordered, warnings: [] };
         const outcome = await this.storage.update(current.key, ordered, current.modRevision);
         if (outcome.ok) return { code: 200, body: outcome.object, warnings: [] };
         continue;
       }
-      if (namespaceFinalizers(current.object).length > 0) {
-        throw new ApiError(409, "Conflict", `Operation cannot be fulfilled on namespaces "${name}": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.`, { name, kind: "namespaces" });
-      }
+      if (namespaceFinalizers(current.object).length > 0) return { code: 200, body: current.object, warnings: [] };
       const result = await this.deleteOne(target.info, current, options);
       if (result !== undefined) return result;
     }
@@ -535,13 +539,8 @@ export class ObjectService {
     const old = current.object;
     const metadata = metadataOf(old);
     const name = nameOf(old);
-    const preconditions = options.preconditions;
-    if (preconditions?.uid !== undefined && preconditions.uid !== metadata.uid) {
-      throw new ApiError(409, "Conflict", `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${String(metadata.uid)}`, { name, kind: info.resource });
-    }
-    if (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== String(current.modRevision)) {
-      throw new ApiError(409, "Conflict", `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${current.modRevision}`, { name, kind: info.resource });
-    }
+    const failed = preconditionFailure(current, options.preconditions);
+    if (failed !== undefined) throw new ApiError(409, "Conflict", failed, { name, kind: info.resource });
     const finalizers = stringArray(metadata.finalizers);
     const wanted = [...finalizers];
     if (options.propagationPolicy === "Foreground" && !wanted.includes("foregroundDeletion")) wanted.push("foregroundDeletion");
@@ -782,6 +781,29 @@ function releaseWrites(info: ResourceInfo, old: KubeObject): ExtraWrite[] {
 
 function isGraceful(metadata: Record<string, unknown>): boolean {
   return typeof metadata.deletionGracePeriodSeconds === "number" && metadata.deletionGracePeriodSeconds > 0;
+}
+
+/** Why a DELETE's preconditions (uid, resourceVersion) fail on the stored object; undefined when they hold. */
+function preconditionFailure(current: StoredObject, preconditions: DeleteOptions["preconditions"]): string | undefined {
+  const uid = metadataOf(current.object).uid;
+  if (preconditions?.uid !== undefined && preconditions.uid !== uid) return `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${String(uid)}`;
+  if (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== String(current.modRevision)) {
+    return `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${current.modRevision}`;
+  }
+  return undefined;
+}
+
+/**
+ * metadata.finalizers of a namespace marked Terminating (shouldHaveOrphanFinalizer and
+ * shouldHaveDeleteDependentsFinalizer): Orphan wants `orphan` and not `foregroundDeletion`,
+ * Foreground the reverse, Background neither; without a policy they stay as they are.
+ */
+function namespaceDeletionFinalizers(finalizers: readonly string[], policy: DeleteOptions["propagationPolicy"]): string[] {
+  if (policy === undefined) return [...finalizers];
+  const kept = finalizers.filter((finalizer) => finalizer !== "orphan" && finalizer !== "foregroundDeletion");
+  if (policy === "Orphan") kept.push("orphan");
+  if (policy === "Foreground") kept.push("foregroundDeletion");
+  return kept;
 }
 
 /** A namespace's spec.finalizers ("kubernetes" until the namespace controller has emptied it). */

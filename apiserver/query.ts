@@ -122,7 +122,8 @@ export function deleteOptionsOf(query: RequestQuery, body: unknown): DeleteOptio
   let policy = fromBody.propagationPolicy ?? query.propagationPolicy;
   if (orphan !== undefined) {
     if (policy !== undefined) throw badRequest("DeleteOptions: propagationPolicy and orphanDependents may not both be set");
-    policy = orphan ? "Orphan" : "Background";
+    // The deprecated field: false asks for the foregroundDeletion finalizer (shouldDeleteDependents).
+    policy = orphan ? "Orphan" : "Foreground";
   }
   const preconditions = fromBody.preconditions ?? undefined;
   return {

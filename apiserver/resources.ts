@@ -58,7 +58,7 @@ export const subresourceKinds: Record<Subresource, { group: string; version: str
   status: { group: "", version: "", kind: "", verbs: ["get", "patch", "update"] },
   scale: { group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] },
   binding: { group: "", version: "v1", kind: "Binding", verbs: ["create"] },
-  // PUT namespaces/NAME/finalize: only spec.finalizers changes (the namespace controller's last step).
+  // PUT namespaces/NAME/finalize: spec.finalizers (the namespace controller's last step) and metadata; status stays.
   finalize: { group: "", version: "", kind: "", verbs: ["update"] },
 };
 

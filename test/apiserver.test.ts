@@ -377,34 +377,104 @@ describe("namespaces and events", () => {
     const created = await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "doomed" } });
     expect(created.body.spec).toEqual({ finalizers: ["kubernetes"] });
     await call("POST", "/api/v1/namespaces/doomed/pods", pod("inside", { spec: { nodeName: "node-1" } }));
-    const wrongUid = await call("DELETE", "/api/v1/namespaces/doomed", { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: "nope" } });
-    expect(wrongUid.status).toBe(409);
     const first = await call("DELETE", "/api/v1/namespaces/doomed");
     expect(first.status).toBe(200);
     expect(first.body.status.phase).toBe("Terminating");
     expect(first.body.metadata.deletionTimestamp).toBeDefined();
+    // Kubernetes' namespace DELETE sets no grace period, and adds no finalizer without a policy.
+    expect(first.body.metadata.deletionGracePeriodSeconds).toBeUndefined();
+    expect(first.body.metadata.finalizers).toBeUndefined();
     // The apiserver deletes nothing inside: that is the namespace controller's work.
     expect((await call("GET", "/api/v1/namespaces/doomed/pods/inside")).status).toBe(200);
+    // A second DELETE while spec.finalizers is not empty changes nothing and answers the namespace (Kubernetes 1.17+).
     const again = await call("DELETE", "/api/v1/namespaces/doomed");
-    expect(again.status).toBe(409);
-    expect(again.body.message).toContain("The system is ensuring all content is removed from this namespace");
-    // Only PUT on finalize; only spec.finalizers changes through it; a stale resourceVersion is a conflict.
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    // Only PUT on finalize; a stale resourceVersion is a conflict.
     expect((await call("GET", "/api/v1/namespaces/doomed/finalize")).status).toBe(405);
     const current = await call("GET", "/api/v1/namespaces/doomed");
-    const relabelled = await call("PUT", "/api/v1/namespaces/doomed/finalize", { ...current.body, metadata: { ...current.body.metadata, labels: { sneaky: "yes" } }, spec: { finalizers: ["kubernetes", "example.com/other"] } });
-    expect(relabelled.status).toBe(200);
-    expect(relabelled.body.spec.finalizers).toEqual(["kubernetes", "example.com/other"]);
-    expect(relabelled.body.metadata.labels?.sneaky).toBeUndefined();
-    expect((await call("PUT", "/api/v1/namespaces/doomed/finalize", { ...current.body, spec: { finalizers: [] } })).status).toBe(409);
+    expect((await call("PUT", "/api/v1/namespaces/doomed/finalize", { ...current.body, metadata: { ...current.body.metadata, resourceVersion: "1" }, spec: { finalizers: [] } })).status).toBe(409);
     // A status write does not end a namespace that spec.finalizers still hold.
-    const status = await call("GET", "/api/v1/namespaces/doomed");
-    expect((await call("PUT", "/api/v1/namespaces/doomed/status", { ...status.body, status: { phase: "Terminating", conditions: [] } })).status).toBe(200);
+    expect((await call("PUT", "/api/v1/namespaces/doomed/status", { ...current.body, status: { phase: "Terminating", conditions: [] } })).status).toBe(200);
     expect((await finalize("doomed", ["example.com/other"])).status).toBe(200);
     expect((await call("GET", "/api/v1/namespaces/doomed")).status).toBe(200);
     const last = await finalize("doomed");
     expect(last.status).toBe(200);
     expect((await call("GET", "/api/v1/namespaces/doomed")).status).toBe(404);
     expect((await call("DELETE", "/api/v1/namespaces/default")).status).toBe(403);
+  });
+
+  it("PUT finalize keeps the request's metadata and spec and the stored status, ignores the metadata the server owns, and adds no finalizer to a Terminating namespace", async () => {
+    await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "relabel", labels: { team: "a" } } });
+    await call("DELETE", "/api/v1/namespaces/relabel");
+    const current = (await call("GET", "/api/v1/namespaces/relabel")).body;
+    const server = { uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp, deletionTimestamp: current.metadata.deletionTimestamp };
+    const relabelled = await call("PUT", "/api/v1/namespaces/relabel/finalize", {
+      ...current,
+      metadata: { ...current.metadata, labels: { team: "b" }, annotations: { note: "through finalize" }, creationTimestamp: "2000-01-01T00:00:00Z", deletionTimestamp: null },
+      spec: { finalizers: ["kubernetes", "example.com/other"] },
+      status: { phase: "Active" },
+    });
+    expect(relabelled.status).toBe(200);
+    expect(relabelled.body.metadata).toMatchObject({ ...server, labels: { team: "b" }, annotations: { note: "through finalize" } });
+    expect(relabelled.body.spec.finalizers).toEqual(["kubernetes", "example.com/other"]);
+    expect(relabelled.body.status.phase).toBe("Terminating");
+    // Another uid is a precondition that fails, as on any update.
+    expect((await call("PUT", "/api/v1/namespaces/relabel/finalize", { ...relabelled.body, metadata: { ...relabelled.body.metadata, uid: "other" } })).status).toBe(409);
+    const added = await call("PUT", "/api/v1/namespaces/relabel/finalize", { ...relabelled.body, metadata: { ...relabelled.body.metadata, finalizers: ["example.com/late"] } });
+    expect(added.status).toBe(422);
+    expect(added.body.details.causes).toEqual([{ reason: "FieldValueForbidden", field: "metadata.finalizers", message: 'Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/late"}' }]);
+    expect((await finalize("relabel")).status).toBe(200);
+    expect((await call("GET", "/api/v1/namespaces/relabel")).status).toBe(404);
+  });
+
+  it("checks a namespace DELETE's uid and resourceVersion preconditions before marking it Terminating", async () => {
+    const created = (await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "guarded" } })).body;
+    const wrongUid = await call("DELETE", "/api/v1/namespaces/guarded", { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: "nope" } });
+    expect(wrongUid.status).toBe(409);
+    expect(wrongUid.body).toMatchObject({ reason: "Conflict", message: `Operation cannot be fulfilled on namespaces "guarded": Precondition failed: UID in precondition: nope, UID in object meta: ${created.metadata.uid}` });
+    const stale = await call("DELETE", "/api/v1/namespaces/guarded", { kind: "DeleteOptions", apiVersion: "v1", preconditions: { resourceVersion: "1" } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.message).toBe(`Operation cannot be fulfilled on namespaces "guarded": Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: ${created.metadata.resourceVersion}`);
+    expect((await call("GET", "/api/v1/namespaces/guarded")).body.metadata.deletionTimestamp).toBeUndefined();
+    const marked = await call("DELETE", "/api/v1/namespaces/guarded", { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: created.metadata.uid, resourceVersion: created.metadata.resourceVersion } });
+    expect(marked.status).toBe(200);
+    expect(marked.body.status.phase).toBe("Terminating");
+    // Checked on a Terminating namespace too.
+    expect((await call("DELETE", "/api/v1/namespaces/guarded", { kind: "DeleteOptions", apiVersion: "v1", preconditions: { resourceVersion: created.metadata.resourceVersion } })).status).toBe(409);
+    expect((await finalize("guarded")).status).toBe(200);
+  });
+
+  it("a namespace DELETE sets the garbage collector's finalizers as its propagation policy asks, and the namespace waits for them", async () => {
+    const create = async (name: string, finalizers?: string[]): Promise<void> => {
+      expect((await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name, ...(finalizers === undefined ? {} : { finalizers }) } })).status).toBe(201);
+    };
+    const remove = (name: string, options: Json = {}): ReturnType<typeof call> => call("DELETE", `/api/v1/namespaces/${name}`, { kind: "DeleteOptions", apiVersion: "v1", ...options });
+    await create("prop-orphan");
+    const orphaned = await remove("prop-orphan", { propagationPolicy: "Orphan" });
+    expect(orphaned.status).toBe(200);
+    expect(orphaned.body.metadata.finalizers).toEqual(["orphan"]);
+    // Finalized by the namespace controller, the namespace stays until "orphan" is gone too (the garbage collector's part).
+    expect((await finalize("prop-orphan")).status).toBe(200);
+    const waiting = await call("GET", "/api/v1/namespaces/prop-orphan");
+    expect(waiting.status).toBe(200);
+    expect(waiting.body.spec.finalizers).toEqual([]);
+    expect((await call("PATCH", "/api/v1/namespaces/prop-orphan", { metadata: { finalizers: null } }, "application/merge-patch+json")).status).toBe(200);
+    expect((await call("GET", "/api/v1/namespaces/prop-orphan")).status).toBe(404);
+
+    await create("prop-foreground", ["example.com/keep"]);
+    expect((await remove("prop-foreground", { propagationPolicy: "Foreground" })).body.metadata.finalizers).toEqual(["example.com/keep", "foregroundDeletion"]);
+    // orphanDependents=false (deprecated) asks for foregroundDeletion too; true for orphan.
+    await create("prop-legacy");
+    expect((await remove("prop-legacy", { orphanDependents: false })).body.metadata.finalizers).toEqual(["foregroundDeletion"]);
+    // Background takes both away; no policy leaves them as they are.
+    await create("prop-background", ["orphan", "example.com/keep"]);
+    expect((await remove("prop-background", { propagationPolicy: "Background" })).body.metadata.finalizers).toEqual(["example.com/keep"]);
+    await create("prop-default", ["orphan"]);
+    expect((await remove("prop-default")).body.metadata.finalizers).toEqual(["orphan"]);
+    await create("prop-dry");
+    expect((await call("DELETE", "/api/v1/namespaces/prop-dry?dryRun=All", { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Orphan" })).body.metadata.finalizers).toEqual(["orphan"]);
+    expect((await call("GET", "/api/v1/namespaces/prop-dry")).body.metadata).not.toHaveProperty("deletionTimestamp");
   });
 
   it("stores events with a lease, so they expire", async () => {

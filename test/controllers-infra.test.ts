@@ -189,6 +189,19 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
     expect(await eventually("the namespace gone", () => gone(resourceTypes.namespaces, "infra-ns"))).toBe(true);
   });
 
+  it("removes a namespace deleted with propagationPolicy Orphan or Foreground once the garbage collector has removed that finalizer", async () => {
+    type NamespaceWithSpec = KubeObject & { spec?: { finalizers?: string[] } };
+    for (const [name, policy, finalizer] of [["infra-ns-orphan", "Orphan", "orphan"], ["infra-ns-foreground", "Foreground", "foregroundDeletion"]] as const) {
+      await client.create(resourceTypes.namespaces, { metadata: { name } });
+      await client.create(resourceTypes.configmaps, { metadata: { name: "inside", namespace: name } });
+      const marked = (await client.delete(resourceTypes.namespaces, name, { propagationPolicy: policy })) as NamespaceWithSpec;
+      expect(marked.metadata.finalizers).toEqual([finalizer]);
+      expect(marked.spec?.finalizers).toEqual(["kubernetes"]);
+      expect(await eventually(`the content of ${name} gone`, () => gone(resourceTypes.configmaps, "inside", name))).toBe(true);
+      expect(await eventually(`${name} gone`, () => gone(resourceTypes.namespaces, name))).toBe(true);
+    }
+  });
+
   it("marks a killed node Unknown, taints it, marks its pods NotReady, evicts those that do not tolerate it, and untaints it when it comes back", async () => {
     await client.create(resourceTypes.services, { metadata: { name: "infra-web", namespace }, spec: { selector: { app: "infra-web" }, ports: [{ name: "web", port: 80, targetPort: "http" }] } });
     await client.create(resourceTypes.pods, webPod("victim", doomedNode));

@@ -58,4 +58,12 @@ describe("prepareForUpdate", () => {
     const namespace = { metadata: { name: "a" }, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } };
     expect(prepareForUpdate(core("Namespace"), { metadata: { name: "a" }, spec: {} }, namespace)).toEqual(namespace);
   });
+
+  it("takes a Namespace's spec and metadata from /finalize and keeps its status (namespaceFinalizeStrategy)", () => {
+    const namespace = { metadata: { name: "a" }, spec: { finalizers: ["kubernetes"] }, status: { phase: "Terminating" } };
+    const request = { metadata: { name: "a", labels: { team: "x" } }, spec: { finalizers: ["example.com/other"] }, status: { phase: "Active" } };
+    expect(prepareForUpdate(core("Namespace"), request, namespace, "finalize")).toEqual({
+      metadata: { name: "a", labels: { team: "x" } }, spec: { finalizers: ["example.com/other"] }, status: { phase: "Terminating" },
+    });
+  });
 });

@@ -66,22 +66,15 @@ export function prepareForCreate(kind: KindKey, object: Record<string, unknown>)
 
 /**
  * The main resource keeps the old status; /status keeps the old spec (and, for Pods, the old
- * ownerReferences, which old kubelets corrupted). A Namespace's finalizers change only through
- * /finalize. /scale and /binding are translated by the caller.
+ * ownerReferences, which old kubelets corrupted). A Namespace's spec.finalizers change only through
+ * /finalize, which keeps the old status and takes the rest from the request, metadata included
+ * (namespaceFinalizeStrategy; the server-owned metadata is reset by the caller, as for any update).
+ * /scale and /binding are translated by the caller.
  */
 export function prepareForUpdate(kind: KindKey, object: Record<string, unknown>, old: Record<string, unknown>, subresource?: Subresource): Record<string, unknown> {
   const copy = jsonCopy(object);
   const key = keyOf(kind);
   if (subresource === "scale" || subresource === "binding") return copy;
-  if (subresource === "finalize") {
-    // Kubernetes' FinalizeStrategy: spec.finalizers from the request, everything else as stored.
-    const finalized = jsonCopy(old);
-    const spec = ensureObject(finalized, "spec");
-    const finalizers = objectAt(copy, "spec")?.finalizers;
-    if (finalizers === undefined) delete spec.finalizers;
-    else spec.finalizers = jsonCopy(finalizers);
-    return inStructOrder(kind, finalized);
-  }
   if (withStatus.has(key)) {
     const kept = subresource === "status" ? "spec" : "status";
     if (old[kept] === undefined) delete copy[kept];

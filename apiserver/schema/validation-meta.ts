@@ -76,6 +76,14 @@ export function validateObjectMetaUpdate(metadata: JsonObject | undefined, old: 
     const value = metadata?.[key];
     if (old !== undefined && value !== old[key]) causes.push(immutable(`metadata.${key}`, value));
   }
+  // An object being deleted takes no new finalizers (ValidateNoNewFinalizers): only DELETE adds them.
+  if (old?.deletionTimestamp !== undefined) {
+    const kept = new Set(stringsAt(old, "finalizers"));
+    const added = [...new Set(stringsAt(metadata, "finalizers").filter((finalizer) => !kept.has(finalizer)))].sort();
+    if (added.length > 0) {
+      causes.push(forbidden("metadata.finalizers", `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}`));
+    }
+  }
   return causes;
 }
 

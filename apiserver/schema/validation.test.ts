@@ -249,6 +249,15 @@ describe("validateObject on update", () => {
     expect(fields(validateObject(core("Secret"), { ...secret, immutable: undefined, type: "x" }, update({ ...secret, immutable: false })))).toContain("type FieldValueInvalid");
   });
 
+  it("takes no new finalizers on an object being deleted, and lets finalizers go", () => {
+    const deleting = { metadata: { name: "c", namespace: "d", deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: ["example.com/a"] } };
+    const added = validateObject(core("ConfigMap"), { metadata: { ...deleting.metadata, finalizers: ["example.com/a", "orphan", "example.com/b"] } }, update(deleting));
+    expect(added).toEqual([{ field: "metadata.finalizers", reason: "FieldValueForbidden", message: 'Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/b", "orphan"}' }]);
+    expect(validateObject(core("ConfigMap"), { metadata: { ...deleting.metadata, finalizers: [] } }, update(deleting))).toEqual([]);
+    const live = { metadata: { name: "c", namespace: "d" } };
+    expect(validateObject(core("ConfigMap"), { metadata: { ...live.metadata, finalizers: ["example.com/b"] } }, update(live))).toEqual([]);
+  });
+
   it("keeps a Node's podCIDRs once set", () => {
     const node = { metadata: { name: "n" }, spec: { podCIDR: "10.244.1.0/24", podCIDRs: ["10.244.1.0/24"] } };
     const moved = { metadata: { name: "n" }, spec: { podCIDR: "10.244.2.0/24", podCIDRs: ["10.244.2.0/24"] } };

@@ -28,8 +28,12 @@ import {
 } from "./decisions.js";
 import { OwnerGraph, type GraphEntry } from "./owner-graph.js";
 
-/** Every resource the client knows except events (never owners in practice) and namespaces (their deletion is the apiserver's). */
-const watchedTypes: readonly ResourceType[] = Object.values(resourceTypes).filter((type) => type.resource !== "events" && type.resource !== "namespaces");
+/**
+ * Every resource the client knows except events (kube-controller-manager's default ignored
+ * resources). Namespaces included: one deleted with propagationPolicy Orphan or Foreground waits
+ * for this collector to remove `orphan` or `foregroundDeletion`, as any object.
+ */
+const watchedTypes: readonly ResourceType[] = Object.values(resourceTypes).filter((type) => type.resource !== "events");
 /** kube-controller-manager's --concurrent-gc-syncs default. */
 const gcWorkers = 20;
 /** Owners verified absent, remembered by uid (uids are never reused): upstream's absentOwnerCache size. */
