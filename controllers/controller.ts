@@ -54,9 +54,24 @@ export interface Controller {
 }
 
 /**
+ * Thrown by reconcile when a key is not finished although nothing failed (content still going
+ * away): the worker adds it back after `delayMs`, leaving its back-off as it is, as Kubernetes'
+ * namespace controller does with a ResourcesRemainingError.
+ */
+export class RequeueAfter extends Error {
+  constructor(
+    readonly delayMs: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "RequeueAfter";
+  }
+}
+
+/**
  * The worker loop every queue-driven controller shares: `workers` concurrent workers, one key
  * at a time per worker (the queue never hands a key to two), errors retried with the queue's
- * rate limiter, forget() on success.
+ * rate limiter, forget() on success, RequeueAfter added back after its delay.
  */
 export async function runWorkers(
   name: string,
@@ -77,8 +92,13 @@ export async function runWorkers(
         await reconcile(key);
         queue.forget(key);
       } catch (error) {
-        logger.warn({ controller: name, key, error: (error as Error).message, retries: queue.numRequeues(key) }, "reconcile failed; retrying with back-off");
-        queue.addRateLimited(key);
+        if (error instanceof RequeueAfter) {
+          logger.debug({ controller: name, key, delayMs: error.delayMs }, error.message);
+          queue.addAfter(key, error.delayMs);
+        } else {
+          logger.warn({ controller: name, key, error: (error as Error).message, retries: queue.numRequeues(key) }, "reconcile failed; retrying with back-off");
+          queue.addRateLimited(key);
+        }
       } finally {
         queue.done(key);
       }

@@ -30,6 +30,7 @@ export { controllerManagerUsage, parseControllerManagerFlags, type ControllerMan
 export {
   defaultControllerManagerSettings,
   recorderFactory,
+  RequeueAfter,
   runWorkers,
   type Controller,
   type ControllerContext,
