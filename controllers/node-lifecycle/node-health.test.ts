@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatTime, type Lease, type Node } from "../../client/index.js";
-import { computeZoneState, nodeGracePeriodMs, observeNodeHealth, planDisruption, staleNodeConditions, zoneKey, type ZoneState } from "./node-health.js";
+import { computeZoneState, nodeGracePeriodMs, observeNodeHealth, planDisruption, podsOnTransition, staleNodeConditions, zoneKey, type ZoneState } from "./node-health.js";
 
 const t0 = Date.parse("2026-01-01T00:00:00Z");
 const graceMs = 40_000;
@@ -123,5 +123,25 @@ describe("zones and disruption", () => {
     const statuses = [...Array.from({ length: 20 }, () => "True"), ...Array.from({ length: 40 }, () => "Unknown")];
     const large = planDisruption(new Map([["", "Normal"]]), new Map([["", statuses]]), 0.55, rates);
     expect(large.kind === "zones-changed" && large.rates.get("")).toBe(0.01);
+  });
+});
+
+describe("pods on a Ready transition", () => {
+  const cond = (status: "True" | "False" | "Unknown") => ({ type: "Ready", status });
+
+  it("records NodeNotReady and marks the pods only on the pass where Ready leaves True", () => {
+    expect(podsOnTransition(cond("True"), cond("Unknown"), false)).toEqual({ recordNotReady: true, markPods: true });
+    expect(podsOnTransition(cond("True"), cond("False"), false)).toEqual({ recordNotReady: true, markPods: true });
+    // Not Ready already, or Ready still: nothing (the pods were marked when it left True).
+    expect(podsOnTransition(cond("Unknown"), cond("Unknown"), false)).toEqual({ recordNotReady: false, markPods: false });
+    expect(podsOnTransition(cond("True"), cond("True"), false)).toEqual({ recordNotReady: false, markPods: false });
+  });
+
+  it("marks the pods again while a failed marking waits for a retry and the node stays not Ready, without a second event", () => {
+    expect(podsOnTransition(cond("Unknown"), cond("Unknown"), true)).toEqual({ recordNotReady: false, markPods: true });
+    // Ready again: the retry is dropped.
+    expect(podsOnTransition(cond("True"), cond("True"), true)).toEqual({ recordNotReady: false, markPods: false });
+    // The node could not be read back: nothing this pass (and the retry is dropped, as upstream).
+    expect(podsOnTransition(cond("Unknown"), undefined, true)).toEqual({ recordNotReady: false, markPods: false });
   });
 });

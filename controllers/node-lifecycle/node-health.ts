@@ -195,3 +195,15 @@ export function planDisruption(
   if (changed.size === 0) return { kind: "unchanged", zoneStates: newStates };
   return { kind: "zones-changed", zoneStates: newStates, rates: changed };
 }
+
+/**
+ * What a monitor pass does about a node's pods once its health was updated (monitorNodeHealth):
+ * on the pass where Ready leaves True it records NodeNotReady and marks every pod NotReady; a node
+ * whose marking failed before is marked again while it stays not Ready. When neither applies (or
+ * the node could not be read back), a pending retry is dropped.
+ */
+export function podsOnTransition(observed: NodeCondition, current: NodeCondition | undefined, retryPending: boolean): { readonly recordNotReady: boolean; readonly markPods: boolean } {
+  if (current === undefined) return { recordNotReady: false, markPods: false };
+  const becameNotReady = current.status !== "True" && observed.status === "True";
+  return { recordNotReady: becameNotReady, markPods: becameNotReady || (retryPending && observed.status !== "True") };
+}

@@ -24,6 +24,7 @@ import {
   isExcludedFromDisruptionChecks,
   observeNodeHealth,
   planDisruption,
+  podsOnTransition,
   readyCondition,
   nodeGracePeriodMs,
   staleNodeConditions,
@@ -36,13 +37,16 @@ import {
   evictionDecision,
   hasTaint,
   isEvictable,
+  markNotReadyOnArrival,
   noScheduleTaintsFor,
   notReadyTaintKey,
   podMarkedNotReady,
   podWithDisruptionTarget,
   swapNoExecuteTaints,
   taintActionFor,
+  taintFirstSeenAfter,
   taintIdentity,
+  taintingPassActionFor,
   unreachableTaintKey,
 } from "./taints.js";
 import { TaintingQueue } from "./tainting-queue.js";
@@ -105,7 +109,7 @@ class NodeLifecycleController implements Controller {
   private readonly evictions = new WorkQueue();
   private readonly scheduledEvictions = new Set<string>();
   /** When we first saw each NoExecute taint (taintIdentity), forgotten when it goes. */
-  private readonly taintFirstSeen = new Map<string, number>();
+  private taintFirstSeen: ReadonlyMap<string, number> = new Map();
   private readonly passes = new WorkQueue();
   /** Node names whose NoSchedule condition taints need checking. */
   private readonly nodeUpdates = new WorkQueue();
@@ -263,11 +267,10 @@ class NodeLifecycleController implements Controller {
   }
 
   private async markPodsOnTransition(node: Node, observed: NodeCondition, current: NodeCondition | undefined): Promise<void> {
-    if (current === undefined) return;
     const name = node.metadata.name ?? "";
-    const becameNotReady = current.status !== "True" && observed.status === "True";
-    if (becameNotReady) this.recorder.record(node, "Normal", "NodeNotReady", `Node ${name} status is now: NodeNotReady`);
-    if (becameNotReady || (this.nodesToRetry.has(name) && observed.status !== "True")) {
+    const step = podsOnTransition(observed, current, this.nodesToRetry.has(name));
+    if (step.recordNotReady) this.recorder.record(node, "Normal", "NodeNotReady", `Node ${name} status is now: NodeNotReady`);
+    if (step.markPods) {
       try {
         await this.markPodsNotReady(name);
       } catch (error) {
@@ -340,15 +343,11 @@ class NodeLifecycleController implements Controller {
       for (let name = queue.next(this.ctx.now()); name !== undefined; name = queue.next(this.ctx.now())) {
         const node = this.nodes.get(name);
         if (node === undefined) continue;
-        const ready = readyCondition(node);
-        if (ready === undefined) {
-          queue.retry(name, this.ctx.now() + taintingRetryMs);
-          continue;
-        }
-        if (ready.status === "True") continue;
-        const [add, remove] = ready.status === "False" ? [notReadyTaintKey, unreachableTaintKey] : [unreachableTaintKey, notReadyTaintKey];
+        const action = taintingPassActionFor(readyCondition(node));
+        if (action.kind === "retry") queue.retry(name, this.ctx.now() + taintingRetryMs);
+        if (action.kind !== "swap") continue;
         try {
-          await this.swapTaints(node, [add], [remove]);
+          await this.swapTaints(node, [action.add], [action.remove]);
         } catch (error) {
           this.logFailure("tainting", name, error);
           queue.retry(name, this.ctx.now() + taintingRetryMs);
@@ -399,8 +398,7 @@ class NodeLifecycleController implements Controller {
     const pod = this.pods.get(key);
     const node = pod?.spec.nodeName === undefined ? undefined : this.nodes.get(pod.spec.nodeName);
     // processPod: a pod that lands on (or is first seen on) a node known not Ready is NotReady too.
-    const nodeReady = node === undefined ? undefined : readyCondition(node)?.status;
-    if (pod !== undefined && (nodeReady === "False" || nodeReady === "Unknown") && isEvictable(pod)) await this.markPodNotReady(pod);
+    if (pod !== undefined && node !== undefined && markNotReadyOnArrival(pod, readyCondition(node)?.status)) await this.markPodNotReady(pod);
     const taints = noExecuteTaints(node);
     if (pod === undefined || node === undefined || taints.length === 0) {
       this.cancelEviction(key, pod);
@@ -425,13 +423,7 @@ class NodeLifecycleController implements Controller {
 
   /** Remembers when each NoExecute taint of a node was first seen; forgets the ones that went. */
   private noteTaints(nodeName: string, before: readonly Taint[], after: readonly Taint[]): void {
-    const now = this.ctx.now();
-    const current = new Set(after.map((taint) => taintIdentity(nodeName, taint)));
-    for (const taint of before) {
-      const id = taintIdentity(nodeName, taint);
-      if (!current.has(id)) this.taintFirstSeen.delete(id);
-    }
-    for (const id of current) if (!this.taintFirstSeen.has(id)) this.taintFirstSeen.set(id, now);
+    this.taintFirstSeen = taintFirstSeenAfter(this.taintFirstSeen, nodeName, before, after, this.ctx.now());
   }
 
   private cancelEviction(key: string, pod: Pod | undefined): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Node, Pod, Taint, Toleration } from "../../client/index.js";
-import { evictionDecision, noScheduleTaintsFor, podMarkedNotReady, podWithDisruptionTarget, swapNoExecuteTaints, taintActionFor, toleratesTaint } from "./taints.js";
+import { evictionDecision, markNotReadyOnArrival, noScheduleTaintsFor, podMarkedNotReady, podWithDisruptionTarget, swapNoExecuteTaints, taintActionFor, taintFirstSeenAfter, taintingPassActionFor, toleratesTaint } from "./taints.js";
 import { TaintingQueue, TokenBucket } from "./tainting-queue.js";
 
 const unreachable: Taint = { key: "node.kubernetes.io/unreachable", effect: "NoExecute", timeAdded: "2026-01-01T00:00:00Z" };
@@ -151,5 +151,41 @@ describe("tainting rate", () => {
     queue.retry("a", t0 + 50);
     expect(queue.next(t0)).toBeUndefined();
     expect(queue.next(t0 + 50)).toBe("a");
+  });
+});
+
+describe("decisions the node lifecycle shell used to make inline", () => {
+  const ready = (status: "True" | "False" | "Unknown") => ({ type: "Ready", status });
+
+  it("taints a queued node by its Ready status at the time of the pass, retries one without a Ready condition, skips one Ready again", () => {
+    expect(taintingPassActionFor(undefined)).toEqual({ kind: "retry" });
+    expect(taintingPassActionFor(ready("True"))).toEqual({ kind: "skip" });
+    expect(taintingPassActionFor(ready("False"))).toEqual({ kind: "swap", add: "node.kubernetes.io/not-ready", remove: "node.kubernetes.io/unreachable" });
+    expect(taintingPassActionFor(ready("Unknown"))).toEqual({ kind: "swap", add: "node.kubernetes.io/unreachable", remove: "node.kubernetes.io/not-ready" });
+  });
+
+  it("remembers when each NoExecute taint was first seen, keeps that time while it stays, and forgets it once it goes", () => {
+    const notReady: Taint = { key: "node.kubernetes.io/not-ready", effect: "NoExecute" };
+    const first = taintFirstSeenAfter(new Map(), "node-1", [], [unreachable], t0);
+    expect([...first.values()]).toEqual([t0]);
+    // Still there a minute later, next to a new one: the first keeps its time.
+    const second = taintFirstSeenAfter(first, "node-1", [unreachable], [unreachable, notReady], t0 + 60_000);
+    expect([...second.values()].sort()).toEqual([t0, t0 + 60_000]);
+    // The unreachable taint went: forgotten, so if it comes back it counts from then.
+    const third = taintFirstSeenAfter(second, "node-1", [unreachable, notReady], [notReady], t0 + 120_000);
+    expect([...third.values()]).toEqual([t0 + 60_000]);
+    // The same taint on another node is another entry; the input map is left as it was.
+    expect(taintFirstSeenAfter(third, "node-2", [], [notReady], t0 + 180_000).size).toBe(2);
+    expect(third.size).toBe(1);
+  });
+
+  it("marks a pod NotReady when it arrives on a node that is not Ready, unless it is finished", () => {
+    expect(markNotReadyOnArrival(pod(), "False")).toBe(true);
+    expect(markNotReadyOnArrival(pod(), "Unknown")).toBe(true);
+    expect(markNotReadyOnArrival(pod(), "True")).toBe(false);
+    expect(markNotReadyOnArrival(pod(), undefined)).toBe(false);
+    const done = pod();
+    done.status = { ...done.status, phase: "Succeeded" };
+    expect(markNotReadyOnArrival(done, "Unknown")).toBe(false);
   });
 });

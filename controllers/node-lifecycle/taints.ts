@@ -67,8 +67,48 @@ export type TaintAction =
 export function taintActionFor(node: Node, observedReady: NodeCondition | undefined): TaintAction {
   const status = observedReady?.status ?? "Unknown";
   if (status === "True") return { kind: "untaint" };
-  const [add, remove] = status === "False" ? [notReadyTaintKey, unreachableTaintKey] : [unreachableTaintKey, notReadyTaintKey];
+  const { add, remove } = noExecuteTaintSwapFor(status);
   return hasTaint(node, remove) ? { kind: "swap", add, remove } : { kind: "queue", add, remove };
+}
+
+/** The NoExecute taint a not-Ready status calls for, and the one it replaces: False is not-ready, anything else unreachable. */
+function noExecuteTaintSwapFor(status: string): { readonly add: string; readonly remove: string } {
+  return status === "False" ? { add: notReadyTaintKey, remove: unreachableTaintKey } : { add: unreachableTaintKey, remove: notReadyTaintKey };
+}
+
+/** What the rate-limited tainting pass does with a node taken from its zone's queue (doNoExecuteTaintingPass). */
+export type TaintingPassAction =
+  /** No Ready condition yet: try again shortly. */
+  | { readonly kind: "retry" }
+  /** Ready again by now: nothing to taint. */
+  | { readonly kind: "skip" }
+  | { readonly kind: "swap"; readonly add: string; readonly remove: string };
+
+export function taintingPassActionFor(ready: NodeCondition | undefined): TaintingPassAction {
+  if (ready === undefined) return { kind: "retry" };
+  if (ready.status === "True") return { kind: "skip" };
+  return { kind: "swap", ...noExecuteTaintSwapFor(ready.status) };
+}
+
+/**
+ * When each NoExecute taint of a node was first seen (keyed by taintIdentity), after its taints
+ * went from `before` to `after`: taints that went are forgotten, new ones are seen at `nowMs`,
+ * the others keep their time (a toleration's seconds count from then).
+ */
+export function taintFirstSeenAfter(firstSeen: ReadonlyMap<string, number>, nodeName: string, before: readonly Taint[], after: readonly Taint[], nowMs: number): Map<string, number> {
+  const next = new Map(firstSeen);
+  const current = new Set(after.map((taint) => taintIdentity(nodeName, taint)));
+  for (const taint of before) {
+    const id = taintIdentity(nodeName, taint);
+    if (!current.has(id)) next.delete(id);
+  }
+  for (const id of current) if (!next.has(id)) next.set(id, nowMs);
+  return next;
+}
+
+/** processPod: a pod first seen on (or moved to) a node that is not Ready is marked NotReady too. */
+export function markNotReadyOnArrival(pod: Pod, nodeReadyStatus: string | undefined): boolean {
+  return (nodeReadyStatus === "False" || nodeReadyStatus === "Unknown") && isEvictable(pod);
 }
 
 /** Toleration.ToleratesTaint: effect and key must match when given; Equal compares values. */
