@@ -22,6 +22,24 @@ describe("Lessor (lease deadlines on the leader)", () => {
     expect(lessor.tick(t0 + 11_000)).toEqual([1]);
   });
 
+  it("takes over when the leader applies its own term's no-op, not on an earlier term's or as a follower", () => {
+    const lessor = new Lessor();
+    const leases = [{ id: 1, ttlSeconds: 10 }];
+    // A no-op of the previous term (the old leader's), applied by the new leader: not yet.
+    expect(lessor.noopApplied(4, { term: 5, isLeader: true }, () => leases, t0, 1_000)).toBe(false);
+    expect(lessor.isPrimary()).toBe(false);
+    // A lease granted by the old leader, applied after that no-op: known once promoted.
+    lessor.granted(2, 30, t0);
+    expect(lessor.noopApplied(5, { term: 5, isLeader: false }, () => leases, t0, 1_000)).toBe(false);
+    expect(lessor.noopApplied(5, { term: 5, isLeader: true }, () => [...leases, { id: 2, ttlSeconds: 30 }], t0, 1_000)).toBe(true);
+    expect(lessor.isPrimary()).toBe(true);
+    expect(lessor.keepAlive(2, t0 + 1)).toBe(30);
+    expect(lessor.remainingSeconds(1, t0)).toBe(11);
+    // Already primary: a later no-op changes nothing (deadlines are not restarted).
+    expect(lessor.noopApplied(5, { term: 5, isLeader: true }, () => [], t0 + 5_000, 1_000)).toBe(false);
+    expect(lessor.remainingSeconds(1, t0 + 5_000)).toBe(6);
+  });
+
   it("renews to a full TTL from the keep-alive, never for a lease past its deadline or being revoked", () => {
     const lessor = new Lessor();
     lessor.promote([], t0, 0);

@@ -23,6 +23,19 @@ export class Lessor {
     }
   }
 
+  /**
+   * An empty entry was applied. A leader's own no-op of its current term comes after every entry
+   * of earlier terms, so once it is applied the store knows every lease granted before the
+   * election: only then does the lessor take over (etcd promotes its lessor at this point, not on
+   * winning the vote, so a lease granted just before the election is never "not found").
+   * Returns whether it did.
+   */
+  noopApplied(entryTerm: number, leader: { readonly term: number; readonly isLeader: boolean }, leases: () => readonly { id: number; ttlSeconds: number }[], nowMs: number, extendMs: number): boolean {
+    if (this.primary || !leader.isLeader || entryTerm !== leader.term) return false;
+    this.promote(leases(), nowMs, extendMs);
+    return true;
+  }
+
   demote(): void {
     this.primary = false;
     this.deadlines.clear();

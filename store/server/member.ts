@@ -696,10 +696,7 @@ export class Member {
     if (entry.data.byteLength === 0) {
       // A leader's no-op: only the applied index moves (the MVCC meta row keeps it).
       this.mvcc.markApplied(entry.index, entry.term);
-      // Our own no-op of this term applied: every entry of earlier terms is applied too, so the
-      // lessor now knows every lease granted before the election and starts keeping deadlines
-      // (etcd promotes its lessor here, not on winning the vote).
-      if (entry.term === this.raft.term && this.raft.role === "leader" && !this.lessor.isPrimary()) this.lessor.promote(this.mvcc.leases(), Date.now(), this.config.electionTimeoutMs);
+      this.lessor.noopApplied(entry.term, { term: this.raft.term, isLeader: this.raft.role === "leader" }, () => this.mvcc.leases(), Date.now(), this.config.electionTimeoutMs);
       return undefined;
     }
     const { id, request } = decodeBinaryJson(entry.data) as { id: string; request: WriteRequest };
