@@ -170,7 +170,8 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
     await client.delete(resourceTypes.namespaces, "infra-ns");
     const terminating = await client.get<NamespaceWithStatus>(resourceTypes.namespaces, "infra-ns");
     expect(terminating.status?.phase).toBe("Terminating");
-    // The controller deletes the content: the pod gracefully (its kubelet ends it), the plain
+    // 5 s after the deletion (namespaceDeletionGracePeriod, as each namespace event), the
+    // controller deletes the content: the pod gracefully (its kubelet ends it), the plain
     // configmap at once; the held one stays, and the namespace's status says why.
     expect(await eventually("the pod gone", () => gone(resourceTypes.pods, "infra-ns-pod", "infra-ns"))).toBe(true);
     expect(await eventually("the plain configmap gone", () => gone(resourceTypes.configmaps, "plain", "infra-ns"))).toBe(true);
@@ -187,7 +188,7 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
     await client.patch(resourceTypes.configmaps, "held", { metadata: { finalizers: null } }, { namespace: "infra-ns" });
     // Looked at again within Kubernetes' 8 s (a 15 s estimate for finalizers, halved, plus 1 s).
     expect(await eventually("the namespace gone", () => gone(resourceTypes.namespaces, "infra-ns"))).toBe(true);
-  });
+  }, 60_000);
 
   it("removes a namespace deleted with propagationPolicy Orphan or Foreground once the garbage collector has removed that finalizer", async () => {
     type NamespaceWithSpec = KubeObject & { spec?: { finalizers?: string[] } };
@@ -200,7 +201,7 @@ describe("infrastructure controllers (in process, real apiserver and kubelets)",
       expect(await eventually(`the content of ${name} gone`, () => gone(resourceTypes.configmaps, "inside", name))).toBe(true);
       expect(await eventually(`${name} gone`, () => gone(resourceTypes.namespaces, name))).toBe(true);
     }
-  });
+  }, 60_000);
 
   it("marks a killed node Unknown, taints it, marks its pods NotReady, evicts those that do not tolerate it, and untaints it when it comes back", async () => {
     await client.create(resourceTypes.services, { metadata: { name: "infra-web", namespace }, spec: { selector: { app: "infra-web" }, ports: [{ name: "web", port: 80, targetPort: "http" }] } });

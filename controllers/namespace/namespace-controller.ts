@@ -28,9 +28,20 @@ import {
   mergedConditions,
   namespaceStep,
   type NamespaceCondition,
+  type FailedContent,
   type NamespaceObject,
   type RemainingContent,
+  type ResourcePass,
 } from "./namespace-decisions.js";
+
+/**
+ * How long after a namespace event its namespace is worked on (Kubernetes'
+ * namespaceDeletionGracePeriod): the other apiservers' NamespaceLifecycle admission sees the
+ * deletion meanwhile, and a create one of them accepted just before is in the store by the time
+ * the content is listed, so the namespace is not finalized with it left behind. Status writes of
+ * a pass come back as update events, so this also spaces the passes out.
+ */
+const namespaceDeletionGracePeriodMs = 5_000;
 
 /** Every namespaced resource the apiserver serves that can be listed and deleted. */
 const namespacedTypes: readonly ResourceType[] = Object.values(resourceTypes).filter((t) => t.namespaced);
@@ -63,7 +74,7 @@ class NamespaceController implements Controller {
   constructor(private readonly ctx: ControllerContext) {
     this.namespaces = ctx.informers.informer<KubeObject>(resourceTypes.namespaces);
     const enqueue = (namespace: KubeObject): void => {
-      if (isTerminating(namespace)) this.queue.add(namespace.metadata.name ?? "");
+      if (isTerminating(namespace)) this.queue.addAfter(namespace.metadata.name ?? "", namespaceDeletionGracePeriodMs);
     };
     this.namespaces.addHandler({ onAdd: enqueue, onUpdate: (_previous, namespace) => enqueue(namespace) });
   }
@@ -86,19 +97,9 @@ class NamespaceController implements Controller {
       throw error;
     }
     if (namespaceStep(namespace).kind === "none") return;
-    const failures: string[] = [];
-    for (const type of namespacedTypes) {
-      try {
-        await this.ctx.client.request({ method: "DELETE", path: collectionPath(type, name), body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } });
-      } catch (error) {
-        if (isNotFound(error)) continue;
-        this.ctx.logger.warn({ namespace: name, resource: type.resource, error: (error as Error).message }, "deleting a namespace's content failed");
-        failures.push((error as Error).message);
-      }
-    }
-    const remaining: RemainingContent[] = [];
-    for (const type of namespacedTypes) remaining.push(await this.remaining(type, name));
-    const outcome = contentOutcome(name, remaining, failures);
+    const passes: ResourcePass[] = [];
+    for (const type of namespacedTypes) passes.push(await this.deleteContent(type, name));
+    const outcome = contentOutcome(name, passes);
     namespace = await this.writeConditions(namespace, outcome.conditions);
     if (outcome.kind === "retry") throw new Error(outcome.error);
     if (outcome.kind === "wait") throw new RequeueAfter(outcome.retryAfterMs, `content remains in namespace ${name}`);
@@ -142,17 +143,44 @@ class NamespaceController implements Controller {
     }
   }
 
-  /** What is left of one resource in the namespace. */
-  private async remaining(type: ResourceType, namespace: string): Promise<RemainingContent> {
-    const list = await this.ctx.client.list<KubeObject>(type, { namespace });
+  /**
+   * Deletes one resource's content in the namespace and says what is left of it
+   * (deleteAllContentForGroupVersionResource): a failed collection delete is that resource's
+   * error and nothing is listed; a failed list is its error too, and the pass goes on with the
+   * other resources either way.
+   */
+  private async deleteContent(type: ResourceType, namespace: string): Promise<ResourcePass> {
+    const resource = resourceName(type);
+    try {
+      await this.ctx.client.request({ method: "DELETE", path: collectionPath(type, namespace), body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" } });
+    } catch (error) {
+      if (!isNotFound(error)) return this.failed(namespace, resource, "deleting a namespace's content failed", error);
+    }
+    let items: readonly KubeObject[] = [];
+    try {
+      items = (await this.ctx.client.list<KubeObject>(type, { namespace })).items;
+    } catch (error) {
+      if (!isNotFound(error)) return this.failed(namespace, resource, "listing a namespace's content failed", error);
+    }
+    return this.remaining(type, items);
+  }
+
+  private failed(namespace: string, resource: string, what: string, error: unknown): FailedContent {
+    const message = (error as Error).message;
+    this.ctx.logger.warn({ namespace, resource, error: message }, what);
+    return { resource, error: message };
+  }
+
+  /** What is left of one resource in the namespace: its `items` as listed. */
+  private remaining(type: ResourceType, items: readonly KubeObject[]): RemainingContent {
     const finalizers = new Map<string, number>();
     let graceSecondsLeft = 0;
-    for (const item of list.items) {
+    for (const item of items) {
       for (const finalizer of item.metadata.finalizers ?? []) finalizers.set(finalizer, (finalizers.get(finalizer) ?? 0) + 1);
       const deletionAt = item.metadata.deletionTimestamp === undefined ? Number.NaN : Date.parse(item.metadata.deletionTimestamp);
       if (type === resourceTypes.pods && Number.isFinite(deletionAt)) graceSecondsLeft = Math.max(graceSecondsLeft, Math.ceil((deletionAt - this.ctx.now()) / 1000));
     }
-    return { resource: resourceName(type), groupVersionResource: groupVersionResource(type), count: list.items.length, finalizers, graceSecondsLeft };
+    return { resource: resourceName(type), groupVersionResource: groupVersionResource(type), count: items.length, finalizers, graceSecondsLeft };
   }
 }
 

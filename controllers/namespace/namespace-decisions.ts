@@ -37,6 +37,23 @@ export interface RemainingContent {
   readonly graceSecondsLeft: number;
 }
 
+/**
+ * One resource whose content could not be deleted or listed in a pass (Kubernetes'
+ * deleteAllContentForGroupVersionResource returns at the first error: after a failed collection
+ * delete nothing is listed, and a failed list counts nothing).
+ */
+export interface FailedContent {
+  readonly resource: string;
+  readonly error: string;
+}
+
+/** One resource's part of a pass: what remains of it, or the error that stopped it. */
+export type ResourcePass = RemainingContent | FailedContent;
+
+function isFailed(pass: ResourcePass): pass is FailedContent {
+  return "error" in pass;
+}
+
 export type NamespaceStep =
   /** Not being deleted, already finalized (no spec.finalizers left), or gone: nothing to do. */
   | { readonly kind: "none" }
@@ -84,16 +101,22 @@ function remainingEstimateSeconds(content: RemainingContent): number | undefined
 }
 
 /**
- * After a deletion pass (deleteAllContent and the worker's choice): any error — a deletion that
- * failed (`failures`, their messages) or content left that nothing holds — is retried with the
+ * After a deletion pass (deleteAllContent and the worker's choice): any error — a resource whose
+ * content could not be deleted or listed (one error each, as Kubernetes collects them per
+ * resource and goes on with the others) or content left that nothing holds — is retried with the
  * work queue's rate-limited back-off; else remaining content is looked at again after the
  * estimate (the longest of the resources'); else the namespace is finalized.
  */
-export function contentOutcome(namespace: string, remaining: readonly RemainingContent[], failures: readonly string[]): ContentOutcome {
-  const left = remaining.filter((r) => r.count > 0).sort((a, b) => a.resource.localeCompare(b.resource));
+export function contentOutcome(namespace: string, passes: readonly ResourcePass[]): ContentOutcome {
+  const errors: string[] = [];
+  const left: RemainingContent[] = [];
+  for (const pass of passes) {
+    if (isFailed(pass)) errors.push(pass.error);
+    else if (pass.count > 0) left.push(pass);
+  }
+  left.sort((a, b) => a.resource.localeCompare(b.resource));
   const finalizers = new Map<string, number>();
   for (const r of left) for (const [finalizer, n] of r.finalizers) finalizers.set(finalizer, (finalizers.get(finalizer) ?? 0) + n);
-  const errors = [...failures];
   let estimateSeconds = 0;
   for (const r of left) {
     const estimate = remainingEstimateSeconds(r);
