@@ -14,6 +14,7 @@ import { jsonCopy } from "./schema/index.js";
 import { generateName, nameOf, orderMetadata, orderTopLevel, rfc3339, stampCreate, stampUpdate, stringArray } from "./metadata.js";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, type JsonValue } from "./patch/index.js";
 import { serverSideApply, updateManagedFields } from "./apply/index.js";
+import { deletionFinalizers, type PropagationOptions } from "./deletion-finalizers.js";
 import type { EventLeases } from "./event-leases.js";
 import { formatLabelSelector } from "./selectors/index.js";
 import { findResource, groupVersionOf, namespacesResource, registryKey, registryPrefix, type ResourceInfo } from "./resources.js";
@@ -39,10 +40,9 @@ export interface WriteResult {
   readonly warnings: string[];
 }
 
-export interface DeleteOptions {
+export interface DeleteOptions extends PropagationOptions {
   readonly dryRun: boolean;
   readonly gracePeriodSeconds?: number;
-  readonly propagationPolicy?: "Orphan" | "Background" | "Foreground";
   readonly preconditions?: { uid?: string; resourceVersion?: string };
 }
 
@@ -509,25 +509,26 @@ export class ObjectService {
     if (protectedNamespaces.has(name)) throw new ApiError(403, "Forbidden", `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: "namespaces" });
     for (let attempt = 0; attempt < conflictRetriesMax; attempt++) {
       const current = await this.read(target);
-      const failed = preconditionFailure(current, options.preconditions);
-      if (failed !== undefined) throw conflict("namespaces", "", name, failed);
+      const mismatch = preconditionMismatch(current, options.preconditions);
+      // The namespace storage's own check and wording, before anything else.
+      if (mismatch !== undefined) throw conflict("namespaces", "", name, `Precondition failed: ${mismatch.what} in precondition: ${mismatch.precondition}, ${mismatch.what} in object meta: ${mismatch.record}`);
       const metadata = metadataOf(current.object);
       if (metadata.deletionTimestamp === undefined) {
         const marked = jsonCopy(current.object);
         const markedMetadata = metadataOf(marked);
         markedMetadata.deletionTimestamp = rfc3339(this.deps.nowMs());
-        const finalizers = namespaceDeletionFinalizers(stringArray(metadata.finalizers), options.propagationPolicy);
+        const { finalizers } = deletionFinalizers(stringArray(metadata.finalizers), options, "namespace");
         if (finalizers.length > 0) markedMetadata.finalizers = finalizers;
         else delete markedMetadata.finalizers;
         marked.status = { ...(isPlainObject(marked.status) ? marked.status : {}), phase: "Terminating" };
         const ordered = orderTopLevel(marked);
         orderMetadata(ordered);
-        if (options.dryRun) return { code: 200, body: ordered, warnings: [] };
+        if (options.dryRun) return notDeleted(ordered, options);
         const outcome = await this.storage.update(current.key, ordered, current.modRevision);
-        if (outcome.ok) return { code: 200, body: outcome.object, warnings: [] };
+        if (outcome.ok) return notDeleted(outcome.object, options);
         continue;
       }
-      if (namespaceFinalizers(current.object).length > 0) return { code: 200, body: current.object, warnings: [] };
+      if (namespaceFinalizers(current.object).length > 0) return notDeleted(current.object, options);
       const result = await this.deleteOne(target.info, current, options);
       if (result !== undefined) return result;
     }
@@ -539,16 +540,10 @@ export class ObjectService {
     const old = current.object;
     const metadata = metadataOf(old);
     const name = nameOf(old);
-    const failed = preconditionFailure(current, options.preconditions);
-    if (failed !== undefined) throw new ApiError(409, "Conflict", failed, { name, kind: info.resource });
-    const finalizers = stringArray(metadata.finalizers);
-    const wanted = [...finalizers];
-    if (options.propagationPolicy === "Foreground" && !wanted.includes("foregroundDeletion")) wanted.push("foregroundDeletion");
-    if (options.propagationPolicy === "Orphan" && !wanted.includes("orphan")) wanted.push("orphan");
-    if (options.propagationPolicy === "Background") {
-      const index = wanted.indexOf("orphan");
-      if (index >= 0 && metadata.deletionTimestamp === undefined) wanted.splice(index, 1);
-    }
+    const mismatch = preconditionMismatch(current, options.preconditions);
+    if (mismatch !== undefined) throw preconditionConflict(info, name, mismatch);
+    const gc = deletionFinalizers(stringArray(metadata.finalizers), options, "object");
+    const wanted = gc.finalizers;
     const grace = info.resource === "pods" ? podGraceSeconds(old, options.gracePeriodSeconds) : 0;
     const key = current.key;
     const now = this.deps.nowMs();
@@ -558,20 +553,22 @@ export class ObjectService {
       const markedMetadata = metadataOf(marked);
       const alreadyDeleting = markedMetadata.deletionTimestamp !== undefined;
       const currentGrace = typeof markedMetadata.deletionGracePeriodSeconds === "number" ? markedMetadata.deletionGracePeriodSeconds : undefined;
-      if (alreadyDeleting && wanted.length === finalizers.length && (currentGrace === undefined || grace >= currentGrace)) {
-        return { code: 202, body: old, warnings: [] };
-      }
+      // Nothing to change; or a graceful deletion under way that this one does not shorten, whose
+      // finalizers a DELETE no longer changes (BeforeDelete's gracefulPending).
+      const notShortened = currentGrace === undefined || grace >= currentGrace;
+      if (alreadyDeleting && notShortened && (!gc.changed || (currentGrace ?? 0) > 0)) return notDeleted(old, options);
       if (!alreadyDeleting || (currentGrace !== undefined && grace < currentGrace)) {
         markedMetadata.deletionTimestamp = rfc3339(now + grace * 1000);
         markedMetadata.deletionGracePeriodSeconds = grace;
       }
       if (wanted.length > 0) markedMetadata.finalizers = wanted;
+      else delete markedMetadata.finalizers;
       if (grace === 0 && wanted.length === 0) return this.removeNow(info, key, current, options);
       const ordered = orderTopLevel(marked);
-      if (options.dryRun) return { code: 202, body: ordered, warnings: [] };
+      if (options.dryRun) return notDeleted(ordered, options);
       const outcome = await this.storage.update(key, ordered, current.modRevision);
       if (!outcome.ok) return undefined;
-      return { code: wanted.length > 0 ? 202 : 200, body: outcome.object, warnings: [] };
+      return notDeleted(outcome.object, options);
     }
     return this.removeNow(info, key, current, options);
   }
@@ -783,27 +780,34 @@ function isGraceful(metadata: Record<string, unknown>): boolean {
   return typeof metadata.deletionGracePeriodSeconds === "number" && metadata.deletionGracePeriodSeconds > 0;
 }
 
-/** Why a DELETE's preconditions (uid, resourceVersion) fail on the stored object; undefined when they hold. */
-function preconditionFailure(current: StoredObject, preconditions: DeleteOptions["preconditions"]): string | undefined {
-  const uid = metadataOf(current.object).uid;
-  if (preconditions?.uid !== undefined && preconditions.uid !== uid) return `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${String(uid)}`;
-  if (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== String(current.modRevision)) {
-    return `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${current.modRevision}`;
-  }
+/** A DELETE precondition (uid, resourceVersion) the stored object does not meet. */
+interface PreconditionMismatch {
+  readonly what: "UID" | "ResourceVersion";
+  readonly precondition: string;
+  readonly record: string;
+}
+
+function preconditionMismatch(current: StoredObject, preconditions: DeleteOptions["preconditions"]): PreconditionMismatch | undefined {
+  const uid = String(metadataOf(current.object).uid ?? "");
+  if (preconditions?.uid !== undefined && preconditions.uid !== uid) return { what: "UID", precondition: preconditions.uid, record: uid };
+  const resourceVersion = String(current.modRevision);
+  if (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== resourceVersion) return { what: "ResourceVersion", precondition: preconditions.resourceVersion, record: resourceVersion };
   return undefined;
 }
 
+/** rest.BeforeDelete's 409: NewConflict on the kind ("Deployment.apps"), its details naming the kind and group. */
+function preconditionConflict(info: ResourceInfo, name: string, mismatch: PreconditionMismatch): ApiError {
+  const why = mismatch.what === "UID" ? "The object might have been deleted and then recreated" : "The object might have been modified";
+  return conflict(info.kind, info.group, name, `the ${mismatch.what} in the precondition (${mismatch.precondition}) does not match the ${mismatch.what} in record (${mismatch.record}). ${why}`);
+}
+
 /**
- * metadata.finalizers of a namespace marked Terminating (shouldHaveOrphanFinalizer and
- * shouldHaveDeleteDependentsFinalizer): Orphan wants `orphan` and not `foregroundDeletion`,
- * Foreground the reverse, Background neither; without a policy they stay as they are.
+ * The answer to a DELETE that left the object in place (finalizers, a grace period, a namespace
+ * being emptied): 202 Accepted only when orphanDependents=false asked for cascading deletion,
+ * else 200, as Kubernetes' DeleteResource handler (kept so for existing clients).
  */
-function namespaceDeletionFinalizers(finalizers: readonly string[], policy: DeleteOptions["propagationPolicy"]): string[] {
-  if (policy === undefined) return [...finalizers];
-  const kept = finalizers.filter((finalizer) => finalizer !== "orphan" && finalizer !== "foregroundDeletion");
-  if (policy === "Orphan") kept.push("orphan");
-  if (policy === "Foreground") kept.push("foregroundDeletion");
-  return kept;
+function notDeleted(object: KubeObject, options: DeleteOptions): WriteResult {
+  return { code: options.orphanDependents === false ? 202 : 200, body: object, warnings: [] };
 }
 
 /** A namespace's spec.finalizers ("kubernetes" until the namespace controller has emptied it). */

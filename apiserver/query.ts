@@ -1,7 +1,8 @@
 // Query parameters of Kubernetes requests, parsed with zod at the edge: a bad value is a 400
 // naming the parameter.
 import { z } from "zod";
-import { ApiError, badRequest } from "./errors.js";
+import type { PropagationPolicy } from "./deletion-finalizers.js";
+import { ApiError, badRequest, type StatusCause } from "./errors.js";
 import type { DeleteOptions, FieldValidation } from "./object-service.js";
 import type { ListOptions } from "./list.js";
 
@@ -39,7 +40,8 @@ const querySchema = z.object({
   sendInitialEvents: boolText.optional(),
   timeoutSeconds: intText("timeoutSeconds").optional(),
   gracePeriodSeconds: intText("gracePeriodSeconds").optional(),
-  propagationPolicy: z.enum(["Orphan", "Background", "Foreground"], { message: 'propagationPolicy: Unsupported value: supported values: "Foreground", "Background", "Orphan"' }).optional(),
+  // Checked with the rest of DeleteOptions (deleteOptionsOf), not here.
+  propagationPolicy: z.string().optional(),
   orphanDependents: boolText.optional(),
   includeObject: z.enum(["None", "Metadata", "Object"]).optional(),
   pretty: z.string().optional(),
@@ -96,7 +98,7 @@ const deleteBodySchema = z
     kind: z.literal("DeleteOptions").optional(),
     apiVersion: z.string().optional(),
     gracePeriodSeconds: z.number().int().nullable().optional(),
-    propagationPolicy: z.enum(["Orphan", "Background", "Foreground"]).nullable().optional(),
+    propagationPolicy: z.string().nullable().optional(),
     orphanDependents: z.boolean().nullable().optional(),
     dryRun: z.array(z.literal("All")).nullable().optional(),
     preconditions: z
@@ -118,18 +120,16 @@ export function deleteOptionsOf(query: RequestQuery, body: unknown): DeleteOptio
     fromBody = parsed.data;
   }
   const grace = fromBody.gracePeriodSeconds ?? query.gracePeriodSeconds;
-  const orphan = fromBody.orphanDependents ?? query.orphanDependents;
-  let policy = fromBody.propagationPolicy ?? query.propagationPolicy;
-  if (orphan !== undefined) {
-    if (policy !== undefined) throw badRequest("DeleteOptions: propagationPolicy and orphanDependents may not both be set");
-    // The deprecated field: false asks for the foregroundDeletion finalizer (shouldDeleteDependents).
-    policy = orphan ? "Orphan" : "Foreground";
-  }
+  // Both kept: the deprecated orphanDependents decides the finalizers in its own way per registry
+  // (deletion-finalizers.ts) and, when false, the 202 of a deletion left pending.
+  const orphan = fromBody.orphanDependents ?? query.orphanDependents ?? undefined;
+  const policy = validPropagationPolicy(fromBody.propagationPolicy ?? query.propagationPolicy ?? undefined, orphan);
   const preconditions = fromBody.preconditions ?? undefined;
   return {
     dryRun: query.dryRun !== undefined || (fromBody.dryRun?.length ?? 0) > 0,
     ...(grace === undefined || grace === null ? {} : { gracePeriodSeconds: grace }),
-    ...(policy === undefined || policy === null ? {} : { propagationPolicy: policy }),
+    ...(orphan === undefined ? {} : { orphanDependents: orphan }),
+    ...(policy === undefined ? {} : { propagationPolicy: policy }),
     ...(preconditions === undefined || preconditions === null
       ? {}
       : {
@@ -139,6 +139,22 @@ export function deleteOptionsOf(query: RequestQuery, body: unknown): DeleteOptio
           },
         }),
   };
+}
+
+const propagationPolicies: readonly PropagationPolicy[] = ["Foreground", "Background", "Orphan"];
+
+/** ValidateDeleteOptions: the policy is one of the three, and not given with orphanDependents (422 on DeleteOptions). */
+function validPropagationPolicy(policy: string | undefined, orphanDependents: boolean | undefined): PropagationPolicy | undefined {
+  if (policy === undefined) return undefined;
+  const causes: StatusCause[] = [];
+  if (orphanDependents !== undefined) causes.push({ reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(policy)}: orphanDependents and deletionPropagation cannot be both set`, field: "propagationPolicy" });
+  const known = propagationPolicies.find((p) => p === policy);
+  if (known === undefined) {
+    causes.push({ reason: "FieldValueNotSupported", message: `Unsupported value: ${JSON.stringify(policy)}: supported values: ${[...propagationPolicies, "nil"].map((p) => JSON.stringify(p)).join(", ")}`, field: "propagationPolicy" });
+  }
+  if (known !== undefined && causes.length === 0) return known;
+  const summary = causes.map((c) => `${c.field ?? ""}: ${c.message}`).join(", ");
+  throw new ApiError(422, "Invalid", `DeleteOptions.meta.k8s.io "" is invalid: ${causes.length > 1 ? `[${summary}]` : summary}`, { group: "meta.k8s.io", kind: "DeleteOptions", causes });
 }
 
 /** A watch on one object is a watch on its collection selected by metadata.name. */

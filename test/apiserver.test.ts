@@ -315,7 +315,8 @@ describe("delete", () => {
 
     await call("POST", "/api/v1/namespaces/default/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "held", finalizers: ["example.com/hold"] } });
     const marked = await call("DELETE", "/api/v1/namespaces/default/configmaps/held");
-    expect(marked.status).toBe(202);
+    // Left in place, yet 200: Kubernetes answers 202 only when orphanDependents=false asked for it.
+    expect(marked.status).toBe(200);
     expect(marked.body.metadata.deletionTimestamp).toBeDefined();
     const released = await call("PATCH", "/api/v1/namespaces/default/configmaps/held", { metadata: { finalizers: null } }, "application/merge-patch+json");
     expect(released.status).toBe(200);
@@ -326,8 +327,64 @@ describe("delete", () => {
     const created = (await call("POST", "/apis/apps/v1/namespaces/default/deployments", deployment("fg"))).body;
     const wrongUid = await call("DELETE", "/apis/apps/v1/namespaces/default/deployments/fg", { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: "nope" } });
     expect(wrongUid.status).toBe(409);
+    // rest.BeforeDelete's wording, on the kind and its group.
+    expect(wrongUid.body).toMatchObject({
+      reason: "Conflict",
+      message: `Operation cannot be fulfilled on Deployment.apps "fg": the UID in the precondition (nope) does not match the UID in record (${created.metadata.uid}). The object might have been deleted and then recreated`,
+      details: { name: "fg", group: "apps", kind: "Deployment" },
+    });
+    const stale = await call("DELETE", "/apis/apps/v1/namespaces/default/deployments/fg", { kind: "DeleteOptions", apiVersion: "v1", preconditions: { resourceVersion: "1" } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.message).toBe(`Operation cannot be fulfilled on Deployment.apps "fg": the ResourceVersion in the precondition (1) does not match the ResourceVersion in record (${created.metadata.resourceVersion}). The object might have been modified`);
     const foreground = await call("DELETE", "/apis/apps/v1/namespaces/default/deployments/fg", { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Foreground", preconditions: { uid: created.metadata.uid } });
+    expect(foreground.status).toBe(200);
     expect(foreground.body.metadata.finalizers).toEqual(["foregroundDeletion"]);
+  });
+
+  it("words a core object's precondition conflict with its kind and no group", async () => {
+    const created = (await call("POST", "/api/v1/namespaces/default/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "guarded-cm" } })).body;
+    const stale = await call("DELETE", "/api/v1/namespaces/default/configmaps/guarded-cm", { kind: "DeleteOptions", apiVersion: "v1", preconditions: { resourceVersion: "1" } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.message).toBe(`Operation cannot be fulfilled on ConfigMap "guarded-cm": the ResourceVersion in the precondition (1) does not match the ResourceVersion in record (${created.metadata.resourceVersion}). The object might have been modified`);
+    expect(stale.body.details).toEqual({ name: "guarded-cm", kind: "ConfigMap" });
+    expect((await call("DELETE", "/api/v1/namespaces/default/configmaps/guarded-cm")).status).toBe(200);
+  });
+
+  it("answers 202 only for a deletion left pending that orphanDependents=false asked for", async () => {
+    const held = (name: string): Json => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, finalizers: ["example.com/hold"] } });
+    await call("POST", "/api/v1/namespaces/default/configmaps", held("cascade"));
+    const cascading = await call("DELETE", "/api/v1/namespaces/default/configmaps/cascade", { kind: "DeleteOptions", apiVersion: "v1", orphanDependents: false });
+    expect(cascading.status).toBe(202);
+    // The generic store: orphanDependents=false asks for neither garbage collector finalizer.
+    expect(cascading.body.metadata.finalizers).toEqual(["example.com/hold"]);
+    // The query parameter counts as the body's field; a DELETE of an object being deleted is answered the same way.
+    expect((await call("DELETE", "/api/v1/namespaces/default/configmaps/cascade?orphanDependents=false")).status).toBe(202);
+    expect((await call("DELETE", "/api/v1/namespaces/default/configmaps/cascade?propagationPolicy=Foreground")).status).toBe(200);
+    expect((await call("PATCH", "/api/v1/namespaces/default/configmaps/cascade", { metadata: { finalizers: null } }, "application/merge-patch+json")).status).toBe(200);
+    // Deleted at once: 200 whatever was asked.
+    await call("POST", "/api/v1/namespaces/default/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "at-once" } });
+    expect((await call("DELETE", "/api/v1/namespaces/default/configmaps/at-once?orphanDependents=false")).status).toBe(200);
+    // Foreground on an object already orphaning: orphan goes, foregroundDeletion comes.
+    await call("POST", "/api/v1/namespaces/default/configmaps", { ...held("switch"), metadata: { name: "switch", finalizers: ["orphan"] } });
+    const switched = await call("DELETE", "/api/v1/namespaces/default/configmaps/switch", { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Foreground" });
+    expect(switched.status).toBe(200);
+    expect(switched.body.metadata.finalizers).toEqual(["foregroundDeletion"]);
+    expect((await call("PATCH", "/api/v1/namespaces/default/configmaps/switch", { metadata: { finalizers: null } }, "application/merge-patch+json")).status).toBe(200);
+  });
+
+  it("refuses invalid DeleteOptions with 422 on DeleteOptions.meta.k8s.io, as ValidateDeleteOptions", async () => {
+    await call("POST", "/api/v1/namespaces/default/configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "options" } });
+    const both = await call("DELETE", "/api/v1/namespaces/default/configmaps/options", { kind: "DeleteOptions", apiVersion: "v1", orphanDependents: true, propagationPolicy: "Foreground" });
+    expect(both.status).toBe(422);
+    expect(both.body).toMatchObject({
+      reason: "Invalid",
+      message: 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "Foreground": orphanDependents and deletionPropagation cannot be both set',
+      details: { group: "meta.k8s.io", kind: "DeleteOptions", causes: [{ reason: "FieldValueInvalid", field: "propagationPolicy", message: 'Invalid value: "Foreground": orphanDependents and deletionPropagation cannot be both set' }] },
+    });
+    const unknown = await call("DELETE", "/api/v1/namespaces/default/configmaps/options?propagationPolicy=Bogus");
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.message).toBe('DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Bogus": supported values: "Foreground", "Background", "Orphan", "nil"');
+    expect((await call("GET", "/api/v1/namespaces/default/configmaps/options")).status).toBe(200);
   });
 
   it("deletes scheduled pods gracefully and unscheduled ones at once", async () => {
@@ -445,6 +502,15 @@ describe("namespaces and events", () => {
     expect((await finalize("guarded")).status).toBe(200);
   });
 
+  it("a namespace DELETE answers 202 only when orphanDependents=false asked for it: being emptied, it is not deleted", async () => {
+    await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "accepted" } });
+    expect((await call("DELETE", "/api/v1/namespaces/accepted?orphanDependents=false")).status).toBe(202);
+    expect((await call("DELETE", "/api/v1/namespaces/accepted")).status).toBe(200);
+    expect((await call("DELETE", "/api/v1/namespaces/accepted?orphanDependents=false")).status).toBe(202);
+    expect((await call("DELETE", "/api/v1/namespaces/accepted?propagationPolicy=Foreground")).status).toBe(200);
+    expect((await finalize("accepted")).status).toBe(200);
+  });
+
   it("a namespace DELETE sets the garbage collector's finalizers as its propagation policy asks, and the namespace waits for them", async () => {
     const create = async (name: string, finalizers?: string[]): Promise<void> => {
       expect((await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name, ...(finalizers === undefined ? {} : { finalizers }) } })).status).toBe(201);
@@ -466,7 +532,9 @@ describe("namespaces and events", () => {
     expect((await remove("prop-foreground", { propagationPolicy: "Foreground" })).body.metadata.finalizers).toEqual(["example.com/keep", "foregroundDeletion"]);
     // orphanDependents=false (deprecated) asks for foregroundDeletion too; true for orphan.
     await create("prop-legacy");
-    expect((await remove("prop-legacy", { orphanDependents: false })).body.metadata.finalizers).toEqual(["foregroundDeletion"]);
+    const legacy = await remove("prop-legacy", { orphanDependents: false });
+    expect(legacy.status).toBe(202);
+    expect(legacy.body.metadata.finalizers).toEqual(["foregroundDeletion"]);
     // Background takes both away; no policy leaves them as they are.
     await create("prop-background", ["orphan", "example.com/keep"]);
     expect((await remove("prop-background", { propagationPolicy: "Background" })).body.metadata.finalizers).toEqual(["example.com/keep"]);
