@@ -498,7 +498,7 @@ export class ObjectService {
    * Kubernetes' namespace DELETE (pkg/registry/core/namespace/storage): the preconditions are
    * checked first, as for any object. The first DELETE marks the namespace Terminating
    * (deletionTimestamp, status.phase) and sets the garbage collector's finalizers as the
-   * propagation policy asks (namespaceDeletionFinalizers), and answers the namespace; the
+   * propagation policy asks (deletionFinalizers, the namespace rules), and answers the namespace (200, or 202 after orphanDependents=false: notDeleted); the
    * namespace controller then deletes its content and removes `kubernetes` from spec.finalizers
    * through the finalize subresource, which deletes the namespace once metadata.finalizers are
    * empty too (the garbage collector removes `orphan` and `foregroundDeletion`). A later DELETE
