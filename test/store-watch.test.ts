@@ -285,16 +285,18 @@ describe("store watch and leases (real processes)", () => {
       expect(watching.status).toBe(200);
       // And one on a WebSocket, which the HTTP server stops tracking once upgraded.
       const ws = new WebSocket(`${endpointOf(leader).replace("http:", "ws:")}/v3/watch`);
-      const created = new Promise<void>((resolve, reject) => {
-        ws.once("message", () => resolve());
+      const created = new Promise<unknown>((resolve, reject) => {
+        ws.once("message", (data) => resolve(JSON.parse(String(data)) as unknown));
         ws.once("error", reject);
       });
       ws.once("open", () => ws.send(JSON.stringify({ create_request: { key: Buffer.from(key).toString("base64") } })));
-      await created;
+      expect(await created).toMatchObject({ result: { created: true } });
       const wsClosed = new Promise<void>((resolve) => ws.once("close", () => resolve()));
-      // SIGTERM: the leader hands leadership over before it exits, while keep-alives go on.
+      // SIGTERM: the leader hands leadership over before it exits, while keep-alives go on. A
+      // member that an open stream keeps from exiting fails here, not at the test's timeout.
       const stopAt = Date.now();
-      await c.kill(leader, "SIGTERM");
+      const exited = await Promise.race([c.kill(leader, "SIGTERM").then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000))]);
+      expect(exited, "the member exited within 5 s of SIGTERM").toBe(true);
       expect(Date.now() - stopAt).toBeLessThan(5_000);
       await wsClosed;
       stream.abort();
@@ -348,6 +350,34 @@ describe("store watch and leases (real processes)", () => {
       frozen?.kill("SIGCONT");
     }
   }, 30_000);
+
+  it("a keep-alive waiting on a leader that then dies is asked again of the next leader at once, not after an election timeout", async () => {
+    // A long election timeout: only the re-ask on the leader change answers well within it.
+    cluster = await startStoreCluster({ electionTimeoutMs: 5_000 });
+    const c = cluster;
+    const leader = await c.leader(30_000);
+    const follower = c.members.find((m) => m.name !== leader);
+    const granted = JSON.parse(await (await fetch(`${endpointOf(leader)}/v3/lease/grant`, { method: "POST", body: JSON.stringify({ TTL: "60" }) })).text()) as { ID: string };
+    // Frozen, the leader takes the call and never answers; killed, its sockets close, and the
+    // followers elect a new leader at once (a lost connection to the leader starts a campaign).
+    const frozen = c.members.find((m) => m.name === leader)?.process;
+    frozen?.kill("SIGSTOP");
+    let answeredAt = 0;
+    const answer = fetch(`${follower?.clientUrl}/v3/lease/keepalive`, { method: "POST", body: JSON.stringify({ ID: granted.ID }), signal: AbortSignal.timeout(15_000) }).then((r) => {
+      answeredAt = Date.now();
+      return r.text();
+    });
+    // Nothing outside the frozen member can tell that the call has reached it: give it time to.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await c.kill(leader, "SIGKILL");
+    expect(await c.leader(30_000)).not.toBe(leader);
+    const electedBy = Date.now();
+    expect(JSON.parse((await answer).trim().split("\n")[0] ?? "{}")).toMatchObject({ result: { ID: granted.ID, TTL: "60" } });
+    // Answered soon after the new leader is known (a call left with the dead leader would wait
+    // out its try of one election timeout, 5 s from when it was sent). Measured from the
+    // election, not the kill, so a split vote that delays the election cannot fail the test.
+    expect(answeredAt - electedBy).toBeLessThan(1_500);
+  }, 60_000);
 
   it("a lease granted through one follower is known at once to another, with its keys", async () => {
     cluster = await startStoreCluster();

@@ -22,7 +22,7 @@ describe("Lessor (lease deadlines on the leader)", () => {
     expect(lessor.tick(t0 + 11_000)).toEqual([1]);
   });
 
-  it("takes over when the leader applies its own term's no-op, not on an earlier term's or as a follower", () => {
+  it("takes over when the leader applies its own term's no-op, not on an earlier term's or as a follower, and again in a later term", () => {
     const lessor = new Lessor();
     const leases = [{ id: 1, ttlSeconds: 10 }];
     // A no-op of the previous term (the old leader's), applied by the new leader: not yet.
@@ -35,9 +35,11 @@ describe("Lessor (lease deadlines on the leader)", () => {
     expect(lessor.isPrimary()).toBe(true);
     expect(lessor.keepAlive(2, t0 + 1)).toBe(30);
     expect(lessor.remainingSeconds(1, t0)).toBe(11);
-    // Already primary: a later no-op changes nothing (deadlines are not restarted).
-    expect(lessor.noopApplied(5, { term: 5, isLeader: true }, () => [], t0 + 5_000, 1_000)).toBe(false);
     expect(lessor.remainingSeconds(1, t0 + 5_000)).toBe(6);
+    // Leader again in a later term without a demote in between (both between two Readies): the
+    // new term's no-op restarts every deadline, as etcd's Promote does whenever it is called.
+    expect(lessor.noopApplied(7, { term: 7, isLeader: true }, () => leases, t0 + 5_000, 1_000)).toBe(true);
+    expect(lessor.remainingSeconds(1, t0 + 5_000)).toBe(11);
   });
 
   it("renews to a full TTL from the keep-alive, never for a lease past its deadline or being revoked", () => {

@@ -27,11 +27,13 @@ export class Lessor {
    * An empty entry was applied. A leader's own no-op of its current term comes after every entry
    * of earlier terms, so once it is applied the store knows every lease granted before the
    * election: only then does the lessor take over (etcd promotes its lessor at this point, not on
-   * winning the vote, so a lease granted just before the election is never "not found").
+   * winning the vote, so a lease granted just before the election is never "not found"). As in
+   * etcd, it takes over even if it was primary already (a step-down and re-election between two
+   * Readies, whose demote was never seen): every deadline restarts for the new term.
    * Returns whether it did.
    */
   noopApplied(entryTerm: number, leader: { readonly term: number; readonly isLeader: boolean }, leases: () => readonly { id: number; ttlSeconds: number }[], nowMs: number, extendMs: number): boolean {
-    if (this.primary || !leader.isLeader || entryTerm !== leader.term) return false;
+    if (!leader.isLeader || entryTerm !== leader.term) return false;
     this.promote(leases(), nowMs, extendMs);
     return true;
   }

@@ -37,7 +37,8 @@ export const storeVersion = "3.4.0";
 export const requestNestingMax = 200;
 
 type Json = Record<string, unknown>;
-type Handler = (body: unknown) => Promise<Json>;
+/** A route's work; `cancelled` aborts once its client has gone (etcd's request context). */
+type Handler = (body: unknown, cancelled: AbortSignal) => Promise<Json>;
 
 /**
  * The client API in etcd v3's JSON gateway shapes, on node:http. Bodies are parsed as JSON
@@ -67,14 +68,14 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
     return { header: header("leaseRevoke" in response ? response.leaseRevoke.revision : undefined) };
   };
 
-  const leaseTimeToLive: Handler = async (body) => {
+  const leaseTimeToLive: Handler = async (body, cancelled) => {
     const { ID, keys } = parse(leaseTimeToLiveSchema, body);
     const id = ID ?? 0;
     // The granted TTL and the keys come from this member's state: on a follower, first caught up
     // with everything committed before the call (a read index), so a lease granted and answered
     // through another member is never "not found" here (etcd asks the leader for all of it).
     if (!member.isLeader()) await member.linearizableBarrier();
-    const { remainingSeconds } = await member.leaseTimeToLive(id);
+    const { remainingSeconds } = await member.leaseTimeToLive(id, cancelled);
     const info = member.mvcc.lease(id);
     if (info === undefined || remainingSeconds < 0) return { header: header(), ID: String(id), TTL: "-1" };
     return omitDefaults({
@@ -205,6 +206,12 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
       sendJson(res, healthy ? 200 : 503, { health: String(healthy) });
       return;
     }
+    // Between the member's stop and the cut of its connections, nothing reads its closed
+    // databases or starts a stream: etcd's ErrStopped.
+    if (member.isStopped()) {
+      sendError(res, new Unavailable("etcdserver: server stopped"), log);
+      return;
+    }
     if (pathname === "/v3/watch" && req.method === "POST") {
       serveWatchStream(req, res, member, watchOptions, log);
       return;
@@ -218,6 +225,10 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
       sendJson(res, 404, { error: "Not Found", message: "Not Found", code: grpcCode.notFound });
       return;
     }
+    const cancelled = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) cancelled.abort();
+    });
     readBody(req, bodyBytesMax)
       .then((text) => {
         if (text === undefined) throw new InvalidArgument("etcdserver: request is too large");
@@ -231,9 +242,8 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
         // A txn nested deeper than any real one is refused before validation walks it.
         if (nestingDepth(body) > requestNestingMax) throw new InvalidArgument("etcdserver: too many operations in txn request");
         if (text.length > requestBytesMax * 1.34 + 1024) throw new InvalidArgument("etcdserver: request is too large");
-        // Between the member's stop and the cut of its connections, nothing reads its closed databases.
         if (member.isStopped()) throw new Unavailable("etcdserver: server stopped");
-        return handler(body);
+        return handler(body, cancelled.signal);
       })
       .then((json) => sendJson(res, 200, json))
       .catch((error: unknown) => sendError(res, error, log));
@@ -249,6 +259,9 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
  */
 function serveKeepAlive(req: http.IncomingMessage, res: http.ServerResponse, member: Member, header: () => Json, log: Logger): void {
   res.writeHead(200, { "content-type": "application/json" });
+  // A keep-alive waiting for a leader stops waiting once its client has gone.
+  const cancelled = new AbortController();
+  res.on("close", () => cancelled.abort());
   let chain = Promise.resolve();
   const answer = (text: string) => {
     chain = chain.then(async () => {
@@ -257,7 +270,7 @@ function serveKeepAlive(req: http.IncomingMessage, res: http.ServerResponse, mem
         const parsed = leaseIdSchema.safeParse(JSON.parse(text) as unknown);
         if (!parsed.success) throw new InvalidArgument("invalid keep-alive request");
         id = parsed.data.ID ?? 0;
-        const { ttlSeconds } = await member.leaseKeepAlive(id);
+        const { ttlSeconds } = await member.leaseKeepAlive(id, cancelled.signal);
         const result = ttlSeconds < 0 ? { header: header(), ID: String(id) } : { header: header(), ID: String(id), TTL: String(ttlSeconds) };
         res.write(`${JSON.stringify({ result })}\n`);
       } catch (error) {

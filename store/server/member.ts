@@ -397,12 +397,12 @@ export class Member {
   // ---- leases ----
 
   /** Renews a lease (on the leader, which keeps the deadlines); ttlSeconds -1 if it does not exist. */
-  async leaseKeepAlive(lease: number): Promise<{ ttlSeconds: number; remainingSeconds: number }> {
-    return this.askLeader("keepAlive", lease);
+  async leaseKeepAlive(lease: number, cancelled?: AbortSignal): Promise<{ ttlSeconds: number; remainingSeconds: number }> {
+    return this.askLeader("keepAlive", lease, cancelled);
   }
 
-  async leaseTimeToLive(lease: number): Promise<{ ttlSeconds: number; remainingSeconds: number }> {
-    return this.askLeader("timeToLive", lease);
+  async leaseTimeToLive(lease: number, cancelled?: AbortSignal): Promise<{ ttlSeconds: number; remainingSeconds: number }> {
+    return this.askLeader("timeToLive", lease, cancelled);
   }
 
   /**
@@ -426,12 +426,13 @@ export class Member {
    * the leader's over the peer link. While leadership moves (the asked member stepped down, or
    * this member was just elected and its lessor is not promoted yet, or no leader is known) it
    * asks again every 50 ms, as etcd's LeaseRenew retries ErrNotPrimary and waits for a leader,
-   * until the request timeout.
+   * until the request timeout, or until `cancelled` (its client went away, etcd's request context).
    */
-  private async askLeader(method: "keepAlive" | "timeToLive", lease: number): Promise<LeaseAnswer> {
+  private async askLeader(method: "keepAlive" | "timeToLive", lease: number, cancelled?: AbortSignal): Promise<LeaseAnswer> {
     const deadline = Date.now() + this.config.requestTimeoutMs;
     for (;;) {
       if (this.stopped) throw new Unavailable("etcdserver: server stopped");
+      if (cancelled?.aborted === true) throw new Unavailable("context canceled");
       const leader = this.raft.leader;
       // With no leader known, wait for one until the deadline, as etcd's waitLeader does.
       let answer: LeaseAnswer | "retry" = "retry";
@@ -439,7 +440,7 @@ export class Member {
         const local = this.localLeaseCall(method, lease);
         if (local !== "notPrimary") answer = local;
       } else if (leader !== "") {
-        answer = await this.callLeader(leader, method, lease, deadline);
+        answer = await this.callLeader(leader, method, lease, deadline, cancelled);
       }
       if (answer !== "retry") return answer;
       const left = deadline - Date.now();
@@ -454,15 +455,18 @@ export class Member {
    * leader: a frame to a dead process is lost, not refused), or after one election timeout
    * without an answer.
    */
-  private callLeader(leader: NodeId, method: "keepAlive" | "timeToLive", lease: number, deadline: number): Promise<LeaseAnswer | "retry"> {
+  private callLeader(leader: NodeId, method: "keepAlive" | "timeToLive", lease: number, deadline: number, cancelled?: AbortSignal): Promise<LeaseAnswer | "retry"> {
     const callId = `${this.bootId}-l${++this.requestCounter}`;
     return new Promise((resolve) => {
+      const onCancel = () => settle("retry");
       const settle = (answer: LeaseAnswer | "retry") => {
         clearTimeout(timer);
+        cancelled?.removeEventListener("abort", onCancel);
         this.leaseCalls.delete(callId);
         resolve(answer);
       };
       const timer = setTimeout(() => settle("retry"), Math.max(1, Math.min(deadline - Date.now(), this.config.electionTimeoutMs)));
+      cancelled?.addEventListener("abort", onCancel, { once: true });
       this.leaseCalls.set(callId, (reply) => {
         settle(reply === undefined || reply.notPrimary === true ? "retry" : { ttlSeconds: reply.ttlSeconds, remainingSeconds: reply.remainingSeconds });
       });

@@ -75,7 +75,10 @@ class WatchSession {
 
   handle(text: string): void {
     // The member stopped and its databases are closed: the stream is about to be cut.
-    if (this.member.isStopped()) return;
+    if (this.member.isStopped()) {
+      this.send({ error: { grpc_code: 14, http_code: 503, message: "etcdserver: server stopped" } });
+      return;
+    }
     let parsed: z.infer<typeof watchRequestSchema>;
     try {
       parsed = watchRequestSchema.parse(JSON.parse(text) as unknown);
@@ -221,6 +224,10 @@ export function attachWatchWebSocket(server: http.Server, member: Member, option
     const pathname = (req.url ?? "").split("?")[0];
     if (pathname !== "/v3/watch") {
       socket.destroy();
+      return;
+    }
+    if (member.isStopped()) {
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
