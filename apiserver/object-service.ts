@@ -517,9 +517,7 @@ export class ObjectService {
         const marked = jsonCopy(current.object);
         const markedMetadata = metadataOf(marked);
         markedMetadata.deletionTimestamp = rfc3339(this.deps.nowMs());
-        const { finalizers } = deletionFinalizers(stringArray(metadata.finalizers), options, "namespace");
-        if (finalizers.length > 0) markedMetadata.finalizers = finalizers;
-        else delete markedMetadata.finalizers;
+        setFinalizers(markedMetadata, deletionFinalizers(stringArray(metadata.finalizers), options, "namespace").finalizers);
         marked.status = { ...(isPlainObject(marked.status) ? marked.status : {}), phase: "Terminating" };
         const ordered = orderTopLevel(marked);
         orderMetadata(ordered);
@@ -542,8 +540,7 @@ export class ObjectService {
     const name = nameOf(old);
     const mismatch = preconditionMismatch(current, options.preconditions);
     if (mismatch !== undefined) throw preconditionConflict(info, name, mismatch);
-    const gc = deletionFinalizers(stringArray(metadata.finalizers), options, "object");
-    const wanted = gc.finalizers;
+    const { changed: finalizersChanged, finalizers: wanted } = deletionFinalizers(stringArray(metadata.finalizers), options, "object");
     const grace = info.resource === "pods" ? podGraceSeconds(old, options.gracePeriodSeconds) : 0;
     const key = current.key;
     const now = this.deps.nowMs();
@@ -556,13 +553,12 @@ export class ObjectService {
       // Nothing to change; or a graceful deletion under way that this one does not shorten, whose
       // finalizers a DELETE no longer changes (BeforeDelete's gracefulPending).
       const notShortened = currentGrace === undefined || grace >= currentGrace;
-      if (alreadyDeleting && notShortened && (!gc.changed || (currentGrace ?? 0) > 0)) return notDeleted(old, options);
+      if (alreadyDeleting && notShortened && (!finalizersChanged || (currentGrace ?? 0) > 0)) return notDeleted(old, options);
       if (!alreadyDeleting || (currentGrace !== undefined && grace < currentGrace)) {
         markedMetadata.deletionTimestamp = rfc3339(now + grace * 1000);
         markedMetadata.deletionGracePeriodSeconds = grace;
       }
-      if (wanted.length > 0) markedMetadata.finalizers = wanted;
-      else delete markedMetadata.finalizers;
+      setFinalizers(markedMetadata, wanted);
       if (grace === 0 && wanted.length === 0) return this.removeNow(info, key, current, options);
       const ordered = orderTopLevel(marked);
       if (options.dryRun) return notDeleted(ordered, options);
@@ -778,6 +774,12 @@ function releaseWrites(info: ResourceInfo, old: KubeObject): ExtraWrite[] {
 
 function isGraceful(metadata: Record<string, unknown>): boolean {
   return typeof metadata.deletionGracePeriodSeconds === "number" && metadata.deletionGracePeriodSeconds > 0;
+}
+
+/** metadata.finalizers as given, or no field at all when there are none. */
+function setFinalizers(metadata: Record<string, unknown>, finalizers: string[]): void {
+  if (finalizers.length > 0) metadata.finalizers = finalizers;
+  else delete metadata.finalizers;
 }
 
 /** A DELETE precondition (uid, resourceVersion) the stored object does not meet. */

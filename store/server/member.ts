@@ -474,6 +474,11 @@ export class Member {
     });
   }
 
+  /** Every lease call waiting on the leader's answer stops waiting and asks again (or ends, once stopped). */
+  private askLeaseCallsAgain(): void {
+    for (const retry of [...this.leaseCalls.values()]) retry(undefined);
+  }
+
   private expireLeases(): void {
     for (const id of this.lessor.tick(Date.now())) {
       this.config.log.info({ lease: id }, "lease expired; revoking it");
@@ -745,7 +750,7 @@ export class Member {
     this.config.log.info({ role: state.role, leader: state.leader, term: this.raft.term }, "raft state changed");
     for (const listener of this.softStateListeners) listener(state, this.raft.term);
     // Lease calls waiting on the old leader's answer ask the new one (or wait for one).
-    if (leaderChanged) for (const retry of [...this.leaseCalls.values()]) retry(undefined);
+    if (leaderChanged) this.askLeaseCallsAgain();
     if (!leaderChanged || state.leader === "") return;
     // A new leader: writes it has not acknowledged go to it now (duplicates are applied once);
     // reads waiting on the old one ask again.
@@ -887,7 +892,7 @@ export class Member {
     for (const w of this.readQueue.splice(0)) w.reject(unavailable);
     for (const r of this.readsAwaitingApply) for (const w of r.waiters) w.reject(unavailable);
     if (this.readRound !== undefined) for (const w of this.readRound.waiters) w.reject(unavailable);
-    for (const retry of [...this.leaseCalls.values()]) retry(undefined);
+    this.askLeaseCallsAgain();
     // No watcher reads history from the databases about to close.
     this.watchHub.close();
     await this.transport.close();

@@ -5,6 +5,7 @@ import type { WebSocket } from "ws";
 import { z } from "zod";
 import type { WatchEvent } from "../mvcc/index.js";
 import { MvccError } from "../mvcc/index.js";
+import { grpcCode, httpStatusOf } from "./errors.js";
 import { base64Bytes, keyValueJson, omitDefaults } from "./gateway-codec.js";
 import type { Member } from "./member.js";
 
@@ -65,6 +66,11 @@ class WatchSession {
     this.progressTimer.unref();
   }
 
+  /** An error line in the gateway's shape: the stream goes on. */
+  private sendError(code: number, message: string): void {
+    this.send({ error: { grpc_code: code, http_code: httpStatusOf(code), message } });
+  }
+
   private header(revision = this.member.mvcc.currentRevision()): Json {
     return { cluster_id: this.member.clusterId, member_id: this.member.memberId, revision: String(revision), raft_term: String(this.member.raft.term) };
   }
@@ -76,14 +82,14 @@ class WatchSession {
   handle(text: string): void {
     // The member stopped and its databases are closed: the stream is about to be cut.
     if (this.member.isStopped()) {
-      this.send({ error: { grpc_code: 14, http_code: 503, message: "etcdserver: server stopped" } });
+      this.sendError(grpcCode.unavailable, "etcdserver: server stopped");
       return;
     }
     let parsed: z.infer<typeof watchRequestSchema>;
     try {
       parsed = watchRequestSchema.parse(JSON.parse(text) as unknown);
     } catch (error) {
-      this.send({ error: { grpc_code: 3, http_code: 400, message: error instanceof Error ? error.message.slice(0, 200) : "invalid watch request" } });
+      this.sendError(grpcCode.invalidArgument, error instanceof Error ? error.message.slice(0, 200) : "invalid watch request");
       return;
     }
     if (parsed.create_request !== undefined) this.create(parsed.create_request);
