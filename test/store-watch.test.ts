@@ -258,7 +258,7 @@ describe("store watch and leases (real processes)", () => {
     await store.put({ key, value: "mine", lease: granted.id });
     // One raw keep-alive at a time per member, as etcd's gateway serves them: an answer with a
     // result but no TTL says "no such lease", which would be wrong for this lease at any moment.
-    const answers = { ttl: 0, notFound: [] as string[], errors: 0 };
+    const answers = { ttl: 0, notFound: [] as string[], serverErrors: [] as string[], errors: 0 };
     let stopping = false;
     const loops = c.members.map(async (member) => {
       while (!stopping) {
@@ -269,6 +269,11 @@ describe("store watch and leases (real processes)", () => {
           if (line.result !== undefined && line.result.TTL === undefined) answers.notFound.push(`${member.name}: ${text.trim()}`);
           else if (line.result !== undefined) answers.ttl++;
           else answers.errors++;
+          // A serializable read reads the member's database at once, without Raft: one that
+          // arrives while the member stops must get 503, never a read of a closed database.
+          const read = await fetch(`${member.clientUrl}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: Buffer.from(key).toString("base64"), serializable: true }), signal: AbortSignal.timeout(2_000) });
+          if (read.status >= 500 && read.status !== 503) answers.serverErrors.push(`${member.name}: ${read.status} ${await read.text()}`);
+          else await read.arrayBuffer();
         } catch {
           answers.errors++; // the member is down or restarting
         }
@@ -294,10 +299,18 @@ describe("store watch and leases (real processes)", () => {
       const wsClosed = new Promise<void>((resolve) => ws.once("close", () => resolve()));
       // SIGTERM: the leader hands leadership over before it exits, while keep-alives go on. A
       // member that an open stream keeps from exiting fails here, not at the test's timeout.
+      const stopping = c.members.find((m) => m.name === leader);
+      const child = stopping?.process;
+      const logsBefore = stopping?.logs.length ?? 0;
       const stopAt = Date.now();
       const exited = await Promise.race([c.kill(leader, "SIGTERM").then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000))]);
       expect(exited, "the member exited within 5 s of SIGTERM").toBe(true);
       expect(Date.now() - stopAt).toBeLessThan(5_000);
+      // The keep-alives above kept arriving while it stopped: nothing they or its timers did
+      // after the stop may touch the closed databases (a throw there ends the process non-zero,
+      // an answer of 500 logs an error).
+      expect(child?.exitCode, "exit code after SIGTERM").toBe(0);
+      expect((stopping?.logs ?? []).slice(logsBefore).filter((entry) => Number(entry.level) >= 50)).toEqual([]);
       await wsClosed;
       stream.abort();
       expect(await c.leader()).not.toBe(leader);
@@ -308,6 +321,7 @@ describe("store watch and leases (real processes)", () => {
     stopping = true;
     await Promise.all(loops);
     expect(answers.notFound).toEqual([]);
+    expect(answers.serverErrors).toEqual([]);
     expect(answers.ttl).toBeGreaterThan(60);
 
     // Every member stopped, then started again: the lease and its key are still there, with a
