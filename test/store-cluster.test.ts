@@ -219,4 +219,37 @@ describe("a store member that cannot listen", () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 20_000);
+
+  it("exits with code 1 and says why when another member process has its data dir (its databases stay locked while it runs)", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-lite-locked-"));
+    const bin = path.resolve(import.meta.dirname, "../dist/cluster/main.js");
+    const start = async (stdout: "pipe" | "ignore") => {
+      const peerPort = await freePort();
+      return spawn(process.execPath, [bin, "store", "--name", "x1", "--data-dir", path.join(dataDir, "x1"), "--listen-client-urls", "http://127.0.0.1:0", "--listen-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-cluster", `x1=http://127.0.0.1:${peerPort}`], { stdio: ["ignore", stdout, "pipe"] });
+    };
+    const first = await start("pipe");
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = "";
+        first.stdout?.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes("serving client requests")) resolve();
+        });
+        first.once("exit", (code) => reject(new Error(`the first member exited (${code})`)));
+      });
+      const second = await start("ignore");
+      let stderr = "";
+      second.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const killer = setTimeout(() => second.kill("SIGKILL"), 10_000);
+      const code = await new Promise<number | null>((resolve) => second.once("exit", (exitCode) => resolve(exitCode)));
+      clearTimeout(killer);
+      expect(code).toBe(1);
+      expect(stderr).toContain("is in use by another member process");
+      expect(first.exitCode).toBeNull();
+    } finally {
+      first.kill("SIGKILL");
+      if (first.exitCode === null) await new Promise((resolve) => first.once("exit", resolve));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });

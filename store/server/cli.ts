@@ -152,22 +152,32 @@ export async function runStore(argv: readonly string[]): Promise<number> {
     throw error;
   }
   const log = pino({ level: flags.logLevel, base: { component: "store", member: flags.name } });
-  const member = new Member({
-    name: flags.name,
-    dataDir: flags.dataDir,
-    peers: flags.peers,
-    clusterToken: flags.clusterToken,
-    heartbeatIntervalMs: flags.heartbeatIntervalMs,
-    electionTimeoutMs: flags.electionTimeoutMs,
-    autoCompactionRetentionRevisions: flags.autoCompactionRetention,
-    autoCompactionIntervalMs: 5000,
-    logCompactionEntries: flags.snapshotCount,
-    requestTimeoutMs: 7000,
-    initialElectionTickAdvance: flags.initialElectionTickAdvance,
-    random: { int: (n) => (n <= 1 ? 0 : randomInt(n)) },
-    log,
-    testHooks: testHooksFromEnv(process.env, flags.dataDir, log),
-  });
+  let member: Member;
+  try {
+    member = new Member({
+      name: flags.name,
+      dataDir: flags.dataDir,
+      peers: flags.peers,
+      clusterToken: flags.clusterToken,
+      heartbeatIntervalMs: flags.heartbeatIntervalMs,
+      electionTimeoutMs: flags.electionTimeoutMs,
+      autoCompactionRetentionRevisions: flags.autoCompactionRetention,
+      autoCompactionIntervalMs: 5000,
+      logCompactionEntries: flags.snapshotCount,
+      requestTimeoutMs: 7000,
+      initialElectionTickAdvance: flags.initialElectionTickAdvance,
+      random: { int: (n) => (n <= 1 ? 0 : randomInt(n)) },
+      log,
+      testHooks: testHooksFromEnv(process.env, flags.dataDir, log),
+    });
+  } catch (error) {
+    // A member keeps its databases locked for as long as it runs (EXCLUSIVE locking).
+    if (error instanceof Error && "code" in error && error.code === "SQLITE_BUSY") {
+      console.error(`kube-lite store: the data dir ${flags.dataDir} is in use by another member process (its databases are locked); stop that one first`);
+      return 1;
+    }
+    throw error;
+  }
   if (member.resumed) log.info({ dataDir: flags.dataDir }, "resuming from the data directory (initial cluster state ignored)");
   const peerPort = await member.listenPeers(flags.listenPeer.hostname, Number(flags.listenPeer.port));
   const api = createClientApi(member, log, { progressNotifyIntervalMs: flags.progressNotifyIntervalMs });
