@@ -65,7 +65,8 @@ class VariantRun {
   private readonly putMs: number[] = [];
   private readonly streams: http.ClientRequest[] = [];
   private seq = 0;
-  private cpuAtStart = new Map<string, number>();
+  /** Members' CPU during this variant's own measured slices only (ms, by member name). */
+  private readonly cpuMs = new Map<string, number>();
 
   private constructor(
     readonly variant: Variant,
@@ -101,15 +102,20 @@ class VariantRun {
     return new Promise((resolve, reject) => {
       const request = http.request({ agent: false, hostname: url.hostname, port: Number(url.port), method: "POST", path: "/v3/watch" });
       this.streams.push(request);
+      const timer = setTimeout(() => reject(new Error(`${this.variant.name}: no watch created on member ${member} within 10 s`)), 10_000);
       request.on("error", reject);
       request.on("response", (response) => {
+        if (response.statusCode !== 200) reject(new Error(`${this.variant.name}: /v3/watch answered ${response.statusCode} on member ${member}`));
         const lines = new LineSplitter();
         response.setEncoding("latin1");
         response.on("data", (chunk: string) => {
           const now = performance.now();
           for (const line of lines.push(chunk)) {
             const parsed = JSON.parse(line) as { result?: { created?: boolean; events?: { kv?: { key?: string } }[] } };
-            if (parsed.result?.created === true) resolve();
+            if (parsed.result?.created === true) {
+              clearTimeout(timer);
+              resolve();
+            }
             for (const event of parsed.result?.events ?? []) this.seen(Buffer.from(event.kv?.key ?? "", "base64").toString(), member, now);
           }
         });
@@ -125,12 +131,12 @@ class VariantRun {
     if (put.seenMs.size === this.watched.length) put.done?.();
   }
 
-  startMeasuring(): void {
-    this.cpuAtStart = this.cluster.cpuTimeMs();
-  }
-
   async puts(count: number, record: boolean): Promise<void> {
+    const before = record ? this.cluster.cpuTimeMs() : undefined;
     for (let i = 0; i < count; i += 1) await this.put(record);
+    if (before === undefined) return;
+    // Only this variant's own turns: its members' idle cost while the others run is not its puts'.
+    for (const [name, ms] of this.cluster.cpuTimeMs()) this.cpuMs.set(name, (this.cpuMs.get(name) ?? 0) + ms - (before.get(name) ?? 0));
   }
 
   private async put(record: boolean): Promise<void> {
@@ -145,19 +151,22 @@ class VariantRun {
         resolve(true);
       };
     });
-    if (put.seenMs.size === this.watched.length) put.done?.();
-    const reply = await this.client.post(seq % 3, "/v3/kv/put", JSON.stringify({ key: Buffer.from(key).toString("base64"), value: this.value }));
-    const putMs = performance.now() - put.sentAt;
-    if (reply.status !== 200) throw new Error(`${this.variant.name}: put answered ${reply.status}: ${reply.body.slice(0, 200)}`);
-    if (put.seenMs.size < this.watched.length && !(await all)) throw new Error(`${this.variant.name}: put ${key} not seen by every watcher within 5 s`);
-    this.inFlight.delete(key);
+    let putMs: number;
+    try {
+      const reply = await this.client.post(seq % 3, "/v3/kv/put", JSON.stringify({ key: Buffer.from(key).toString("base64"), value: this.value }));
+      putMs = performance.now() - put.sentAt;
+      if (reply.status !== 200) throw new Error(`${this.variant.name}: put answered ${reply.status}: ${reply.body.slice(0, 200)}`);
+      if (put.seenMs.size < this.watched.length && !(await all)) throw new Error(`${this.variant.name}: put ${key} not seen by every watcher within 5 s`);
+    } finally {
+      put.done?.();
+      this.inFlight.delete(key);
+    }
     if (!record) return;
     this.putMs.push(putMs);
     for (const ms of put.seenMs.values()) this.watchMs.push(ms);
   }
 
   result(puts: number): VariantResult {
-    const cpu = this.cluster.cpuTimeMs();
     const sorted = Float64Array.from(this.watchMs).sort();
     const p999 = sorted[Math.min(sorted.length - 1, Math.ceil(0.999 * sorted.length) - 1)] ?? Number.NaN;
     return {
@@ -166,7 +175,7 @@ class VariantRun {
       leader: this.leader,
       watch: { ...summarize(this.watchMs), p999Ms: round(p999) },
       put: summarize(this.putMs),
-      memberCpuUsPerPut: this.cluster.names.map((name) => Math.round((((cpu.get(name) ?? 0) - (this.cpuAtStart.get(name) ?? 0)) * 1000) / puts)),
+      memberCpuUsPerPut: this.cluster.names.map((name) => Math.round(((this.cpuMs.get(name) ?? 0) * 1000) / puts)),
     };
   }
 
@@ -230,7 +239,6 @@ async function main(): Promise<void> {
       console.log(`[${variant.name}] up, leader member ${run.leader}; ${warmup} warm-up puts`);
       await run.puts(warmup, false);
     }
-    for (const run of runs) run.startMeasuring();
     for (let done = 0, turn = 0; done < puts; done += slice, turn += 1) {
       const order = turn % 2 === 0 ? runs : [...runs].reverse();
       for (const run of order) await run.puts(Math.min(slice, puts - done), true);

@@ -210,7 +210,7 @@ describe("a store member that cannot listen", () => {
       let stderr = "";
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      const code = await new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+      const code = await new Promise<number | null>((resolve) => child.once("close", (exitCode) => resolve(exitCode)));
       clearTimeout(killer);
       expect(code).toBe(1);
       expect(stderr).toContain("EADDRINUSE");
@@ -241,7 +241,8 @@ describe("a store member that cannot listen", () => {
       let stderr = "";
       second.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       const killer = setTimeout(() => second.kill("SIGKILL"), 10_000);
-      const code = await new Promise<number | null>((resolve) => second.once("exit", (exitCode) => resolve(exitCode)));
+      // "close", not "exit": the process's stderr may still hold the message at its exit.
+      const code = await new Promise<number | null>((resolve) => second.once("close", (exitCode) => resolve(exitCode)));
       clearTimeout(killer);
       expect(code).toBe(1);
       expect(stderr).toContain("is in use by another member process");

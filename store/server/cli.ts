@@ -172,7 +172,7 @@ export async function runStore(argv: readonly string[]): Promise<number> {
     });
   } catch (error) {
     // A member keeps its databases locked for as long as it runs (EXCLUSIVE locking).
-    if (error instanceof Error && "code" in error && error.code === "SQLITE_BUSY") {
+    if (error instanceof Error && "code" in error && String(error.code).startsWith("SQLITE_BUSY")) {
       console.error(`kube-lite store: the data dir ${flags.dataDir} is in use by another member process (its databases are locked); stop that one first`);
       return 1;
     }
