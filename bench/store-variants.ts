@@ -18,7 +18,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { BenchCluster } from "./support/cluster.js";
 import { LeanClient } from "./support/lean-client.js";
-import { type LatencySummary, round, summarize } from "./support/load.js";
+import { type LatencySummary, quantile, round, summarize } from "./support/load.js";
 import { installExitHandlers } from "./support/processes.js";
 import { LineSplitter } from "./support/watch-protocol.js";
 
@@ -167,8 +167,7 @@ class VariantRun {
   }
 
   result(puts: number): VariantResult {
-    const sorted = Float64Array.from(this.watchMs).sort();
-    const p999 = sorted[Math.min(sorted.length - 1, Math.ceil(0.999 * sorted.length) - 1)] ?? Number.NaN;
+    const p999 = quantile(Float64Array.from(this.watchMs).sort(), 0.999);
     return {
       name: this.variant.name,
       command: this.variant.kind === "etcd" ? "etcd" : `node ${[...this.variant.nodeArgs, this.variant.bin].join(" ")}`,

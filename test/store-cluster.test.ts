@@ -1,5 +1,5 @@
 // End-to-end: a 3-member kube-lite store cluster as real processes, killed with -9.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import Database from "better-sqlite3";
 import fs from "node:fs";
 import net from "node:net";
@@ -198,6 +198,24 @@ describe("store cluster (real processes)", () => {
   }, 30_000);
 });
 
+/** `kube-lite store` as a one-member cluster x1 in `dataDir`. */
+function startLoneMember(dataDir: string, clientPort: number, peerPort: number, stdout: "pipe" | "ignore"): ChildProcess {
+  const bin = path.resolve(import.meta.dirname, "../dist/cluster/main.js");
+  const args = ["store", "--name", "x1", "--data-dir", path.join(dataDir, "x1"), "--listen-client-urls", `http://127.0.0.1:${clientPort}`, "--listen-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-cluster", `x1=http://127.0.0.1:${peerPort}`];
+  return spawn(process.execPath, [bin, ...args], { stdio: ["ignore", stdout, "pipe"] });
+}
+
+/** Waits for a member that must fail to start (SIGKILL after 10 s): its exit code and its stderr. */
+async function failedStart(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  // "close", not "exit": the process's stderr may still hold the message at its exit.
+  const code = await new Promise<number | null>((resolve) => child.once("close", (exitCode) => resolve(exitCode)));
+  clearTimeout(killer);
+  return { code, stderr };
+}
+
 describe("a store member that cannot listen", () => {
   it("exits with code 1 and the error, as etcd does, when its client port is taken (not left running with peers only)", async () => {
     const [clientPort, peerPort] = [await freePort(), await freePort()];
@@ -205,13 +223,7 @@ describe("a store member that cannot listen", () => {
     await new Promise<void>((resolve) => blocker.listen(clientPort, "127.0.0.1", () => resolve()));
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-lite-taken-"));
     try {
-      const bin = path.resolve(import.meta.dirname, "../dist/cluster/main.js");
-      const child = spawn(process.execPath, [bin, "store", "--name", "x1", "--data-dir", path.join(dataDir, "x1"), "--listen-client-urls", `http://127.0.0.1:${clientPort}`, "--listen-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-cluster", `x1=http://127.0.0.1:${peerPort}`], { stdio: ["ignore", "ignore", "pipe"] });
-      let stderr = "";
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      const code = await new Promise<number | null>((resolve) => child.once("close", (exitCode) => resolve(exitCode)));
-      clearTimeout(killer);
+      const { code, stderr } = await failedStart(startLoneMember(dataDir, clientPort, peerPort, "ignore"));
       expect(code).toBe(1);
       expect(stderr).toContain("EADDRINUSE");
     } finally {
@@ -222,12 +234,7 @@ describe("a store member that cannot listen", () => {
 
   it("exits with code 1 and says why when another member process has its data dir (its databases stay locked while it runs)", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-lite-locked-"));
-    const bin = path.resolve(import.meta.dirname, "../dist/cluster/main.js");
-    const start = async (stdout: "pipe" | "ignore") => {
-      const peerPort = await freePort();
-      return spawn(process.execPath, [bin, "store", "--name", "x1", "--data-dir", path.join(dataDir, "x1"), "--listen-client-urls", "http://127.0.0.1:0", "--listen-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peerPort}`, "--initial-cluster", `x1=http://127.0.0.1:${peerPort}`], { stdio: ["ignore", stdout, "pipe"] });
-    };
-    const first = await start("pipe");
+    const first = startLoneMember(dataDir, 0, await freePort(), "pipe");
     try {
       await new Promise<void>((resolve, reject) => {
         let out = "";
@@ -237,13 +244,7 @@ describe("a store member that cannot listen", () => {
         });
         first.once("exit", (code) => reject(new Error(`the first member exited (${code})`)));
       });
-      const second = await start("ignore");
-      let stderr = "";
-      second.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      const killer = setTimeout(() => second.kill("SIGKILL"), 10_000);
-      // "close", not "exit": the process's stderr may still hold the message at its exit.
-      const code = await new Promise<number | null>((resolve) => second.once("close", (exitCode) => resolve(exitCode)));
-      clearTimeout(killer);
+      const { code, stderr } = await failedStart(startLoneMember(dataDir, 0, await freePort(), "ignore"));
       expect(code).toBe(1);
       expect(stderr).toContain("is in use by another member process");
       expect(first.exitCode).toBeNull();

@@ -14,9 +14,14 @@ export interface LatencySummary {
   readonly meanMs: number;
 }
 
+/** The nearest-rank q-quantile of ascending values (NaN if there are none). */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN);
+}
+
 export function summarize(latenciesMs: readonly number[]): LatencySummary {
   const sorted = Float64Array.from(latenciesMs).sort();
-  const at = (q: number): number => (sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN));
+  const at = (q: number): number => quantile(sorted, q);
   let sum = 0;
   for (const v of sorted) sum += v;
   return {

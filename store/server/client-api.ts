@@ -225,10 +225,7 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
       sendJson(res, 404, { error: "Not Found", message: "Not Found", code: grpcCode.notFound });
       return;
     }
-    const cancelled = new AbortController();
-    res.on("close", () => {
-      if (!res.writableFinished) cancelled.abort();
-    });
+    const cancelled = abortedWhenClientGoes(res);
     readBody(req, bodyBytesMax)
       .then((text) => {
         if (text === undefined) throw new InvalidArgument("etcdserver: request is too large");
@@ -243,7 +240,7 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
         if (nestingDepth(body) > requestNestingMax) throw new InvalidArgument("etcdserver: too many operations in txn request");
         if (text.length > requestBytesMax * 1.34 + 1024) throw new InvalidArgument("etcdserver: request is too large");
         if (member.isStopped()) throw new Unavailable("etcdserver: server stopped");
-        return handler(body, cancelled.signal);
+        return handler(body, cancelled);
       })
       .then((json) => sendJson(res, 200, json))
       .catch((error: unknown) => sendError(res, error, log));
@@ -260,8 +257,7 @@ export function createClientApi(member: Member, log: Logger, watchOptions: Watch
 function serveKeepAlive(req: http.IncomingMessage, res: http.ServerResponse, member: Member, header: () => Json, log: Logger): void {
   res.writeHead(200, { "content-type": "application/json" });
   // A keep-alive waiting for a leader stops waiting once its client has gone.
-  const cancelled = new AbortController();
-  res.on("close", () => cancelled.abort());
+  const cancelled = abortedWhenClientGoes(res);
   let chain = Promise.resolve();
   const answer = (text: string) => {
     chain = chain.then(async () => {
@@ -270,7 +266,7 @@ function serveKeepAlive(req: http.IncomingMessage, res: http.ServerResponse, mem
         const parsed = leaseIdSchema.safeParse(JSON.parse(text) as unknown);
         if (!parsed.success) throw new InvalidArgument("invalid keep-alive request");
         id = parsed.data.ID ?? 0;
-        const { ttlSeconds } = await member.leaseKeepAlive(id, cancelled.signal);
+        const { ttlSeconds } = await member.leaseKeepAlive(id, cancelled);
         const result = ttlSeconds < 0 ? { header: header(), ID: String(id) } : { header: header(), ID: String(id), TTL: String(ttlSeconds) };
         res.write(`${JSON.stringify({ result })}\n`);
       } catch (error) {
@@ -323,6 +319,15 @@ function sendJson(res: http.ServerResponse, status: number, body: Json): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** Aborts once the client has gone before its answer was finished (etcd's request context). */
+function abortedWhenClientGoes(res: http.ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 function sendError(res: http.ServerResponse, error: unknown, log: Logger): void {

@@ -180,8 +180,7 @@ export class Member {
     this.storage = new SqliteRaftStorage(this.logDb, voters, () => ({ index: this.applied, data: this.snapshotData() }));
     // Made once: better-sqlite3 builds four wrappers and their properties for every transaction()
     // call (~15 µs, once per Ready with something to write when made there).
-    const storage = this.storage;
-    this.persistReady = this.logDb.transaction((ready: Ready) => storage.persist(ready));
+    this.persistReady = this.logDb.transaction((ready: Ready) => this.storage.persist(ready));
     this.storage.reconcileApplied(this.applied, this.mvcc.appliedTerm());
     config.testHooks?.attach([this.db, this.logDb]);
     this.memberId = memberIdOf(config.name, config.clusterToken);

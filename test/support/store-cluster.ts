@@ -27,7 +27,7 @@ export interface StoreCluster {
   readonly endpoints: string[];
   readonly members: StoreMemberProcess[];
   readonly dataRoot: string;
-  /** SIGKILL (default) or SIGTERM one member; resolves when it has exited. */
+  /** SIGKILL (default) or SIGTERM one member; resolves when it has exited and its last log lines are read. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped member again on the same data dir and client port. */
   restart(name: string): Promise<void>;
@@ -60,7 +60,7 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
     logs: [],
   }));
 
-  /** Every member process started and not yet exited. */
+  /** Every member process started and not yet gone: exited, and its output read to the end. */
   const spawned = new Set<ChildProcess>();
   const launch = (member: StoreMemberProcess): Promise<void> => {
     const port = new URL(member.clientUrl).port;
@@ -81,7 +81,7 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
     ];
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     spawned.add(child);
-    child.once("exit", () => spawned.delete(child));
+    child.once("close", () => spawned.delete(child));
     member.process = child;
     return new Promise<void>((resolve, reject) => {
       let stderr = "";
@@ -120,8 +120,8 @@ export async function startStoreCluster(options: StoreClusterOptions = {}): Prom
     }
   };
 
-  const exited = (child: ChildProcess): Promise<void> =>
-    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", () => resolve()));
+  // "close", not "exit": at its exit a member's last log lines may still be in the pipe.
+  const exited = (child: ChildProcess): Promise<void> => (spawned.has(child) ? new Promise((resolve) => child.once("close", () => resolve())) : Promise.resolve());
   /**
    * Kills every process this cluster started and has not seen exit — the members, and any
    * launch that failed half-way or a restart a throwing test lost track of: a stray member
